@@ -1,0 +1,158 @@
+/* crossing-nimiq.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "crossing-protocol"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "crossing-nimiq.h"
+#include "crossing-token.h"
+
+static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRSTUVXY";
+
+#define BASE32_CHARS 32   /* 20 bytes = 160 bits = 32 five-bit groups */
+
+static void
+base32_encode (const guint8 bytes[CROSSING_NIMIQ_ADDRESS_BYTES],
+               char         out[BASE32_CHARS + 1])
+{
+  guint bits = 0, value = 0, n = 0;
+
+  for (guint i = 0; i < CROSSING_NIMIQ_ADDRESS_BYTES; i++)
+    {
+      value = (value << 8) | bytes[i];
+      bits += 8;
+      while (bits >= 5)
+        {
+          out[n++] = alphabet[(value >> (bits - 5)) & 31];
+          bits -= 5;
+        }
+    }
+  out[n] = '\0';
+}
+
+/* IBAN mod-97 of @text with letters as 10..35. */
+static guint
+iban_mod97 (const char *text)
+{
+  guint remainder = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guint value = g_ascii_isdigit (*p) ? (guint) (*p - '0') : (guint) (*p - 'A' + 10);
+
+      remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
+    }
+  return remainder;
+}
+
+static guint
+check_digits (const char *base32)
+{
+  g_autofree char *text = g_strconcat (base32, "NQ00", NULL);
+
+  return 98 - iban_mod97 (text);
+}
+
+char *
+crossing_nimiq_address_from_bytes (const guint8 address[CROSSING_NIMIQ_ADDRESS_BYTES])
+{
+  char base32[BASE32_CHARS + 1];
+  GString *out = g_string_sized_new (44);
+
+  base32_encode (address, base32);
+  g_string_append_printf (out, "NQ%02u", check_digits (base32));
+  for (guint i = 0; i < BASE32_CHARS; i += 4)
+    g_string_append_printf (out, " %.4s", base32 + i);
+  return g_string_free (out, FALSE);
+}
+
+char *
+crossing_nimiq_address_from_public_key (const guint8 public_key[32])
+{
+  guint8 digest[32];
+
+  crossing_crypto_init ();
+  crypto_generichash (digest, sizeof digest, public_key, 32, NULL, 0);
+  return crossing_nimiq_address_from_bytes (digest);
+}
+
+gboolean
+crossing_nimiq_address_parse (const char  *text,
+                              guint8       out[CROSSING_NIMIQ_ADDRESS_BYTES],
+                              GError     **error)
+{
+  char compact[40];
+  gsize n = 0;
+  guint bits = 0, value = 0, written = 0;
+  guint given_check;
+
+  if (text == NULL)
+    goto invalid;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == ' ')
+        continue;
+      if (n >= 36)
+        goto invalid;
+      compact[n++] = g_ascii_toupper (*p);
+    }
+  compact[n] = '\0';
+
+  if (n != 36 || compact[0] != 'N' || compact[1] != 'Q' || !g_ascii_isdigit (compact[2]) ||
+      !g_ascii_isdigit (compact[3]))
+    goto invalid;
+
+  for (guint i = 4; i < 36; i++)
+    {
+      const char *at = strchr (alphabet, compact[i]);
+
+      if (at == NULL || compact[i] == '\0')
+        goto invalid;
+      value = (value << 5) | (guint) (at - alphabet);
+      bits += 5;
+      if (bits >= 8)
+        {
+          out[written++] = (value >> (bits - 8)) & 0xff;
+          bits -= 8;
+        }
+    }
+
+  given_check = (guint) ((compact[2] - '0') * 10 + (compact[3] - '0'));
+  if (given_check != check_digits (compact + 4))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "The Nimiq address has wrong check digits");
+      return FALSE;
+    }
+  return TRUE;
+
+invalid:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "Not a Nimiq address (expected NQ, two digits and 32 letters or digits)");
+  return FALSE;
+}
+
+void
+crossing_nimiq_message_digest (const char *message,
+                               gsize       message_len,
+                               guint8      out[32])
+{
+  static const char prefix[] = "\x16Nimiq Signed Message:\n";
+  char length[24];
+  crypto_hash_sha256_state state;
+
+  crossing_crypto_init ();
+  g_snprintf (length, sizeof length, "%" G_GSIZE_FORMAT, message_len);
+  crypto_hash_sha256_init (&state);
+  crypto_hash_sha256_update (&state, (const guint8 *) prefix, sizeof prefix - 1);
+  crypto_hash_sha256_update (&state, (const guint8 *) length, strlen (length));
+  crypto_hash_sha256_update (&state, (const guint8 *) message, message_len);
+  crypto_hash_sha256_final (&state, out);
+}

@@ -1,0 +1,121 @@
+/* crossing-protocol.h: wire names shared by the desktop client and the companion
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything that appears on the wire as a fixed string (statuses, kinds,
+ * adapters, error codes) is named here once, so the two programs cannot drift
+ * apart. See ../shared/PROTOCOL.md for the contract itself.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CROSSING_DEFAULT_BASE_PATH       "/api/auth"
+#define CROSSING_CROSS_DEVICE_PREFIX     "/cross-device"
+#define CROSSING_SESSION_COOKIE          "crossing.session_token"
+#define CROSSING_MAX_BODY_SIZE           (16 * 1024)
+#define CROSSING_MAX_TITLE_CHARS         120
+#define CROSSING_MAX_SUMMARY_CHARS       200
+#define CROSSING_MAX_PAYLOAD_HASH_CHARS  128
+#define CROSSING_SSE_RETRY_MS            3000
+
+typedef enum {
+  CROSSING_STATUS_INVALID = -1,
+  CROSSING_STATUS_CREATED = 0,
+  CROSSING_STATUS_CLAIMED,
+  CROSSING_STATUS_WAITING_USER,
+  CROSSING_STATUS_APPROVED,
+  CROSSING_STATUS_FINALIZED,
+  CROSSING_STATUS_REJECTED,
+  CROSSING_STATUS_CANCELLED,
+  CROSSING_STATUS_EXPIRED,
+} CrossingStatus;
+
+#define CROSSING_N_STATUSES (CROSSING_STATUS_EXPIRED + 1)
+
+const char     *crossing_status_to_string   (CrossingStatus  status);
+CrossingStatus  crossing_status_from_string (const char     *str);
+gboolean        crossing_status_is_terminal (CrossingStatus  status);
+
+typedef enum {
+  CROSSING_KIND_INVALID = -1,
+  CROSSING_KIND_LOGIN = 0,
+  CROSSING_KIND_SIGN,
+  CROSSING_KIND_TRANSACTION,
+} CrossingKind;
+
+const char   *crossing_kind_to_string   (CrossingKind  kind);
+CrossingKind  crossing_kind_from_string (const char   *str);
+/* "login", "signature", "transaction": the noun used in default titles */
+const char   *crossing_kind_to_noun     (CrossingKind  kind);
+
+typedef enum {
+  CROSSING_ADAPTER_INVALID = -1,
+  CROSSING_ADAPTER_ED25519 = 0,
+  CROSSING_ADAPTER_NIMIQ_PAY,
+} CrossingAdapter;
+
+#define CROSSING_DEFAULT_ADAPTER CROSSING_ADAPTER_ED25519
+
+const char      *crossing_adapter_to_string   (CrossingAdapter  adapter);
+CrossingAdapter  crossing_adapter_from_string (const char      *str);
+
+/* The error codes of the contract's table. Each has one HTTP status and a
+ * default human message. */
+typedef enum {
+  CROSSING_ERROR_INVALID_REQUEST,
+  CROSSING_ERROR_ORDER_EXPIRED,
+  CROSSING_ERROR_NOT_READY_TO_APPROVE,
+  CROSSING_ERROR_NOT_READY_TO_REJECT,
+  CROSSING_ERROR_NOT_READY_TO_CANCEL,
+  CROSSING_ERROR_NOT_READY_TO_FINALIZE,
+  CROSSING_ERROR_TRANSITION_CONFLICT,      /* 400: the order is terminal */
+  CROSSING_ERROR_ORIGIN_MISMATCH,
+  CROSSING_ERROR_UNTRUSTED_ORIGIN,
+  CROSSING_ERROR_RETURN_TO_NOT_ALLOWED,
+  CROSSING_ERROR_UNSUPPORTED_ADAPTER,
+  CROSSING_ERROR_CHECK_CODE_MISMATCH,
+  CROSSING_ERROR_INVALID_CLAIM_TOKEN,
+  CROSSING_ERROR_INVALID_CHALLENGE_TOKEN,
+  CROSSING_ERROR_INVALID_DESKTOP_TOKEN,
+  CROSSING_ERROR_INVALID_EVENT_TOKEN,
+  CROSSING_ERROR_INVALID_PROOF,
+  CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN,
+  CROSSING_ERROR_ORDER_NOT_FOUND,
+  CROSSING_ERROR_NOT_FOUND,
+  CROSSING_ERROR_METHOD_NOT_ALLOWED,
+  CROSSING_ERROR_ALREADY_CLAIMED,
+  CROSSING_ERROR_TRANSITION_RACE,          /* 409 TRANSITION_CONFLICT: lost a race */
+  CROSSING_ERROR_FINALIZE_ALREADY_USED,
+  CROSSING_ERROR_PAYLOAD_TOO_LARGE,
+  CROSSING_ERROR_UNSUPPORTED_MEDIA_TYPE,
+  CROSSING_ERROR_RATE_LIMITED,
+  CROSSING_ERROR_INTERNAL,
+} CrossingError;
+
+#define CROSSING_N_ERRORS (CROSSING_ERROR_INTERNAL + 1)
+
+#define CROSSING_ERROR (crossing_error_quark ())
+GQuark        crossing_error_quark          (void);
+
+/* The wire code, e.g. "ORDER_NOT_FOUND"; both TRANSITION_* map to
+ * "TRANSITION_CONFLICT". */
+const char   *crossing_error_to_code        (CrossingError  error);
+guint         crossing_error_to_http_status (CrossingError  error);
+const char   *crossing_error_default_message (CrossingError error);
+/* Returns -1 when @code is not one of the contract's codes. For
+ * "TRANSITION_CONFLICT" the 400 variant is returned. */
+int           crossing_error_from_code      (const char    *code);
+
+/* Times on the wire: epoch milliseconds, and ISO-8601 UTC with
+ * milliseconds ("2026-11-22T10:00:00.000Z"). */
+gint64        crossing_now_ms               (void);
+char         *crossing_format_iso8601_ms    (gint64         epoch_ms);
+
+/* TRUE when @str holds no control character (U+0000..U+001F, U+007F) and is
+ * valid UTF-8. */
+gboolean      crossing_string_is_clean      (const char    *str);
+
+G_END_DECLS
