@@ -1,0 +1,482 @@
+/* companion-config.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "companion-config"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "crossing-protocol.h"
+
+#include "companion-config.h"
+
+#define CONFIG_GROUP "serve"
+
+CompanionConfig *
+companion_config_new_default (void)
+{
+  CompanionConfig *config = g_new0 (CompanionConfig, 1);
+
+  config->listen_host = g_strdup ("127.0.0.1");
+  config->listen_port = COMPANION_DEFAULT_PORT;
+  config->base_path = g_strdup (CROSSING_DEFAULT_BASE_PATH);
+  config->db_path = g_build_filename (g_get_user_state_dir (), "crossing", "companion.db", NULL);
+  config->app_name = g_strdup ("Crossing");
+  config->order_ttl = 120;
+  config->finalize_grace = 60;
+  config->session_ttl = 7 * 24 * 3600;
+  config->registration_open = TRUE;
+  config->check_code = TRUE;
+  config->claim_path_template = g_strdup ("{publicUrl}/cross-device/claim/{orderId}?token={claimToken}");
+  config->max_streams = 20000;
+  config->max_streams_per_order = 8;
+  return config;
+}
+
+void
+companion_config_free (CompanionConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->listen_host);
+  g_free (config->public_url);
+  g_free (config->base_path);
+  g_free (config->db_path);
+  g_free (config->app_name);
+  g_strfreev (config->trusted_origins);
+  g_free (config->claim_path_template);
+  g_free (config->tls_cert);
+  g_free (config->tls_key);
+  g_free (config->public_origin);
+  g_free (config->public_prefix);
+  g_free (config);
+}
+
+static gboolean
+bad_value (GError     **error,
+           const char  *name,
+           const char  *value,
+           const char  *expected)
+{
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "invalid value for --%s: '%s' (%s)", name, value, expected);
+  return FALSE;
+}
+
+static gboolean
+parse_seconds (const char  *name,
+               const char  *value,
+               guint        max,
+               guint       *out,
+               GError     **error)
+{
+  guint64 n;
+
+  if (!g_ascii_string_to_unsigned (value, 10, 1, max, &n, NULL))
+    {
+      g_autofree char *expected = g_strdup_printf ("expected seconds, 1 to %u", max);
+      return bad_value (error, name, value, expected);
+    }
+  *out = (guint) n;
+  return TRUE;
+}
+
+static gboolean
+parse_count (const char  *name,
+             const char  *value,
+             guint       *out,
+             GError     **error)
+{
+  guint64 n;
+
+  if (!g_ascii_string_to_unsigned (value, 10, 1, 1000000, &n, NULL))
+    return bad_value (error, name, value, "expected a whole number, 1 to 1000000");
+  *out = (guint) n;
+  return TRUE;
+}
+
+static gboolean
+parse_switch (const char  *name,
+              const char  *value,
+              const char  *yes,
+              const char  *no,
+              gboolean    *out,
+              GError     **error)
+{
+  if (g_strcmp0 (value, yes) == 0)
+    *out = TRUE;
+  else if (g_strcmp0 (value, no) == 0)
+    *out = FALSE;
+  else
+    {
+      g_autofree char *expected = g_strdup_printf ("expected %s or %s", yes, no);
+      return bad_value (error, name, value, expected);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_listen (CompanionConfig  *config,
+              const char       *value,
+              GError          **error)
+{
+  g_autofree char *host = NULL;
+  const char *colon = strrchr (value, ':');
+  guint64 port;
+
+  if (colon == NULL || colon == value ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
+    return bad_value (error, "listen", value, "expected HOST:PORT, e.g. 127.0.0.1:8787");
+
+  host = g_strndup (value, colon - value);
+  if (host[0] == '[')
+    {
+      gsize len = strlen (host);
+
+      if (len < 3 || host[len - 1] != ']')
+        return bad_value (error, "listen", value, "expected [IPv6]:PORT");
+      memmove (host, host + 1, len - 2);
+      host[len - 2] = '\0';
+    }
+
+  if (!g_hostname_is_ip_address (host) && g_strcmp0 (host, "localhost") != 0)
+    return bad_value (error, "listen", value, "the host must be an IP address or localhost");
+
+  g_free (config->listen_host);
+  config->listen_host = g_steal_pointer (&host);
+  config->listen_port = (guint) port;
+  return TRUE;
+}
+
+/* An http(s) URL with a host, no query or fragment; any trailing slash is
+ * dropped. */
+static gboolean
+parse_url (const char  *name,
+           const char  *value,
+           gboolean     origin_only,
+           char       **out,
+           GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+  const char *scheme;
+  gsize len;
+
+  if (uri == NULL)
+    return bad_value (error, name, value, "expected an http or https URL");
+
+  scheme = g_uri_get_scheme (uri);
+  if ((g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
+      g_uri_get_userinfo (uri) != NULL)
+    return bad_value (error, name, value, "expected an http or https URL without query");
+
+  if (origin_only && g_strcmp0 (g_uri_get_path (uri), "") != 0 &&
+      g_strcmp0 (g_uri_get_path (uri), "/") != 0)
+    return bad_value (error, name, value, "expected an origin, scheme://host[:port]");
+
+  *out = g_strdup (value);
+  len = strlen (*out);
+  while (len > 0 && (*out)[len - 1] == '/')
+    (*out)[--len] = '\0';
+  return TRUE;
+}
+
+static gboolean
+parse_path (const char  *name,
+            const char  *value,
+            char       **out,
+            GError     **error)
+{
+  gsize len = strlen (value);
+
+  if (value[0] != '/' || strstr (value, "//") != NULL || strpbrk (value, "?#%\\ ") != NULL ||
+      !crossing_string_is_clean (value))
+    return bad_value (error, name, value, "expected a path such as /api/auth");
+
+  *out = g_strdup (value);
+  while (len > 1 && (*out)[len - 1] == '/')
+    (*out)[--len] = '\0';
+  if (strcmp (*out, "/") == 0)
+    (*out)[0] = '\0';
+  return TRUE;
+}
+
+/* Applies one setting by its flag name. */
+static gboolean
+apply (CompanionConfig  *config,
+       const char       *name,
+       const char       *value,
+       GError          **error)
+{
+  if (strcmp (name, "listen") == 0)
+    return parse_listen (config, value, error);
+  if (strcmp (name, "public-url") == 0)
+    {
+      g_clear_pointer (&config->public_url, g_free);
+      return parse_url (name, value, FALSE, &config->public_url, error);
+    }
+  if (strcmp (name, "base-path") == 0)
+    {
+      g_clear_pointer (&config->base_path, g_free);
+      return parse_path (name, value, &config->base_path, error);
+    }
+  if (strcmp (name, "db") == 0)
+    {
+      if (*value == '\0')
+        return bad_value (error, name, value, "expected a file path");
+      g_free (config->db_path);
+      config->db_path = g_strdup (value);
+      return TRUE;
+    }
+  if (strcmp (name, "app-name") == 0)
+    {
+      if (*value == '\0' || g_utf8_strlen (value, -1) > 64 || !crossing_string_is_clean (value))
+        return bad_value (error, name, value, "expected 1 to 64 printable characters");
+      g_free (config->app_name);
+      config->app_name = g_strdup (value);
+      return TRUE;
+    }
+  if (strcmp (name, "order-ttl") == 0)
+    return parse_seconds (name, value, 86400, &config->order_ttl, error);
+  if (strcmp (name, "finalize-grace") == 0)
+    return parse_seconds (name, value, 86400, &config->finalize_grace, error);
+  if (strcmp (name, "session-ttl") == 0)
+    return parse_seconds (name, value, 366 * 86400, &config->session_ttl, error);
+  if (strcmp (name, "registration") == 0)
+    return parse_switch (name, value, "open", "closed", &config->registration_open, error);
+  if (strcmp (name, "check-code") == 0)
+    return parse_switch (name, value, "on", "off", &config->check_code, error);
+  if (strcmp (name, "claim-path-template") == 0)
+    {
+      if (strstr (value, "{orderId}") == NULL || strstr (value, "{claimToken}") == NULL ||
+          !crossing_string_is_clean (value))
+        return bad_value (error, name, value, "it must contain {orderId} and {claimToken}");
+      g_free (config->claim_path_template);
+      config->claim_path_template = g_strdup (value);
+      return TRUE;
+    }
+  if (strcmp (name, "tls-cert") == 0)
+    {
+      g_free (config->tls_cert);
+      config->tls_cert = g_strdup (value);
+      return TRUE;
+    }
+  if (strcmp (name, "tls-key") == 0)
+    {
+      g_free (config->tls_key);
+      config->tls_key = g_strdup (value);
+      return TRUE;
+    }
+  if (strcmp (name, "max-streams") == 0)
+    return parse_count (name, value, &config->max_streams, error);
+  if (strcmp (name, "max-streams-per-order") == 0)
+    return parse_count (name, value, &config->max_streams_per_order, error);
+
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown setting '%s'", name);
+  return FALSE;
+}
+
+static const char *value_settings[] = {
+  "listen", "public-url", "base-path", "db", "app-name", "order-ttl", "finalize-grace",
+  "session-ttl", "registration", "check-code", "claim-path-template", "tls-cert", "tls-key",
+  "max-streams", "max-streams-per-order",
+};
+
+static gboolean
+add_trusted_origins (CompanionConfig  *config,
+                     char            **values,
+                     GError          **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (config->trusted_origins != NULL)
+    g_strv_builder_addv (builder, (const char **) config->trusted_origins);
+
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    {
+      g_autofree char *origin = NULL;
+
+      if (!parse_url ("trusted-origin", values[i], TRUE, &origin, error))
+        return FALSE;
+      g_strv_builder_add (builder, origin);
+    }
+
+  g_strfreev (config->trusted_origins);
+  config->trusted_origins = g_strv_builder_end (builder);
+  return TRUE;
+}
+
+static gboolean
+load_file (CompanionConfig  *config,
+           const char       *path,
+           GError          **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "cannot read --config %s: %s", path, local_error->message);
+      return FALSE;
+    }
+
+  keys = g_key_file_get_keys (file, CONFIG_GROUP, NULL, NULL);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      g_autoptr(GError) key_error = NULL;
+
+      if (strcmp (keys[i], "trusted-origin") == 0)
+        {
+          g_auto(GStrv) values = g_key_file_get_string_list (file, CONFIG_GROUP, keys[i], NULL,
+                                                             NULL);
+          if (!add_trusted_origins (config, values, &key_error))
+            goto bad;
+        }
+      else if (strcmp (keys[i], "trust-proxy") == 0)
+        {
+          config->trust_proxy = g_key_file_get_boolean (file, CONFIG_GROUP, keys[i], &key_error);
+          if (key_error != NULL)
+            goto bad;
+        }
+      else
+        {
+          g_autofree char *value = g_key_file_get_string (file, CONFIG_GROUP, keys[i], NULL);
+
+          if (value == NULL || !apply (config, keys[i], value, &key_error))
+            goto bad;
+        }
+      continue;
+
+    bad:
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s, key %s: %s", path,
+                   keys[i], key_error != NULL ? key_error->message : "not a string");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+companion_config_parse (CompanionConfig   *config,
+                        int               *argc,
+                        char            ***argv,
+                        GError           **error)
+{
+  char *values[G_N_ELEMENTS (value_settings)] = { NULL, };
+  g_autofree char *config_file = NULL;
+  g_auto(GStrv) trusted = NULL;
+  gboolean trust_proxy = FALSE;
+  g_autoptr(GOptionContext) context = NULL;
+  GOptionEntry entries[G_N_ELEMENTS (value_settings) + 4];
+  gboolean ok = FALSE;
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (value_settings); i++)
+    entries[n++] = (GOptionEntry) { value_settings[i], 0, 0, G_OPTION_ARG_STRING, &values[i],
+                                    NULL, "VALUE" };
+  entries[n++] = (GOptionEntry) { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_file,
+                                  "Read settings from the [serve] group of FILE", "FILE" };
+  entries[n++] = (GOptionEntry) { "trusted-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trusted,
+                                  "An origin allowed to start orders (repeatable)", "URL" };
+  entries[n++] = (GOptionEntry) { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy,
+                                  "Take the client address from X-Forwarded-For", NULL };
+  entries[n++] = (GOptionEntry) { NULL };
+
+  entries[0].description = "Address to listen on (default 127.0.0.1:8787)";
+  entries[1].description = "Public URL of the companion, used in claim links";
+  entries[2].description = "Path of the auth API (default /api/auth)";
+  entries[3].description = "SQLite database file";
+  entries[4].description = "Name shown to the phone";
+  entries[5].description = "Seconds an order lives (default 120)";
+  entries[6].description = "Seconds an approved order stays finalizable (default 60)";
+  entries[7].description = "Seconds a session lives (default 7 days)";
+  entries[8].description = "open or closed: may unknown keys sign in";
+  entries[9].description = "on or off: ask the phone for the desktop's check code";
+  entries[10].description = "Claim link template with {publicUrl} {orderId} {claimToken}";
+  entries[11].description = "TLS certificate (PEM) to serve https";
+  entries[12].description = "TLS private key (PEM)";
+  entries[13].description = "Open event streams allowed in total";
+  entries[14].description = "Open event streams allowed per order";
+
+  context = g_option_context_new ("- serve the cross-device sign-in API");
+  g_option_context_set_help_enabled (context, TRUE);
+  g_option_context_add_main_entries (context, entries, NULL);
+
+  if (!g_option_context_parse (context, argc, argv, error))
+    goto out;
+
+  if (*argc > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "unexpected argument '%s'",
+                   (*argv)[1]);
+      goto out;
+    }
+
+  if (config_file != NULL && !load_file (config, config_file, error))
+    goto out;
+
+  for (guint i = 0; i < G_N_ELEMENTS (value_settings); i++)
+    if (values[i] != NULL && !apply (config, value_settings[i], values[i], error))
+      goto out;
+
+  if (trusted != NULL && !add_trusted_origins (config, trusted, error))
+    goto out;
+  if (trust_proxy)
+    config->trust_proxy = TRUE;
+
+  if ((config->tls_cert == NULL) != (config->tls_key == NULL))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--tls-cert and --tls-key go together");
+      goto out;
+    }
+
+  ok = TRUE;
+
+out:
+  for (guint i = 0; i < G_N_ELEMENTS (value_settings); i++)
+    g_free (values[i]);
+  return ok;
+}
+
+void
+companion_config_set_listening_url (CompanionConfig *config,
+                                    const char      *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GUri) origin = NULL;
+
+  if (config->public_url == NULL)
+    config->public_url = g_strdup (url);
+
+  /* Both were checked by parse_url() or come from the bound socket. */
+  uri = g_uri_parse (config->public_url, G_URI_FLAGS_NONE, NULL);
+  g_return_if_fail (uri != NULL);
+
+  origin = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
+                        g_uri_get_port (uri), "", NULL, NULL);
+  g_free (config->public_origin);
+  config->public_origin = g_uri_to_string (origin);
+
+  g_free (config->public_prefix);
+  config->public_prefix = strcmp (g_uri_get_path (uri), "/") == 0
+    ? g_strdup ("")
+    : g_strdup (g_uri_get_path (uri));
+}
+
+gboolean
+companion_config_is_trusted_origin (const CompanionConfig *config,
+                                    const char            *origin)
+{
+  if (g_strcmp0 (origin, config->public_origin) == 0)
+    return TRUE;
+
+  return config->trusted_origins != NULL &&
+         g_strv_contains ((const char * const *) config->trusted_origins, origin);
+}

@@ -1,0 +1,61 @@
+/* companion-config.h: the settings of `crossing-companion serve`
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every setting is a command-line flag and the key of the same name in the
+ * [serve] group of an optional GKeyFile (--config FILE); a flag wins.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define COMPANION_DEFAULT_PORT 8787
+
+typedef struct {
+  char     *listen_host;          /* "127.0.0.1" */
+  guint     listen_port;          /* 0 picks a free port */
+  char     *public_url;           /* NULL: derived from the listening address */
+  char     *base_path;            /* "/api/auth" */
+  char     *db_path;
+  char     *app_name;
+  guint     order_ttl;            /* seconds */
+  guint     finalize_grace;       /* seconds */
+  guint     session_ttl;          /* seconds */
+  GStrv     trusted_origins;      /* NULL: only the public origin */
+  gboolean  registration_open;
+  gboolean  check_code;
+  char     *claim_path_template;  /* {publicUrl}, {orderId}, {claimToken} */
+  char     *tls_cert;
+  char     *tls_key;
+  gboolean  trust_proxy;
+  guint     max_streams;
+  guint     max_streams_per_order;
+
+  /* Derived from public_url by companion_config_set_listening_url(). */
+  char     *public_origin;        /* "scheme://host[:port]" */
+  char     *public_prefix;        /* the URL's path, "" or "/sub" */
+} CompanionConfig;
+
+CompanionConfig *companion_config_new_default (void);
+void             companion_config_free        (CompanionConfig  *config);
+
+/* Parses the serve flags (and --config FILE) from @argv. On a bad flag or
+ * value, returns FALSE with a one-line message naming it. */
+gboolean         companion_config_parse       (CompanionConfig  *config,
+                                               int              *argc,
+                                               char           ***argv,
+                                               GError          **error);
+
+/* Once the port is known: fills public_url when none was given, and the
+ * public origin and prefix. */
+void             companion_config_set_listening_url (CompanionConfig *config,
+                                                     const char      *url);
+
+gboolean         companion_config_is_trusted_origin (const CompanionConfig *config,
+                                                     const char            *origin);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionConfig, companion_config_free)
+
+G_END_DECLS

@@ -1,0 +1,918 @@
+/* companion-engine.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "companion-engine"
+
+#include "config.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "crossing-proof.h"
+#include "crossing-token.h"
+
+#include "companion-engine.h"
+
+/* How many due orders one timer tick expires before it yields. */
+#define EXPIRY_BATCH 256
+
+struct _CompanionEngine
+{
+  GObject            parent_instance;
+
+  CompanionConfig   *config;   /* not owned: lives as long as the program */
+  CompanionStore    *store;
+  CompanionEventHub *hub;
+
+  guint              expiry_id;
+  gint64             expiry_at;   /* when the armed timer fires, epoch ms */
+};
+
+G_DEFINE_FINAL_TYPE (CompanionEngine, companion_engine, G_TYPE_OBJECT)
+
+static void schedule_expiry (CompanionEngine *self,
+                             gint64           when);
+
+static gboolean
+fail (GError        **error,
+      CrossingError   code)
+{
+  g_set_error_literal (error, CROSSING_ERROR, code, crossing_error_default_message (code));
+  return FALSE;
+}
+
+static gboolean
+fail_message (GError        **error,
+              CrossingError   code,
+              const char     *message)
+{
+  g_set_error_literal (error, CROSSING_ERROR, code, message);
+  return FALSE;
+}
+
+char *
+companion_engine_event_data (const CompanionOrder *order,
+                             CrossingStatus        status)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "orderId");
+  json_builder_add_string_value (builder, order->id);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, crossing_status_to_string (status));
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, crossing_kind_to_string (order->kind));
+  json_builder_set_member_name (builder, "redirectTo");
+  json_builder_add_string_value (builder, companion_order_redirect_to (order));
+  if (status == CROSSING_STATUS_CLAIMED && order->check_code != NULL)
+    {
+      json_builder_set_member_name (builder, "checkCode");
+      json_builder_add_string_value (builder, order->check_code);
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+/* Runs @change on @order as a compare-and-set from the states @action
+ * allows, then tells the streams. */
+static gboolean
+transition (CompanionEngine             *self,
+            CompanionOrder              *order,
+            CompanionAction              action,
+            const CompanionOrderChange  *change,
+            GError                     **error)
+{
+  g_autofree char *data = companion_engine_event_data (order, change->to);
+  gint64 seq = 0;
+
+  if (!companion_store_transition (self->store, order->id, companion_action_allowed_from (action),
+                                   change, data, &seq, error))
+    return FALSE;
+
+  g_debug ("Order %.8s…: %s -> %s", order->id, crossing_status_to_string (order->status),
+           crossing_status_to_string (change->to));
+  order->status = change->to;
+  order->event_seq = seq;
+  companion_event_hub_publish (self->hub, order->id, seq, change->to, data);
+  return TRUE;
+}
+
+static void
+expire_order (CompanionEngine *self,
+              CompanionOrder  *order,
+              gint64           now)
+{
+  CompanionOrderChange change = {
+    .to = CROSSING_STATUS_EXPIRED,
+    .only_if_expires_by = now,
+  };
+  g_autoptr(GError) error = NULL;
+
+  if (!transition (self, order, COMPANION_ACTION_EXPIRE, &change, &error) &&
+      !g_error_matches (error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE))
+    g_warning ("Cannot expire an order: %s", error->message);
+}
+
+static gboolean
+on_expiry (gpointer user_data)
+{
+  CompanionEngine *self = user_data;
+  g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now = crossing_now_ms ();
+  gint64 next;
+
+  self->expiry_id = 0;
+  self->expiry_at = 0;
+
+  due = companion_store_list_due_orders (self->store, now, EXPIRY_BATCH, &error);
+  if (due == NULL)
+    {
+      g_warning ("Cannot read due orders: %s", error->message);
+      schedule_expiry (self, now + 1000);
+      return G_SOURCE_REMOVE;
+    }
+
+  for (guint i = 0; i < due->len; i++)
+    expire_order (self, g_ptr_array_index (due, i), now);
+
+  next = due->len == EXPIRY_BATCH ? now : companion_store_next_expiry (self->store, NULL);
+  schedule_expiry (self, next);
+  return G_SOURCE_REMOVE;
+}
+
+/* Makes sure the timer fires no later than @when (epoch ms). */
+static void
+schedule_expiry (CompanionEngine *self,
+                 gint64           when)
+{
+  gint64 delay;
+
+  if (when == G_MAXINT64)
+    return;
+  if (self->expiry_id != 0 && self->expiry_at <= when)
+    return;
+
+  g_clear_handle_id (&self->expiry_id, g_source_remove);
+  delay = CLAMP (when - crossing_now_ms (), 0, G_MAXUINT);
+  self->expiry_at = when;
+  self->expiry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) delay, on_expiry, self, NULL);
+}
+
+void
+companion_engine_start_timers (CompanionEngine *self)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 next;
+
+  g_return_if_fail (COMPANION_IS_ENGINE (self));
+
+  next = companion_store_next_expiry (self->store, &error);
+  if (error != NULL)
+    g_warning ("Cannot read the next expiry: %s", error->message);
+  schedule_expiry (self, next);
+}
+
+/* Finds the order and checks @token against the stored hash: the failures
+ * a caller must see before anything about the order's state. */
+static CompanionOrder *
+load_order (CompanionEngine  *self,
+            const char       *order_id,
+            const char       *token,
+            gsize             hash_offset,
+            CrossingError     token_error,
+            GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  const char *stored_hash;
+
+  order = companion_store_get_order (self->store, order_id, error);
+  if (order == NULL)
+    {
+      if (error == NULL || *error == NULL)
+        fail (error, CROSSING_ERROR_ORDER_NOT_FOUND);
+      return NULL;
+    }
+
+  stored_hash = G_STRUCT_MEMBER (const char *, order, hash_offset);
+  if (stored_hash == NULL || !crossing_token_verify (token, stored_hash))
+    {
+      fail (error, token_error);
+      return NULL;
+    }
+
+  /* The timer may lag behind the clock by a tick: the clock decides. */
+  if (companion_order_is_past_expiry (order, crossing_now_ms ()))
+    {
+      expire_order (self, order, crossing_now_ms ());
+      order->status = CROSSING_STATUS_EXPIRED;
+    }
+
+  return g_steal_pointer (&order);
+}
+
+#define LOAD(self, id, token, field, code, error) \
+  load_order ((self), (id), (token), G_STRUCT_OFFSET (CompanionOrder, field), (code), (error))
+
+static gboolean
+check_action (CompanionOrder   *order,
+              CompanionAction   action,
+              GError          **error)
+{
+  int code = companion_action_check (action, order->status);
+
+  if (code < 0)
+    return TRUE;
+  return fail (error, (CrossingError) code);
+}
+
+static JsonNode *
+ok_response (const CompanionOrder *order)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "orderId");
+  json_builder_add_string_value (builder, order->id);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, crossing_status_to_string (order->status));
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static char *
+build_claim_url (CompanionEngine *self,
+                 const char      *order_id,
+                 const char      *claim_token)
+{
+  g_autoptr(GString) url = g_string_new (self->config->claim_path_template);
+
+  g_string_replace (url, "{publicUrl}", self->config->public_url, 0);
+  g_string_replace (url, "{orderId}", order_id, 0);
+  g_string_replace (url, "{claimToken}", claim_token, 0);
+  return g_string_free (g_steal_pointer (&url), FALSE);
+}
+
+JsonNode *
+companion_engine_start (CompanionEngine              *self,
+                        const CompanionStartRequest  *request,
+                        GError                      **error)
+{
+  g_autoptr(CompanionOrder) order = companion_order_new ();
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *claim_token = NULL;
+  g_autofree char *desktop_token = NULL;
+  g_autofree char *event_token = NULL;
+  g_autofree char *claim_url = NULL;
+  const char *origin;
+  const char *noun;
+  gint64 now;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  origin = request->origin != NULL ? request->origin : self->config->public_origin;
+  if (!companion_config_is_trusted_origin (self->config, origin))
+    {
+      fail (error, CROSSING_ERROR_UNTRUSTED_ORIGIN);
+      return NULL;
+    }
+
+  now = crossing_now_ms ();
+  noun = crossing_kind_to_noun (request->kind);
+  claim_token = crossing_token_new (CROSSING_TOKEN_BYTES);
+  desktop_token = crossing_token_new (CROSSING_TOKEN_BYTES);
+  event_token = crossing_token_new (CROSSING_TOKEN_BYTES);
+
+  order->id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  order->kind = request->kind;
+  order->adapter = request->adapter;
+  order->status = CROSSING_STATUS_CREATED;
+  order->claim_token_hash = crossing_token_hash (claim_token);
+  order->desktop_token_hash = crossing_token_hash (desktop_token);
+  order->event_token_hash = crossing_token_hash (event_token);
+  order->origin = g_strdup (origin);
+  order->return_to = g_strdup (request->return_to);
+  order->app_name = g_strdup (self->config->app_name);
+  order->title = request->title != NULL
+    ? g_strdup (request->title)
+    : g_strdup_printf ("%s %s", order->app_name, noun);
+  order->summary = request->summary != NULL
+    ? g_strdup (request->summary)
+    : g_strdup_printf ("Approve %s for %s.", noun, order->app_name);
+  order->payload_hash = g_strdup (request->payload_hash);
+  order->challenge_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  order->nonce = crossing_token_new (CROSSING_TOKEN_BYTES);
+  order->requester_ip = g_strdup (request->requester_ip);
+  order->requester_user_agent = g_strdup (request->requester_user_agent);
+  order->created_at = now;
+  order->issued_at = now;
+  order->expires_at = now + (gint64) self->config->order_ttl * 1000;
+  /* Fixed at start, so every read of the challenge shows the same text. */
+  order->message = companion_order_build_message (order);
+
+  if (!companion_store_insert_order (self->store, order, error))
+    return NULL;
+
+  schedule_expiry (self, order->expires_at);
+  claim_url = build_claim_url (self, order->id, claim_token);
+  g_debug ("Order %.8s… started (%s)", order->id, crossing_kind_to_string (order->kind));
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "orderId");
+  json_builder_add_string_value (builder, order->id);
+  json_builder_set_member_name (builder, "adapterId");
+  json_builder_add_string_value (builder, crossing_adapter_to_string (order->adapter));
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, crossing_kind_to_string (order->kind));
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, "created");
+  json_builder_set_member_name (builder, "claimToken");
+  json_builder_add_string_value (builder, claim_token);
+  json_builder_set_member_name (builder, "claimUrl");
+  json_builder_add_string_value (builder, claim_url);
+  json_builder_set_member_name (builder, "eventToken");
+  json_builder_add_string_value (builder, event_token);
+  json_builder_set_member_name (builder, "desktopToken");
+  json_builder_add_string_value (builder, desktop_token);
+  json_builder_set_member_name (builder, "expiresAt");
+  json_builder_add_int_value (builder, order->expires_at);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+JsonNode *
+companion_engine_claim (CompanionEngine  *self,
+                        const char       *order_id,
+                        const char       *claim_token,
+                        GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autofree char *challenge_token = NULL;
+  g_autofree char *challenge_hash = NULL;
+  g_autofree char *check_code = NULL;
+  CompanionOrderChange change = { .to = CROSSING_STATUS_CLAIMED };
+  JsonNode *response;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = LOAD (self, order_id, claim_token, claim_token_hash, CROSSING_ERROR_INVALID_CLAIM_TOKEN,
+                error);
+  if (order == NULL || !check_action (order, COMPANION_ACTION_CLAIM, error))
+    return NULL;
+
+  challenge_token = crossing_token_new (CROSSING_TOKEN_BYTES);
+  challenge_hash = crossing_token_hash (challenge_token);
+  change.challenge_token_hash = challenge_hash;
+  if (self->config->check_code)
+    {
+      check_code = g_strdup_printf ("%02u", 10 + randombytes_uniform (90));
+      change.check_code = check_code;
+      order->check_code = g_strdup (check_code);
+    }
+
+  /* Exclusive: of two phones racing here, the compare-and-set lets one in. */
+  if (!transition (self, order, COMPANION_ACTION_CLAIM, &change, error))
+    {
+      if (g_error_matches (*error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE))
+        {
+          g_clear_error (error);
+          fail (error, CROSSING_ERROR_ALREADY_CLAIMED);
+        }
+      return NULL;
+    }
+
+  response = ok_response (order);
+  json_object_set_string_member (json_node_get_object (response), "challengeToken",
+                                 challenge_token);
+  return response;
+}
+
+static JsonNode *
+build_envelope (CompanionEngine      *self,
+                const CompanionOrder *order)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  gboolean login = order->kind == CROSSING_KIND_LOGIN;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "orderId");
+  json_builder_add_string_value (b, order->id);
+  json_builder_set_member_name (b, "adapterId");
+  json_builder_add_string_value (b, crossing_adapter_to_string (order->adapter));
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, crossing_status_to_string (order->status));
+  json_builder_set_member_name (b, "action");
+  json_builder_add_string_value (b, login ? "auth.login" : "order.approve");
+  json_builder_set_member_name (b, "challengeId");
+  json_builder_add_string_value (b, order->challenge_id);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, crossing_kind_to_string (order->kind));
+  json_builder_set_member_name (b, "origin");
+  json_builder_add_string_value (b, order->origin);
+  json_builder_set_member_name (b, "nonce");
+  json_builder_add_string_value (b, order->nonce);
+  json_builder_set_member_name (b, "issuedAt");
+  json_builder_add_int_value (b, order->issued_at);
+  json_builder_set_member_name (b, "expiresAt");
+  json_builder_add_int_value (b, order->expires_at);
+  json_builder_set_member_name (b, "exp");
+  json_builder_add_int_value (b, order->expires_at / 1000);
+  json_builder_set_member_name (b, "display");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "title");
+  json_builder_add_string_value (b, order->title);
+  json_builder_set_member_name (b, "summary");
+  json_builder_add_string_value (b, order->summary);
+  json_builder_end_object (b);
+  if (order->payload_hash != NULL)
+    {
+      json_builder_set_member_name (b, "payloadHash");
+      json_builder_add_string_value (b, order->payload_hash);
+    }
+  json_builder_set_member_name (b, "requestId");
+  json_builder_add_string_value (b, order->id);
+  json_builder_set_member_name (b, "resource");
+  json_builder_add_string_value (b, companion_order_redirect_to (order));
+  /* The lower-case lines at the end of the message, as an object. */
+  json_builder_set_member_name (b, "details");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, crossing_kind_to_string (order->kind));
+  json_builder_set_member_name (b, "orderId");
+  json_builder_add_string_value (b, order->id);
+  json_builder_set_member_name (b, "summary");
+  json_builder_add_string_value (b, order->summary);
+  json_builder_set_member_name (b, "title");
+  json_builder_add_string_value (b, order->title);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, order->message);
+  json_builder_set_member_name (b, "appName");
+  json_builder_add_string_value (b, order->app_name);
+  json_builder_set_member_name (b, "requester");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ip");
+  json_builder_add_string_value (b, order->requester_ip != NULL ? order->requester_ip : "");
+  json_builder_set_member_name (b, "userAgent");
+  json_builder_add_string_value (b, order->requester_user_agent != NULL
+                                      ? order->requester_user_agent : "");
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "checkCodeRequired");
+  json_builder_add_boolean_value (b, order->check_code != NULL);
+  json_builder_end_object (b);
+
+  return json_builder_get_root (b);
+}
+
+JsonNode *
+companion_engine_challenge (CompanionEngine  *self,
+                            const char       *order_id,
+                            const char       *challenge_token,
+                            GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  CompanionOrderChange change = { .to = CROSSING_STATUS_WAITING_USER };
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = LOAD (self, order_id, challenge_token, challenge_token_hash,
+                CROSSING_ERROR_INVALID_CHALLENGE_TOKEN, error);
+  if (order == NULL || !check_action (order, COMPANION_ACTION_CHALLENGE, error))
+    return NULL;
+
+  /* Reading it again (a reload on the phone) changes nothing. */
+  if (order->status == CROSSING_STATUS_CLAIMED &&
+      !transition (self, order, COMPANION_ACTION_CHALLENGE, &change, error))
+    return NULL;
+
+  return build_envelope (self, order);
+}
+
+static gboolean
+check_code_matches (const char *expected,
+                    const char *given)
+{
+  return given != NULL && strlen (given) == strlen (expected) &&
+         sodium_memcmp (given, expected, strlen (expected)) == 0;
+}
+
+/* Counts a wrong code; the third rejects the order. */
+static void
+wrong_check_code (CompanionEngine  *self,
+                  CompanionOrder   *order,
+                  GError          **error)
+{
+  CompanionOrderChange change = { .to = CROSSING_STATUS_REJECTED };
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *message = NULL;
+  guint failures = 0;
+
+  if (!companion_store_add_check_code_failure (self->store, order->id, &failures, &local_error))
+    {
+      if (g_error_matches (local_error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE))
+        fail (error, CROSSING_ERROR_TRANSITION_RACE);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return;
+    }
+
+  if (failures >= COMPANION_MAX_CHECK_CODE_FAILURES)
+    {
+      if (!transition (self, order, COMPANION_ACTION_REJECT, &change, &local_error))
+        g_debug ("Rejecting after wrong codes lost a race: %s", local_error->message);
+      fail_message (error, CROSSING_ERROR_CHECK_CODE_MISMATCH,
+                    "The check code does not match; the request was rejected after 3 tries");
+      return;
+    }
+
+  message = g_strdup_printf ("The check code does not match the one on the desktop "
+                             "(%u tries left)", COMPANION_MAX_CHECK_CODE_FAILURES - failures);
+  fail_message (error, CROSSING_ERROR_CHECK_CODE_MISMATCH, message);
+}
+
+JsonNode *
+companion_engine_approve (CompanionEngine                *self,
+                          const CompanionApproveRequest  *request,
+                          GError                        **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *public_key_hex = NULL;
+  g_autoptr(GError) proof_error = NULL;
+  CompanionOrderChange change = { .to = CROSSING_STATUS_APPROVED };
+  gint64 now;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = LOAD (self, request->order_id, request->challenge_token, challenge_token_hash,
+                CROSSING_ERROR_INVALID_CHALLENGE_TOKEN, error);
+  if (order == NULL || !check_action (order, COMPANION_ACTION_APPROVE, error))
+    return NULL;
+
+  if (request->origin != NULL && g_strcmp0 (request->origin, order->origin) != 0)
+    {
+      fail (error, CROSSING_ERROR_ORIGIN_MISMATCH);
+      return NULL;
+    }
+
+  if (order->check_code != NULL && !check_code_matches (order->check_code, request->check_code))
+    {
+      wrong_check_code (self, order, error);
+      return NULL;
+    }
+
+  if (!crossing_proof_verify (order->adapter, order->message, request->public_key_hex,
+                              request->signature_hex, request->address, &subject,
+                              &public_key_hex, &proof_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&proof_error));
+      return NULL;
+    }
+
+  /* Say it now, not at finalize, so the phone can tell its user. */
+  if (order->kind == CROSSING_KIND_LOGIN && !self->config->registration_open)
+    {
+      g_autoptr(CompanionUser) user = companion_store_get_user_by_subject (self->store, subject,
+                                                                           error);
+      if (user == NULL)
+        {
+          if (error == NULL || *error == NULL)
+            fail (error, CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN);
+          return NULL;
+        }
+    }
+
+  now = crossing_now_ms ();
+  change.subject = subject;
+  change.public_key_hex = public_key_hex;
+  change.signature_hex = request->signature_hex;
+  change.approved_at = now;
+  change.expires_at = now + (gint64) self->config->finalize_grace * 1000;
+  if (!transition (self, order, COMPANION_ACTION_APPROVE, &change, error))
+    return NULL;
+
+  schedule_expiry (self, change.expires_at);
+  return ok_response (order);
+}
+
+JsonNode *
+companion_engine_reject (CompanionEngine  *self,
+                         const char       *order_id,
+                         const char       *challenge_token,
+                         GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  CompanionOrderChange change = { .to = CROSSING_STATUS_REJECTED };
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = LOAD (self, order_id, challenge_token, challenge_token_hash,
+                CROSSING_ERROR_INVALID_CHALLENGE_TOKEN, error);
+  if (order == NULL || !check_action (order, COMPANION_ACTION_REJECT, error) ||
+      !transition (self, order, COMPANION_ACTION_REJECT, &change, error))
+    return NULL;
+
+  return ok_response (order);
+}
+
+JsonNode *
+companion_engine_cancel (CompanionEngine  *self,
+                         const char       *order_id,
+                         const char       *desktop_token,
+                         GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  CompanionOrderChange change = { .to = CROSSING_STATUS_CANCELLED };
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = LOAD (self, order_id, desktop_token, desktop_token_hash,
+                CROSSING_ERROR_INVALID_DESKTOP_TOKEN, error);
+  if (order == NULL || !check_action (order, COMPANION_ACTION_CANCEL, error) ||
+      !transition (self, order, COMPANION_ACTION_CANCEL, &change, error))
+    return NULL;
+
+  return ok_response (order);
+}
+
+static JsonNode *
+finalized_response (const CompanionOrder *order,
+                    const char           *session_token)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ok");
+  json_builder_add_boolean_value (b, TRUE);
+  json_builder_set_member_name (b, "orderId");
+  json_builder_add_string_value (b, order->id);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, "finalized");
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, crossing_kind_to_string (order->kind));
+  json_builder_set_member_name (b, "redirectTo");
+  json_builder_add_string_value (b, companion_order_redirect_to (order));
+  if (session_token != NULL)
+    {
+      json_builder_set_member_name (b, "token");
+      json_builder_add_string_value (b, session_token);
+    }
+  else
+    {
+      json_builder_set_member_name (b, "proofArtifact");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "adapterId");
+      json_builder_add_string_value (b, crossing_adapter_to_string (order->adapter));
+      json_builder_set_member_name (b, "subject");
+      json_builder_add_string_value (b, order->subject);
+      json_builder_set_member_name (b, "publicKeyHex");
+      json_builder_add_string_value (b, order->public_key_hex);
+      json_builder_set_member_name (b, "signatureHex");
+      json_builder_add_string_value (b, order->signature_hex);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, order->message);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static gboolean
+finalize_login (CompanionEngine  *self,
+                CompanionOrder   *order,
+                char            **out_session_token,
+                GError          **error)
+{
+  g_autofree char *session_token = crossing_token_new (CROSSING_SESSION_TOKEN_BYTES);
+  g_autofree char *token_hash = crossing_token_hash (session_token);
+  g_autofree char *session_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  g_autofree char *user_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  g_autofree char *data = companion_engine_event_data (order, CROSSING_STATUS_FINALIZED);
+  gint64 now = crossing_now_ms ();
+  CompanionLoginFinalize login = {
+    .subject = order->subject,
+    .create_user = self->config->registration_open,
+    .new_user_id = user_id,
+    .session_id = session_id,
+    .session_token_hash = token_hash,
+    .session_expires_at = now + (gint64) self->config->session_ttl * 1000,
+    .now = now,
+  };
+  gint64 seq = 0;
+
+  if (!companion_store_finalize_login (self->store, order->id, &login, data, NULL, &seq, error))
+    {
+      /* Of two desktops racing, the loser learns the login was used. */
+      if (g_error_matches (*error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE))
+        {
+          g_clear_error (error);
+          fail (error, CROSSING_ERROR_FINALIZE_ALREADY_USED);
+        }
+      return FALSE;
+    }
+
+  g_debug ("Order %.8s…: approved -> finalized (session created)", order->id);
+  order->status = CROSSING_STATUS_FINALIZED;
+  companion_event_hub_publish (self->hub, order->id, seq, CROSSING_STATUS_FINALIZED, data);
+  *out_session_token = g_steal_pointer (&session_token);
+  return TRUE;
+}
+
+JsonNode *
+companion_engine_finalize (CompanionEngine  *self,
+                           const char       *order_id,
+                           const char       *desktop_token,
+                           char            **out_session_token,
+                           GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autofree char *session_token = NULL;
+  CompanionOrderChange change = { .to = CROSSING_STATUS_FINALIZED };
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = LOAD (self, order_id, desktop_token, desktop_token_hash,
+                CROSSING_ERROR_INVALID_DESKTOP_TOKEN, error);
+  if (order == NULL)
+    return NULL;
+
+  /* A proof can be fetched again; a session cannot be made twice. */
+  if (order->kind != CROSSING_KIND_LOGIN && order->status == CROSSING_STATUS_FINALIZED)
+    return finalized_response (order, NULL);
+
+  if (!check_action (order, COMPANION_ACTION_FINALIZE, error))
+    return NULL;
+
+  if (order->kind == CROSSING_KIND_LOGIN)
+    {
+      if (!finalize_login (self, order, &session_token, error))
+        return NULL;
+      if (out_session_token != NULL)
+        *out_session_token = g_strdup (session_token);
+      return finalized_response (order, session_token);
+    }
+
+  change.finalized_at = crossing_now_ms ();
+  if (!transition (self, order, COMPANION_ACTION_FINALIZE, &change, error))
+    {
+      /* Another finalize won: the artifact is the same, hand it out. */
+      if (!g_error_matches (*error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE))
+        return NULL;
+      g_clear_error (error);
+    }
+  return finalized_response (order, NULL);
+}
+
+CompanionOrder *
+companion_engine_open_events (CompanionEngine  *self,
+                              const char       *order_id,
+                              const char       *event_token,
+                              GError          **error)
+{
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  return LOAD (self, order_id, event_token, event_token_hash, CROSSING_ERROR_INVALID_EVENT_TOKEN,
+               error);
+}
+
+JsonNode *
+companion_engine_get_session (CompanionEngine  *self,
+                              const char       *session_token,
+                              GError          **error)
+{
+  g_autoptr(CompanionSession) session = NULL;
+  g_autoptr(CompanionUser) user = NULL;
+  g_autoptr(JsonBuilder) b = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  if (session_token == NULL || !crossing_token_is_well_formed (session_token))
+    return json_node_new (JSON_NODE_NULL);
+
+  hash = crossing_token_hash (session_token);
+  if (!companion_store_lookup_session (self->store, hash, crossing_now_ms (), &session, &user,
+                                       &local_error))
+    {
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      return json_node_new (JSON_NODE_NULL);
+    }
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "session");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, session->id);
+  json_builder_set_member_name (b, "userId");
+  json_builder_add_string_value (b, session->user_id);
+  json_builder_set_member_name (b, "expiresAt");
+  json_builder_add_int_value (b, session->expires_at);
+  json_builder_set_member_name (b, "createdAt");
+  json_builder_add_int_value (b, session->created_at);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "user");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, user->id);
+  json_builder_set_member_name (b, "name");
+  if (user->name != NULL)
+    json_builder_add_string_value (b, user->name);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "subject");
+  json_builder_add_string_value (b, user->subject);
+  json_builder_set_member_name (b, "createdAt");
+  json_builder_add_int_value (b, user->created_at);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+gboolean
+companion_engine_sign_out (CompanionEngine  *self,
+                           const char       *session_token,
+                           GError          **error)
+{
+  g_autofree char *hash = NULL;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), FALSE);
+
+  if (session_token == NULL || !crossing_token_is_well_formed (session_token))
+    return TRUE;
+
+  hash = crossing_token_hash (session_token);
+  return companion_store_delete_session (self->store, hash, error);
+}
+
+CompanionStore *
+companion_engine_get_store (CompanionEngine *self)
+{
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+  return self->store;
+}
+
+const CompanionConfig *
+companion_engine_get_config (CompanionEngine *self)
+{
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+  return self->config;
+}
+
+static void
+companion_engine_dispose (GObject *object)
+{
+  CompanionEngine *self = (CompanionEngine *) object;
+
+  g_clear_handle_id (&self->expiry_id, g_source_remove);
+  g_clear_object (&self->store);
+  g_clear_object (&self->hub);
+
+  G_OBJECT_CLASS (companion_engine_parent_class)->dispose (object);
+}
+
+static void
+companion_engine_class_init (CompanionEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = companion_engine_dispose;
+}
+
+static void
+companion_engine_init (CompanionEngine *self)
+{
+}
+
+CompanionEngine *
+companion_engine_new (CompanionConfig   *config,
+                      CompanionStore    *store,
+                      CompanionEventHub *hub)
+{
+  CompanionEngine *self;
+
+  g_return_val_if_fail (config != NULL && config->public_origin != NULL, NULL);
+  g_return_val_if_fail (COMPANION_IS_STORE (store), NULL);
+  g_return_val_if_fail (COMPANION_IS_EVENT_HUB (hub), NULL);
+
+  crossing_crypto_init ();
+
+  self = g_object_new (COMPANION_TYPE_ENGINE, NULL);
+  self->config = config;
+  self->store = g_object_ref (store);
+  self->hub = g_object_ref (hub);
+  return self;
+}

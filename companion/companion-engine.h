@@ -1,0 +1,105 @@
+/* companion-engine.h: the order engine, the contract's behaviour
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Validated requests in, JSON responses (or a CROSSING_ERROR) out. It owns
+ * the expiry timer, draws tokens and check codes, and publishes each change
+ * to the event hub once the store has committed it. No HTTP here.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "companion-config.h"
+#include "companion-event-hub.h"
+#include "companion-store.h"
+
+G_BEGIN_DECLS
+
+#define COMPANION_TYPE_ENGINE (companion_engine_get_type ())
+G_DECLARE_FINAL_TYPE (CompanionEngine, companion_engine, COMPANION, ENGINE, GObject)
+
+#define COMPANION_MAX_CHECK_CODE_FAILURES 3
+
+typedef struct {
+  CrossingKind     kind;
+  CrossingAdapter  adapter;
+  const char      *return_to;      /* nullable */
+  const char      *title;          /* nullable */
+  const char      *summary;        /* nullable */
+  const char      *payload_hash;   /* nullable */
+  const char      *origin;         /* the request's Origin header, nullable */
+  const char      *requester_ip;
+  const char      *requester_user_agent;
+} CompanionStartRequest;
+
+typedef struct {
+  const char      *order_id;
+  const char      *challenge_token;
+  const char      *public_key_hex;
+  const char      *signature_hex;
+  const char      *address;        /* nullable, nimiq-pay */
+  const char      *check_code;     /* nullable */
+  const char      *origin;         /* the request's Origin header, nullable */
+} CompanionApproveRequest;
+
+/* The config must have its public_url set (after listening). */
+CompanionEngine *companion_engine_new        (CompanionConfig               *config,
+                                              CompanionStore                *store,
+                                              CompanionEventHub             *hub);
+
+CompanionStore  *companion_engine_get_store  (CompanionEngine               *self);
+const CompanionConfig *companion_engine_get_config (CompanionEngine         *self);
+
+/* Arms the expiry timer for what the store already holds (after a restart). */
+void             companion_engine_start_timers (CompanionEngine             *self);
+
+JsonNode        *companion_engine_start      (CompanionEngine               *self,
+                                              const CompanionStartRequest   *request,
+                                              GError                       **error);
+JsonNode        *companion_engine_claim      (CompanionEngine               *self,
+                                              const char                    *order_id,
+                                              const char                    *claim_token,
+                                              GError                       **error);
+JsonNode        *companion_engine_challenge  (CompanionEngine               *self,
+                                              const char                    *order_id,
+                                              const char                    *challenge_token,
+                                              GError                       **error);
+JsonNode        *companion_engine_approve    (CompanionEngine               *self,
+                                              const CompanionApproveRequest *request,
+                                              GError                       **error);
+JsonNode        *companion_engine_reject     (CompanionEngine               *self,
+                                              const char                    *order_id,
+                                              const char                    *challenge_token,
+                                              GError                       **error);
+JsonNode        *companion_engine_cancel     (CompanionEngine               *self,
+                                              const char                    *order_id,
+                                              const char                    *desktop_token,
+                                              GError                       **error);
+/* For a login, @out_session_token receives the new session token (the
+ * response also carries it as "token"). */
+JsonNode        *companion_engine_finalize   (CompanionEngine               *self,
+                                              const char                    *order_id,
+                                              const char                    *desktop_token,
+                                              char                         **out_session_token,
+                                              GError                       **error);
+
+/* Checks the event token and returns the order, or sets an error. */
+CompanionOrder  *companion_engine_open_events (CompanionEngine              *self,
+                                               const char                   *order_id,
+                                               const char                   *event_token,
+                                               GError                      **error);
+
+/* {session, user} or JSON null. */
+JsonNode        *companion_engine_get_session (CompanionEngine              *self,
+                                               const char                   *session_token,
+                                               GError                      **error);
+gboolean         companion_engine_sign_out    (CompanionEngine              *self,
+                                               const char                   *session_token,
+                                               GError                      **error);
+
+/* The "data:" JSON of an event for @order in @status. */
+char            *companion_engine_event_data  (const CompanionOrder         *order,
+                                               CrossingStatus                status);
+
+G_END_DECLS

@@ -1,0 +1,172 @@
+/* companion-order.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "companion-order"
+
+#include "config.h"
+
+#include "companion-order.h"
+
+#define BIT COMPANION_STATUS_BIT
+
+#define NON_TERMINAL (BIT (CROSSING_STATUS_CREATED) | BIT (CROSSING_STATUS_CLAIMED) | \
+                      BIT (CROSSING_STATUS_WAITING_USER) | BIT (CROSSING_STATUS_APPROVED))
+
+static const struct {
+  guint          from;
+  CrossingStatus to;
+  CrossingError  not_ready;   /* for a non-terminal state it cannot start from */
+} actions[COMPANION_N_ACTIONS] = {
+  [COMPANION_ACTION_CLAIM] = {
+    BIT (CROSSING_STATUS_CREATED),
+    CROSSING_STATUS_CLAIMED,
+    CROSSING_ERROR_ALREADY_CLAIMED,
+  },
+  [COMPANION_ACTION_CHALLENGE] = {
+    BIT (CROSSING_STATUS_CLAIMED) | BIT (CROSSING_STATUS_WAITING_USER),
+    CROSSING_STATUS_WAITING_USER,
+    CROSSING_ERROR_NOT_READY_TO_APPROVE,
+  },
+  [COMPANION_ACTION_APPROVE] = {
+    BIT (CROSSING_STATUS_CLAIMED) | BIT (CROSSING_STATUS_WAITING_USER),
+    CROSSING_STATUS_APPROVED,
+    CROSSING_ERROR_NOT_READY_TO_APPROVE,
+  },
+  [COMPANION_ACTION_REJECT] = {
+    BIT (CROSSING_STATUS_CLAIMED) | BIT (CROSSING_STATUS_WAITING_USER),
+    CROSSING_STATUS_REJECTED,
+    CROSSING_ERROR_NOT_READY_TO_REJECT,
+  },
+  [COMPANION_ACTION_CANCEL] = {
+    BIT (CROSSING_STATUS_CREATED) | BIT (CROSSING_STATUS_CLAIMED) |
+    BIT (CROSSING_STATUS_WAITING_USER),
+    CROSSING_STATUS_CANCELLED,
+    CROSSING_ERROR_NOT_READY_TO_CANCEL,
+  },
+  [COMPANION_ACTION_FINALIZE] = {
+    BIT (CROSSING_STATUS_APPROVED),
+    CROSSING_STATUS_FINALIZED,
+    CROSSING_ERROR_NOT_READY_TO_FINALIZE,
+  },
+  [COMPANION_ACTION_EXPIRE] = {
+    NON_TERMINAL,
+    CROSSING_STATUS_EXPIRED,
+    CROSSING_ERROR_TRANSITION_CONFLICT,
+  },
+};
+
+CompanionOrder *
+companion_order_new (void)
+{
+  return g_new0 (CompanionOrder, 1);
+}
+
+void
+companion_order_free (CompanionOrder *order)
+{
+  if (order == NULL)
+    return;
+
+  g_free (order->id);
+  g_free (order->claim_token_hash);
+  g_free (order->desktop_token_hash);
+  g_free (order->event_token_hash);
+  g_free (order->challenge_token_hash);
+  g_free (order->origin);
+  g_free (order->return_to);
+  g_free (order->title);
+  g_free (order->summary);
+  g_free (order->payload_hash);
+  g_free (order->app_name);
+  g_free (order->challenge_id);
+  g_free (order->nonce);
+  g_free (order->message);
+  g_free (order->requester_ip);
+  g_free (order->requester_user_agent);
+  g_free (order->check_code);
+  g_free (order->subject);
+  g_free (order->public_key_hex);
+  g_free (order->signature_hex);
+  g_free (order->session_id);
+  g_free (order);
+}
+
+guint
+companion_action_allowed_from (CompanionAction action)
+{
+  g_return_val_if_fail (action < COMPANION_N_ACTIONS, 0);
+  return actions[action].from;
+}
+
+CrossingStatus
+companion_action_target (CompanionAction action)
+{
+  g_return_val_if_fail (action < COMPANION_N_ACTIONS, CROSSING_STATUS_INVALID);
+  return actions[action].to;
+}
+
+int
+companion_action_check (CompanionAction action,
+                        CrossingStatus  status)
+{
+  g_return_val_if_fail (action < COMPANION_N_ACTIONS, CROSSING_ERROR_INTERNAL);
+  g_return_val_if_fail (status >= 0 && status < CROSSING_N_STATUSES, CROSSING_ERROR_INTERNAL);
+
+  if (actions[action].from & BIT (status))
+    return -1;
+
+  if (status == CROSSING_STATUS_EXPIRED)
+    return CROSSING_ERROR_ORDER_EXPIRED;
+
+  /* A login can be finalized once; the second desktop gets a distinct code. */
+  if (action == COMPANION_ACTION_FINALIZE && status == CROSSING_STATUS_FINALIZED)
+    return CROSSING_ERROR_FINALIZE_ALREADY_USED;
+
+  if (crossing_status_is_terminal (status))
+    return CROSSING_ERROR_TRANSITION_CONFLICT;
+
+  return actions[action].not_ready;
+}
+
+gboolean
+companion_order_is_past_expiry (const CompanionOrder *order,
+                                gint64                now_ms)
+{
+  g_return_val_if_fail (order != NULL, FALSE);
+
+  return !crossing_status_is_terminal (order->status) && now_ms >= order->expires_at;
+}
+
+const char *
+companion_order_redirect_to (const CompanionOrder *order)
+{
+  return order->return_to != NULL ? order->return_to : "/";
+}
+
+char *
+companion_order_build_message (const CompanionOrder *order)
+{
+  g_autofree char *issued = crossing_format_iso8601_ms (order->issued_at);
+  g_autofree char *expires = crossing_format_iso8601_ms (order->expires_at);
+  GString *message = g_string_sized_new (512);
+
+  g_string_append_printf (message, "%s requests cross-device approval\n", order->app_name);
+  g_string_append_printf (message, "Action: %s\n",
+                          order->kind == CROSSING_KIND_LOGIN ? "auth.login" : "order.approve");
+  g_string_append_printf (message, "Origin: %s\n", order->origin);
+  g_string_append_printf (message, "Challenge ID: %s\n", order->challenge_id);
+  g_string_append_printf (message, "Nonce: %s\n", order->nonce);
+  g_string_append_printf (message, "Issued At: %s\n", issued);
+  g_string_append_printf (message, "Expires At: %s\n", expires);
+  g_string_append_printf (message, "Request ID: %s\n", order->id);
+  g_string_append_printf (message, "Resource: %s\n", companion_order_redirect_to (order));
+  if (order->payload_hash != NULL)
+    g_string_append_printf (message, "Payload Hash: %s\n", order->payload_hash);
+  g_string_append_printf (message, "kind: %s\n", crossing_kind_to_string (order->kind));
+  g_string_append_printf (message, "orderId: %s\n", order->id);
+  g_string_append_printf (message, "summary: %s\n", order->summary);
+  g_string_append_printf (message, "title: %s", order->title);
+
+  return g_string_free (message, FALSE);
+}

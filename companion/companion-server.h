@@ -1,0 +1,41 @@
+/* companion-server.h: the HTTP face of the companion
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Routes requests, checks their shape (methods, media type, size, fields)
+ * and turns engine results and errors into the contract's responses.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "companion-config.h"
+#include "companion-engine.h"
+#include "companion-store.h"
+
+G_BEGIN_DECLS
+
+#define COMPANION_TYPE_SERVER (companion_server_get_type ())
+G_DECLARE_FINAL_TYPE (CompanionServer, companion_server, COMPANION, SERVER, GObject)
+
+/* @config must outlive the server; its public_url is filled in by
+ * companion_server_listen() when it was not set. */
+CompanionServer   *companion_server_new         (CompanionConfig  *config,
+                                                 CompanionStore   *store);
+
+/* Listens on config->listen_host:listen_port (https when TLS is set). */
+gboolean           companion_server_listen      (CompanionServer  *self,
+                                                 GError          **error);
+
+/* "http://127.0.0.1:PORT" as actually bound. */
+const char        *companion_server_get_url     (CompanionServer  *self);
+
+CompanionEngine   *companion_server_get_engine  (CompanionServer  *self);
+CompanionEventHub *companion_server_get_hub     (CompanionServer  *self);
+
+/* Stops accepting connections and ends open event streams cleanly. */
+void               companion_server_stop_accepting (CompanionServer *self);
+/* Closes every connection. */
+void               companion_server_disconnect  (CompanionServer  *self);
+
+G_END_DECLS

@@ -1,0 +1,994 @@
+/* companion-sqlite-store.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One connection in WAL mode, used from the main thread only. Statements
+ * are prepared once and reused. A state change is one transaction: the
+ * compare-and-set UPDATE on the order and the INSERT of its event.
+ */
+#define G_LOG_DOMAIN "companion-store"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "crossing-token.h"
+
+#include "companion-sqlite-store.h"
+
+/* Each entry moves the schema one version up; never edit a released one. */
+static const char *migrations[] = {
+  /* 1 */
+  "CREATE TABLE orders ("
+  "  id TEXT PRIMARY KEY,"
+  "  kind INTEGER NOT NULL,"
+  "  adapter INTEGER NOT NULL,"
+  "  status INTEGER NOT NULL," /* CrossingStatus: 0-3 pending, 4+ terminal */
+  "  claim_token_hash TEXT NOT NULL,"
+  "  desktop_token_hash TEXT NOT NULL,"
+  "  event_token_hash TEXT NOT NULL,"
+  "  challenge_token_hash TEXT,"
+  "  origin TEXT NOT NULL,"
+  "  return_to TEXT,"
+  "  title TEXT NOT NULL,"
+  "  summary TEXT NOT NULL,"
+  "  payload_hash TEXT,"
+  "  app_name TEXT NOT NULL,"
+  "  challenge_id TEXT NOT NULL,"
+  "  nonce TEXT NOT NULL,"
+  "  message TEXT NOT NULL,"
+  "  requester_ip TEXT,"
+  "  requester_user_agent TEXT,"
+  "  check_code TEXT,"
+  "  check_code_failures INTEGER NOT NULL DEFAULT 0,"
+  "  subject TEXT,"
+  "  public_key_hex TEXT,"
+  "  signature_hex TEXT,"
+  "  session_id TEXT,"
+  "  created_at INTEGER NOT NULL,"
+  "  issued_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  approved_at INTEGER NOT NULL DEFAULT 0,"
+  "  finalized_at INTEGER NOT NULL DEFAULT 0,"
+  "  event_seq INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX orders_pending_expiry ON orders (expires_at) WHERE status < 4;"
+  "CREATE TABLE order_events ("
+  "  order_id TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
+  "  seq INTEGER NOT NULL,"
+  "  status INTEGER NOT NULL,"
+  "  data TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (order_id, seq)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE users ("
+  "  id TEXT PRIMARY KEY,"
+  "  subject TEXT NOT NULL UNIQUE,"
+  "  name TEXT,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE sessions ("
+  "  id TEXT PRIMARY KEY,"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  order_id TEXT NOT NULL UNIQUE REFERENCES orders (id),"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL"
+  ");",
+};
+
+#define ORDER_COLUMNS \
+  "id, kind, adapter, status, claim_token_hash, desktop_token_hash, event_token_hash," \
+  " challenge_token_hash, origin, return_to, title, summary, payload_hash, app_name," \
+  " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
+  " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
+  " issued_at, expires_at, approved_at, finalized_at, event_seq"
+
+typedef enum {
+  STMT_BEGIN,
+  STMT_COMMIT,
+  STMT_ROLLBACK,
+  STMT_INSERT_ORDER,
+  STMT_GET_ORDER,
+  STMT_TRANSITION,
+  STMT_INSERT_EVENT,
+  STMT_ADD_CHECK_CODE_FAILURE,
+  STMT_LIST_EVENTS,
+  STMT_LIST_DUE,
+  STMT_NEXT_EXPIRY,
+  STMT_INSERT_USER,
+  STMT_GET_USER_BY_SUBJECT,
+  STMT_LIST_USERS,
+  STMT_DELETE_USER,
+  STMT_INSERT_SESSION,
+  STMT_SET_ORDER_SESSION,
+  STMT_LOOKUP_SESSION,
+  STMT_DELETE_SESSION,
+  N_STMTS
+} Stmt;
+
+static const char *stmt_sql[N_STMTS] = {
+  [STMT_BEGIN] = "BEGIN IMMEDIATE",
+  [STMT_COMMIT] = "COMMIT",
+  [STMT_ROLLBACK] = "ROLLBACK",
+  [STMT_INSERT_ORDER] =
+    "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
+    " ?28, ?29, ?30, ?31)",
+  [STMT_GET_ORDER] = "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
+  [STMT_TRANSITION] =
+    "UPDATE orders SET status = ?3,"
+    " challenge_token_hash = coalesce (?4, challenge_token_hash),"
+    " check_code = coalesce (?5, check_code),"
+    " subject = coalesce (?6, subject),"
+    " public_key_hex = coalesce (?7, public_key_hex),"
+    " signature_hex = coalesce (?8, signature_hex),"
+    " expires_at = coalesce (?9, expires_at),"
+    " approved_at = coalesce (?10, approved_at),"
+    " finalized_at = coalesce (?11, finalized_at),"
+    " session_id = coalesce (?12, session_id),"
+    " event_seq = event_seq + 1"
+    " WHERE id = ?1 AND ((1 << status) & ?2) != 0 AND (?13 IS NULL OR expires_at <= ?13)"
+    " RETURNING event_seq",
+  [STMT_INSERT_EVENT] =
+    "INSERT INTO order_events (order_id, seq, status, data, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)",
+  [STMT_ADD_CHECK_CODE_FAILURE] =
+    "UPDATE orders SET check_code_failures = check_code_failures + 1"
+    " WHERE id = ?1 AND status IN (1, 2) RETURNING check_code_failures",
+  [STMT_LIST_EVENTS] =
+    "SELECT seq, status, data FROM order_events WHERE order_id = ?1 AND seq > ?2 ORDER BY seq",
+  [STMT_LIST_DUE] =
+    "SELECT " ORDER_COLUMNS " FROM orders WHERE status < 4 AND expires_at <= ?1"
+    " ORDER BY expires_at LIMIT ?2",
+  [STMT_NEXT_EXPIRY] = "SELECT min (expires_at) FROM orders WHERE status < 4",
+  [STMT_INSERT_USER] =
+    "INSERT INTO users (id, subject, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+  [STMT_GET_USER_BY_SUBJECT] =
+    "SELECT id, subject, name, created_at FROM users WHERE subject = ?1",
+  [STMT_LIST_USERS] = "SELECT id, subject, name, created_at FROM users ORDER BY created_at, id",
+  [STMT_DELETE_USER] = "DELETE FROM users WHERE subject = ?1",
+  [STMT_INSERT_SESSION] =
+    "INSERT INTO sessions (id, token_hash, user_id, order_id, created_at, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [STMT_SET_ORDER_SESSION] = "UPDATE orders SET session_id = ?2 WHERE id = ?1",
+  [STMT_LOOKUP_SESSION] =
+    "SELECT s.id, s.user_id, s.order_id, s.created_at, s.expires_at, s.token_hash,"
+    " u.id, u.subject, u.name, u.created_at"
+    " FROM sessions s JOIN users u ON u.id = s.user_id"
+    " WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+  [STMT_DELETE_SESSION] = "DELETE FROM sessions WHERE token_hash = ?1",
+};
+
+struct _CompanionSqliteStore
+{
+  GObject       parent_instance;
+
+  sqlite3      *db;
+  sqlite3_stmt *stmts[N_STMTS];
+};
+
+static void companion_sqlite_store_iface_init (CompanionStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CompanionSqliteStore, companion_sqlite_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (COMPANION_TYPE_STORE,
+                                                      companion_sqlite_store_iface_init))
+
+int
+companion_sqlite_store_schema_version (void)
+{
+  return G_N_ELEMENTS (migrations);
+}
+
+/* Database failures are internal errors: their text goes to the log only. */
+static gboolean
+set_db_error (CompanionSqliteStore  *self,
+              GError               **error,
+              const char            *what)
+{
+  g_set_error (error, CROSSING_ERROR, CROSSING_ERROR_INTERNAL, "%s: %s", what,
+               sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+stmt (CompanionSqliteStore *self,
+      Stmt                  which)
+{
+  sqlite3_stmt *s = self->stmts[which];
+
+  sqlite3_reset (s);
+  sqlite3_clear_bindings (s);
+  return s;
+}
+
+static void
+bind_text (sqlite3_stmt *s,
+           int           index,
+           const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (s, index);
+  else
+    sqlite3_bind_text (s, index, text, -1, SQLITE_STATIC);
+}
+
+static void
+bind_time (sqlite3_stmt *s,
+           int           index,
+           gint64        value)
+{
+  if (value == 0)
+    sqlite3_bind_null (s, index);
+  else
+    sqlite3_bind_int64 (s, index, value);
+}
+
+static char *
+column_text (sqlite3_stmt *s,
+             int           index)
+{
+  const unsigned char *text = sqlite3_column_text (s, index);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static gboolean
+exec_simple (CompanionSqliteStore  *self,
+             Stmt                   which,
+             GError               **error)
+{
+  sqlite3_stmt *s = stmt (self, which);
+
+  if (sqlite3_step (s) != SQLITE_DONE)
+    return set_db_error (self, error, stmt_sql[which]);
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+static gboolean
+begin (CompanionSqliteStore  *self,
+       GError               **error)
+{
+  return exec_simple (self, STMT_BEGIN, error);
+}
+
+static gboolean
+commit (CompanionSqliteStore  *self,
+        GError               **error)
+{
+  return exec_simple (self, STMT_COMMIT, error);
+}
+
+static void
+rollback (CompanionSqliteStore *self)
+{
+  if (!sqlite3_get_autocommit (self->db))
+    exec_simple (self, STMT_ROLLBACK, NULL);
+}
+
+static CompanionOrder *
+order_from_row (sqlite3_stmt *s)
+{
+  CompanionOrder *order = companion_order_new ();
+  int i = 0;
+
+  order->id = column_text (s, i++);
+  order->kind = sqlite3_column_int (s, i++);
+  order->adapter = sqlite3_column_int (s, i++);
+  order->status = sqlite3_column_int (s, i++);
+  order->claim_token_hash = column_text (s, i++);
+  order->desktop_token_hash = column_text (s, i++);
+  order->event_token_hash = column_text (s, i++);
+  order->challenge_token_hash = column_text (s, i++);
+  order->origin = column_text (s, i++);
+  order->return_to = column_text (s, i++);
+  order->title = column_text (s, i++);
+  order->summary = column_text (s, i++);
+  order->payload_hash = column_text (s, i++);
+  order->app_name = column_text (s, i++);
+  order->challenge_id = column_text (s, i++);
+  order->nonce = column_text (s, i++);
+  order->message = column_text (s, i++);
+  order->requester_ip = column_text (s, i++);
+  order->requester_user_agent = column_text (s, i++);
+  order->check_code = column_text (s, i++);
+  order->check_code_failures = sqlite3_column_int (s, i++);
+  order->subject = column_text (s, i++);
+  order->public_key_hex = column_text (s, i++);
+  order->signature_hex = column_text (s, i++);
+  order->session_id = column_text (s, i++);
+  order->created_at = sqlite3_column_int64 (s, i++);
+  order->issued_at = sqlite3_column_int64 (s, i++);
+  order->expires_at = sqlite3_column_int64 (s, i++);
+  order->approved_at = sqlite3_column_int64 (s, i++);
+  order->finalized_at = sqlite3_column_int64 (s, i++);
+  order->event_seq = sqlite3_column_int64 (s, i++);
+
+  /* A row written by a later version may hold values we do not know. */
+  if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
+      crossing_kind_to_string (order->kind) == NULL ||
+      crossing_adapter_to_string (order->adapter) == NULL)
+    g_clear_pointer (&order, companion_order_free);
+
+  return order;
+}
+
+static CompanionUser *
+user_from_row (sqlite3_stmt *s,
+               int           first)
+{
+  CompanionUser *user = g_new0 (CompanionUser, 1);
+
+  user->id = column_text (s, first);
+  user->subject = column_text (s, first + 1);
+  user->name = column_text (s, first + 2);
+  user->created_at = sqlite3_column_int64 (s, first + 3);
+  return user;
+}
+
+static gboolean
+companion_sqlite_store_insert_order (CompanionStore        *store,
+                                     const CompanionOrder  *o,
+                                     GError               **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_INSERT_ORDER);
+  int i = 1;
+
+  bind_text (s, i++, o->id);
+  sqlite3_bind_int (s, i++, o->kind);
+  sqlite3_bind_int (s, i++, o->adapter);
+  sqlite3_bind_int (s, i++, o->status);
+  bind_text (s, i++, o->claim_token_hash);
+  bind_text (s, i++, o->desktop_token_hash);
+  bind_text (s, i++, o->event_token_hash);
+  bind_text (s, i++, o->challenge_token_hash);
+  bind_text (s, i++, o->origin);
+  bind_text (s, i++, o->return_to);
+  bind_text (s, i++, o->title);
+  bind_text (s, i++, o->summary);
+  bind_text (s, i++, o->payload_hash);
+  bind_text (s, i++, o->app_name);
+  bind_text (s, i++, o->challenge_id);
+  bind_text (s, i++, o->nonce);
+  bind_text (s, i++, o->message);
+  bind_text (s, i++, o->requester_ip);
+  bind_text (s, i++, o->requester_user_agent);
+  bind_text (s, i++, o->check_code);
+  sqlite3_bind_int (s, i++, o->check_code_failures);
+  bind_text (s, i++, o->subject);
+  bind_text (s, i++, o->public_key_hex);
+  bind_text (s, i++, o->signature_hex);
+  bind_text (s, i++, o->session_id);
+  sqlite3_bind_int64 (s, i++, o->created_at);
+  sqlite3_bind_int64 (s, i++, o->issued_at);
+  sqlite3_bind_int64 (s, i++, o->expires_at);
+  sqlite3_bind_int64 (s, i++, o->approved_at);
+  sqlite3_bind_int64 (s, i++, o->finalized_at);
+  sqlite3_bind_int64 (s, i++, o->event_seq);
+
+  if (sqlite3_step (s) != SQLITE_DONE)
+    return set_db_error (self, error, "insert order");
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+static CompanionOrder *
+companion_sqlite_store_get_order (CompanionStore  *store,
+                                  const char      *order_id,
+                                  GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_GET_ORDER);
+  CompanionOrder *order = NULL;
+  int rc;
+
+  bind_text (s, 1, order_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    order = order_from_row (s);
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get order");
+  sqlite3_reset (s);
+  return order;
+}
+
+/* Inside a transaction: the compare-and-set and the event it appends. */
+static gboolean
+transition_locked (CompanionSqliteStore        *self,
+                   const char                  *order_id,
+                   guint                        from_mask,
+                   const CompanionOrderChange  *c,
+                   const char                  *session_id,
+                   const char                  *event_data,
+                   gint64                      *out_seq,
+                   GError                     **error)
+{
+  sqlite3_stmt *s = stmt (self, STMT_TRANSITION);
+  gint64 seq;
+  int rc;
+
+  bind_text (s, 1, order_id);
+  sqlite3_bind_int (s, 2, (int) from_mask);
+  sqlite3_bind_int (s, 3, c->to);
+  bind_text (s, 4, c->challenge_token_hash);
+  bind_text (s, 5, c->check_code);
+  bind_text (s, 6, c->subject);
+  bind_text (s, 7, c->public_key_hex);
+  bind_text (s, 8, c->signature_hex);
+  bind_time (s, 9, c->expires_at);
+  bind_time (s, 10, c->approved_at);
+  bind_time (s, 11, c->finalized_at);
+  bind_text (s, 12, session_id);
+  bind_time (s, 13, c->only_if_expires_by);
+
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_DONE)
+    {
+      sqlite3_reset (s);
+      g_set_error_literal (error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE,
+                           crossing_error_default_message (CROSSING_ERROR_TRANSITION_RACE));
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    return set_db_error (self, error, "transition");
+
+  seq = sqlite3_column_int64 (s, 0);
+  /* RETURNING rows are only final once the statement has run to the end. */
+  if (sqlite3_step (s) != SQLITE_DONE)
+    return set_db_error (self, error, "transition");
+  sqlite3_reset (s);
+
+  s = stmt (self, STMT_INSERT_EVENT);
+  bind_text (s, 1, order_id);
+  sqlite3_bind_int64 (s, 2, seq);
+  sqlite3_bind_int (s, 3, c->to);
+  bind_text (s, 4, event_data);
+  sqlite3_bind_int64 (s, 5, crossing_now_ms ());
+  if (sqlite3_step (s) != SQLITE_DONE)
+    return set_db_error (self, error, "insert event");
+  sqlite3_reset (s);
+
+  if (out_seq != NULL)
+    *out_seq = seq;
+  return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_transition (CompanionStore              *store,
+                                   const char                  *order_id,
+                                   guint                        from_mask,
+                                   const CompanionOrderChange  *change,
+                                   const char                  *event_data,
+                                   gint64                      *out_seq,
+                                   GError                     **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+
+  if (!begin (self, error))
+    return FALSE;
+
+  if (!transition_locked (self, order_id, from_mask, change, NULL, event_data, out_seq, error) ||
+      !commit (self, error))
+    {
+      rollback (self);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_add_check_code_failure (CompanionStore  *store,
+                                               const char      *order_id,
+                                               guint           *out_failures,
+                                               GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_ADD_CHECK_CODE_FAILURE);
+  int rc;
+
+  bind_text (s, 1, order_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_DONE)
+    {
+      sqlite3_reset (s);
+      g_set_error_literal (error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE,
+                           crossing_error_default_message (CROSSING_ERROR_TRANSITION_RACE));
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    return set_db_error (self, error, "check code failure");
+
+  *out_failures = (guint) sqlite3_column_int (s, 0);
+  if (sqlite3_step (s) != SQLITE_DONE)
+    return set_db_error (self, error, "check code failure");
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+static gboolean
+finalize_login_locked (CompanionSqliteStore          *self,
+                       const char                    *order_id,
+                       const CompanionLoginFinalize  *login,
+                       const char                    *event_data,
+                       CompanionUser                **out_user,
+                       gint64                        *out_seq,
+                       GError                       **error)
+{
+  g_autoptr(CompanionUser) user = NULL;
+  CompanionOrderChange change = {
+    .to = CROSSING_STATUS_FINALIZED,
+    .finalized_at = login->now,
+  };
+  sqlite3_stmt *s;
+  int rc;
+
+  /* The order first: a lost race must not create a user or a session. */
+  if (!transition_locked (self, order_id, COMPANION_STATUS_BIT (CROSSING_STATUS_APPROVED),
+                          &change, login->session_id, event_data, out_seq, error))
+    return FALSE;
+
+  s = stmt (self, STMT_GET_USER_BY_SUBJECT);
+  bind_text (s, 1, login->subject);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    user = user_from_row (s, 0);
+  else if (rc != SQLITE_DONE)
+    return set_db_error (self, error, "find user");
+  sqlite3_reset (s);
+
+  if (user == NULL)
+    {
+      if (!login->create_user)
+        {
+          g_set_error_literal (error, CROSSING_ERROR,
+                               CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN,
+                               crossing_error_default_message (
+                                 CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN));
+          return FALSE;
+        }
+
+      user = g_new0 (CompanionUser, 1);
+      user->id = g_strdup (login->new_user_id);
+      user->subject = g_strdup (login->subject);
+      user->created_at = login->now;
+
+      s = stmt (self, STMT_INSERT_USER);
+      bind_text (s, 1, user->id);
+      bind_text (s, 2, user->subject);
+      bind_text (s, 3, NULL);
+      sqlite3_bind_int64 (s, 4, user->created_at);
+      if (sqlite3_step (s) != SQLITE_DONE)
+        return set_db_error (self, error, "insert user");
+      sqlite3_reset (s);
+    }
+
+  s = stmt (self, STMT_INSERT_SESSION);
+  bind_text (s, 1, login->session_id);
+  bind_text (s, 2, login->session_token_hash);
+  bind_text (s, 3, user->id);
+  bind_text (s, 4, order_id);
+  sqlite3_bind_int64 (s, 5, login->now);
+  sqlite3_bind_int64 (s, 6, login->session_expires_at);
+  if (sqlite3_step (s) != SQLITE_DONE)
+    return set_db_error (self, error, "insert session");
+  sqlite3_reset (s);
+
+  if (out_user != NULL)
+    *out_user = g_steal_pointer (&user);
+  return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_finalize_login (CompanionStore                *store,
+                                       const char                    *order_id,
+                                       const CompanionLoginFinalize  *login,
+                                       const char                    *event_data,
+                                       CompanionUser                **out_user,
+                                       gint64                        *out_seq,
+                                       GError                       **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+
+  if (!begin (self, error))
+    return FALSE;
+
+  if (!finalize_login_locked (self, order_id, login, event_data, out_user, out_seq, error) ||
+      !commit (self, error))
+    {
+      rollback (self);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static GPtrArray *
+companion_sqlite_store_list_events (CompanionStore  *store,
+                                    const char      *order_id,
+                                    gint64           after_seq,
+                                    GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_LIST_EVENTS);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_event_free);
+  int rc;
+
+  bind_text (s, 1, order_id);
+  sqlite3_bind_int64 (s, 2, after_seq);
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      CompanionEvent *event = g_new0 (CompanionEvent, 1);
+
+      event->seq = sqlite3_column_int64 (s, 0);
+      event->status = sqlite3_column_int (s, 1);
+      event->data = column_text (s, 2);
+      g_ptr_array_add (events, event);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list events");
+      sqlite3_reset (s);
+      return NULL;
+    }
+  sqlite3_reset (s);
+  return g_steal_pointer (&events);
+}
+
+static GPtrArray *
+companion_sqlite_store_list_due_orders (CompanionStore  *store,
+                                        gint64           now,
+                                        guint            limit,
+                                        GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_LIST_DUE);
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_order_free);
+  int rc;
+
+  sqlite3_bind_int64 (s, 1, now);
+  sqlite3_bind_int (s, 2, (int) MIN (limit, G_MAXINT));
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      CompanionOrder *order = order_from_row (s);
+
+      if (order != NULL)
+        g_ptr_array_add (orders, order);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list due orders");
+      sqlite3_reset (s);
+      return NULL;
+    }
+  sqlite3_reset (s);
+  return g_steal_pointer (&orders);
+}
+
+static gint64
+companion_sqlite_store_next_expiry (CompanionStore  *store,
+                                    GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_NEXT_EXPIRY);
+  gint64 next = G_MAXINT64;
+
+  if (sqlite3_step (s) != SQLITE_ROW)
+    {
+      set_db_error (self, error, "next expiry");
+      sqlite3_reset (s);
+      return G_MAXINT64;
+    }
+  if (sqlite3_column_type (s, 0) != SQLITE_NULL)
+    next = sqlite3_column_int64 (s, 0);
+  sqlite3_reset (s);
+  return next;
+}
+
+static gboolean
+companion_sqlite_store_add_user (CompanionStore       *store,
+                                 const CompanionUser  *user,
+                                 GError              **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_INSERT_USER);
+  int rc;
+
+  bind_text (s, 1, user->id);
+  bind_text (s, 2, user->subject);
+  bind_text (s, 3, user->name);
+  sqlite3_bind_int64 (s, 4, user->created_at);
+  rc = sqlite3_step (s);
+  sqlite3_reset (s);
+  if (rc == SQLITE_CONSTRAINT)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "A user with subject %s already exists",
+                   user->subject);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_db_error (self, error, "add user");
+  return TRUE;
+}
+
+static CompanionUser *
+companion_sqlite_store_get_user_by_subject (CompanionStore  *store,
+                                            const char      *subject,
+                                            GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_GET_USER_BY_SUBJECT);
+  CompanionUser *user = NULL;
+  int rc;
+
+  bind_text (s, 1, subject);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    user = user_from_row (s, 0);
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get user");
+  sqlite3_reset (s);
+  return user;
+}
+
+static GPtrArray *
+companion_sqlite_store_list_users (CompanionStore  *store,
+                                   GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_LIST_USERS);
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_user_free);
+  int rc;
+
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    g_ptr_array_add (users, user_from_row (s, 0));
+  sqlite3_reset (s);
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list users");
+      return NULL;
+    }
+  return g_steal_pointer (&users);
+}
+
+static gboolean
+companion_sqlite_store_remove_user (CompanionStore  *store,
+                                    const char      *subject,
+                                    GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_DELETE_USER);
+
+  bind_text (s, 1, subject);
+  if (sqlite3_step (s) != SQLITE_DONE)
+    return set_db_error (self, error, "remove user");
+  sqlite3_reset (s);
+  return sqlite3_changes (self->db) > 0;
+}
+
+static gboolean
+companion_sqlite_store_lookup_session (CompanionStore     *store,
+                                       const char         *token_hash,
+                                       gint64              now,
+                                       CompanionSession  **out_session,
+                                       CompanionUser     **out_user,
+                                       GError            **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_LOOKUP_SESSION);
+  const char *stored_hash;
+  gboolean found = FALSE;
+  int rc;
+
+  bind_text (s, 1, token_hash);
+  sqlite3_bind_int64 (s, 2, now);
+  rc = sqlite3_step (s);
+  if (rc != SQLITE_ROW)
+    {
+      if (rc != SQLITE_DONE)
+        set_db_error (self, error, "lookup session");
+      sqlite3_reset (s);
+      return FALSE;
+    }
+
+  /* The index found it; the comparison that decides is constant-time. */
+  stored_hash = (const char *) sqlite3_column_text (s, 5);
+  if (stored_hash != NULL && strlen (stored_hash) == strlen (token_hash) &&
+      sodium_memcmp (stored_hash, token_hash, strlen (token_hash)) == 0)
+    {
+      found = TRUE;
+      if (out_session != NULL)
+        {
+          CompanionSession *session = g_new0 (CompanionSession, 1);
+
+          session->id = column_text (s, 0);
+          session->user_id = column_text (s, 1);
+          session->order_id = column_text (s, 2);
+          session->created_at = sqlite3_column_int64 (s, 3);
+          session->expires_at = sqlite3_column_int64 (s, 4);
+          *out_session = session;
+        }
+      if (out_user != NULL)
+        *out_user = user_from_row (s, 6);
+    }
+  sqlite3_reset (s);
+  return found;
+}
+
+static gboolean
+companion_sqlite_store_delete_session (CompanionStore  *store,
+                                       const char      *token_hash,
+                                       GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_DELETE_SESSION);
+
+  bind_text (s, 1, token_hash);
+  if (sqlite3_step (s) != SQLITE_DONE)
+    return set_db_error (self, error, "delete session");
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+static void
+companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
+{
+  iface->insert_order = companion_sqlite_store_insert_order;
+  iface->get_order = companion_sqlite_store_get_order;
+  iface->transition = companion_sqlite_store_transition;
+  iface->add_check_code_failure = companion_sqlite_store_add_check_code_failure;
+  iface->finalize_login = companion_sqlite_store_finalize_login;
+  iface->list_events = companion_sqlite_store_list_events;
+  iface->list_due_orders = companion_sqlite_store_list_due_orders;
+  iface->next_expiry = companion_sqlite_store_next_expiry;
+  iface->add_user = companion_sqlite_store_add_user;
+  iface->get_user_by_subject = companion_sqlite_store_get_user_by_subject;
+  iface->list_users = companion_sqlite_store_list_users;
+  iface->remove_user = companion_sqlite_store_remove_user;
+  iface->lookup_session = companion_sqlite_store_lookup_session;
+  iface->delete_session = companion_sqlite_store_delete_session;
+}
+
+static void
+companion_sqlite_store_finalize (GObject *object)
+{
+  CompanionSqliteStore *self = (CompanionSqliteStore *) object;
+
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&self->db, sqlite3_close);
+
+  G_OBJECT_CLASS (companion_sqlite_store_parent_class)->finalize (object);
+}
+
+static void
+companion_sqlite_store_class_init (CompanionSqliteStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = companion_sqlite_store_finalize;
+}
+
+static void
+companion_sqlite_store_init (CompanionSqliteStore *self)
+{
+}
+
+static gboolean
+open_error (sqlite3     *db,
+            const char  *path,
+            const char  *what,
+            GError     **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot %s the database %s: %s", what, path,
+               db != NULL ? sqlite3_errmsg (db) : "out of memory");
+  return FALSE;
+}
+
+static gboolean
+read_user_version (sqlite3  *db,
+                   int      *out_version)
+{
+  sqlite3_stmt *s = NULL;
+  gboolean ok = FALSE;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step (s) == SQLITE_ROW)
+    {
+      *out_version = sqlite3_column_int (s, 0);
+      ok = TRUE;
+    }
+  sqlite3_finalize (s);
+  return ok;
+}
+
+static gboolean
+migrate (sqlite3     *db,
+         const char  *path,
+         GError     **error)
+{
+  int version = 0;
+
+  /* Reading the header first: a file that is not a database fails here,
+   * before anything could write to it. */
+  if (!read_user_version (db, &version))
+    return open_error (db, path, "read", error);
+
+  if (version > companion_sqlite_store_schema_version ())
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "The database %s has schema version %d, newer than this companion knows (%d)",
+                   path, version, companion_sqlite_store_schema_version ());
+      return FALSE;
+    }
+
+  if (sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_exec (db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
+    return open_error (db, path, "configure", error);
+
+  for (int v = version; v < companion_sqlite_store_schema_version (); v++)
+    {
+      g_autofree char *sql = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+                                              migrations[v], v + 1);
+      char *message = NULL;
+
+      if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "Cannot migrate the database %s to version %d: %s", path, v + 1,
+                       message != NULL ? message : "unknown error");
+          sqlite3_free (message);
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+      g_debug ("Migrated %s to schema version %d", path, v + 1);
+    }
+
+  return TRUE;
+}
+
+CompanionSqliteStore *
+companion_sqlite_store_open (const char  *path,
+                             GError     **error)
+{
+  g_autoptr(CompanionSqliteStore) self = NULL;
+  sqlite3 *db = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                       SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      open_error (db, path, "open", error);
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  sqlite3_busy_timeout (db, 5000);
+  sqlite3_extended_result_codes (db, 0);
+
+  if (!migrate (db, path, error))
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  self = g_object_new (COMPANION_TYPE_SQLITE_STORE, NULL);
+  self->db = db;
+
+  for (guint i = 0; i < N_STMTS; i++)
+    {
+      if (sqlite3_prepare_v3 (db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmts[i],
+                              NULL) != SQLITE_OK)
+        {
+          open_error (db, path, "prepare statements for", error);
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&self);
+}

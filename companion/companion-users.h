@@ -1,0 +1,14 @@
+/* companion-users.h: `crossing-companion users`
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int companion_users_main (int    argc,
+                          char **argv);
+
+G_END_DECLS
