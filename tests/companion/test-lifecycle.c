@@ -1,0 +1,253 @@
+/* test-lifecycle.c: restarts, expiry on the clock, databases that are not ours
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "companion-test-utils.h"
+
+static void
+setup_short_ttl (CtFixture     *f,
+                 gconstpointer  data)
+{
+  ct_fixture_init (f);
+  f->config->order_ttl = 1;
+  f->config->finalize_grace = 1;
+  ct_fixture_start (f);
+}
+
+static void
+assert_last_event (CtEventStream *stream,
+                   const char    *id,
+                   const char    *status)
+{
+  GPtrArray *events = ct_event_stream_get_events (stream);
+  CtEvent *event;
+  g_autoptr(JsonNode) data = NULL;
+
+  g_assert_cmpuint (events->len, >, 0);
+  event = g_ptr_array_index (events, events->len - 1);
+  g_assert_cmpstr (event->id, ==, id);
+  g_assert_cmpstr (event->event, ==, status);
+  data = ct_event_parse_data (event);
+  g_assert_cmpstr (ct_json_string (json_node_get_object (data), "status"), ==, status);
+}
+
+static void
+test_restart_keeps_orders_and_events (CtFixture     *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(CtOrder) order = ct_order_start (f, "login", NULL);
+  g_autoptr(CtEventStream) before = NULL;
+  g_autoptr(CtEventStream) after = NULL;
+  g_autoptr(CtResponse) finalized = NULL;
+  g_autoptr(CtResponse) session = NULL;
+  g_autoptr(SoupMessage) get_session = NULL;
+  g_autofree char *old_url = NULL;
+  g_autofree char *last_id = NULL;
+  g_autofree char *bearer = NULL;
+  g_autofree char *subject = ct_ed25519_subject (order->seed);
+
+  before = ct_event_stream_open (f, order->order_id, order->event_token, NULL);
+  ct_order_approve (f, order);
+  g_assert_true (ct_event_stream_wait_events (before, 3));
+  assert_last_event (before, "3", "approved");
+  last_id = g_strdup (ct_event_stream_get_event (before, 2)->id);
+  g_clear_pointer (&before, ct_event_stream_close);
+
+  old_url = g_strdup (f->url);
+  ct_fixture_stop (f);
+  g_assert_true (g_file_test (f->db_path, G_FILE_TEST_IS_REGULAR));
+  ct_fixture_start (f);
+  g_test_message ("restarted: %s -> %s", old_url, f->url);
+
+  after = ct_event_stream_open (f, order->order_id, order->event_token, last_id);
+  g_assert_cmpuint (ct_event_stream_get_status (after), ==, 200);
+
+  finalized = ct_order_finalize (f, order);
+  g_assert_cmpuint (finalized->status, ==, 200);
+  g_assert_true (ct_event_stream_wait_end (after));
+  g_assert_cmpuint (ct_event_stream_get_events (after)->len, ==, 1);
+  assert_last_event (after, "4", "finalized");
+
+  bearer = g_strdup_printf ("Bearer %s", ct_json_string (ct_response_object (finalized), "token"));
+  get_session = ct_message_new (f, SOUP_METHOD_GET, "/api/auth/get-session");
+  soup_message_headers_replace (soup_message_get_request_headers (get_session), "Authorization",
+                                bearer);
+  session = ct_send (f, get_session);
+  g_assert_cmpuint (session->status, ==, 200);
+  g_assert_cmpstr (ct_json_string (ct_json_object (ct_response_object (session), "user"),
+                                   "subject"), ==, subject);
+}
+
+static void
+test_sessions_survive_restart (CtFixture     *f,
+                               gconstpointer  data)
+{
+  g_autoptr(CtOrder) order = ct_order_start (f, "login", NULL);
+  g_autoptr(CtResponse) finalized = NULL;
+  g_autoptr(CtResponse) again = NULL;
+  g_autoptr(CtResponse) session = NULL;
+  g_autoptr(SoupMessage) get_session = NULL;
+  g_autofree char *bearer = NULL;
+
+  ct_order_approve (f, order);
+  finalized = ct_order_finalize (f, order);
+  g_assert_cmpuint (finalized->status, ==, 200);
+  bearer = g_strdup_printf ("Bearer %s", ct_json_string (ct_response_object (finalized), "token"));
+
+  ct_fixture_stop (f);
+  ct_fixture_start (f);
+
+  get_session = ct_message_new (f, SOUP_METHOD_GET, "/api/auth/get-session");
+  soup_message_headers_replace (soup_message_get_request_headers (get_session), "Authorization",
+                                bearer);
+  session = ct_send (f, get_session);
+  g_assert_cmpuint (session->status, ==, 200);
+  ct_json_object (ct_response_object (session), "session");
+
+  /* And the used login stays used. */
+  again = ct_order_finalize (f, order);
+  ct_response_assert_error (again, 409, "FINALIZE_ALREADY_USED");
+}
+
+static void
+test_expiry_pushed_without_requests (CtFixture     *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(CtOrder) created = ct_order_start (f, "login", NULL);
+  g_autoptr(CtOrder) approved = ct_order_start (f, "sign", NULL);
+  g_autoptr(CtEventStream) created_stream = NULL;
+  g_autoptr(CtEventStream) approved_stream = NULL;
+  g_autoptr(CtResponse) finalize = NULL;
+  g_autoptr(CompanionOrder) stored = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  created_stream = ct_event_stream_open (f, created->order_id, created->event_token, NULL);
+  /* An approved order has its own grace period before it expires. */
+  ct_order_approve (f, approved);
+  approved_stream = ct_event_stream_open (f, approved->order_id, approved->event_token, NULL);
+
+  /* Nobody asks anything: the companion's timer must speak. */
+  g_assert_true (ct_event_stream_wait_end (created_stream));
+  g_assert_true (ct_event_stream_wait_end (approved_stream));
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 5 * G_USEC_PER_SEC);
+
+  g_assert_cmpuint (ct_event_stream_get_events (created_stream)->len, ==, 1);
+  assert_last_event (created_stream, "1", "expired");
+  g_assert_cmpuint (ct_event_stream_get_events (approved_stream)->len, ==, 2);
+  assert_last_event (approved_stream, "4", "expired");
+
+  stored = companion_store_get_order (ct_fixture_get_store (f), created->order_id, NULL);
+  g_assert_cmpint (stored->status, ==, CROSSING_STATUS_EXPIRED);
+  finalize = ct_order_finalize (f, approved);
+  ct_response_assert_error (finalize, 400, "ORDER_EXPIRED");
+}
+
+static void
+test_restart_rearms_expiry (CtFixture     *f,
+                            gconstpointer  data)
+{
+  g_autoptr(CtOrder) order = ct_order_start (f, "login", NULL);
+  g_autoptr(CtEventStream) stream = NULL;
+
+  ct_fixture_stop (f);
+  ct_fixture_start (f);
+
+  stream = ct_event_stream_open (f, order->order_id, order->event_token, NULL);
+  g_assert_true (ct_event_stream_wait_end (stream));
+  assert_last_event (stream, "1", "expired");
+}
+
+static void
+assert_open_fails_untouched (const char *path,
+                             GQuark      domain,
+                             int         code)
+{
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  gsize before_len, after_len;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CompanionSqliteStore) store = NULL;
+
+  g_assert_true (g_file_get_contents (path, &before, &before_len, NULL));
+
+  store = companion_sqlite_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, domain, code);
+  g_test_message ("error: %s", error->message);
+  /* Clear: it names the file. */
+  g_assert_nonnull (strstr (error->message, path));
+
+  g_assert_true (g_file_get_contents (path, &after, &after_len, NULL));
+  g_assert_cmpmem (before, before_len, after, after_len);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_garbage_database_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("crossing-companion-test-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(GString) garbage = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "companion.db", NULL);
+  for (guint i = 0; i < 8192; i++)
+    g_string_append_c (garbage, (char) ("not a database, just some text\n"[i % 31]));
+  g_assert_true (g_file_set_contents (path, garbage->str, garbage->len, NULL));
+
+  assert_open_fails_untouched (path, G_IO_ERROR, G_IO_ERROR_FAILED);
+
+  g_assert_no_errno (g_unlink (path));
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+static void
+test_newer_schema_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("crossing-companion-test-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "companion.db", NULL);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE future (x); PRAGMA user_version = 999;", NULL,
+                                 NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  assert_open_fails_untouched (path, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+
+  g_assert_no_errno (g_unlink (path));
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/companion/lifecycle/restart/finalize-and-resume-events", CtFixture, NULL,
+              ct_fixture_setup, test_restart_keeps_orders_and_events, ct_fixture_teardown);
+  g_test_add ("/companion/lifecycle/restart/sessions-survive", CtFixture, NULL,
+              ct_fixture_setup, test_sessions_survive_restart, ct_fixture_teardown);
+  g_test_add ("/companion/lifecycle/expiry/pushed-to-subscribers-without-requests", CtFixture,
+              NULL, setup_short_ttl, test_expiry_pushed_without_requests, ct_fixture_teardown);
+  g_test_add ("/companion/lifecycle/restart/rearms-expiry-timer", CtFixture, NULL,
+              setup_short_ttl, test_restart_rearms_expiry, ct_fixture_teardown);
+  g_test_add_func ("/companion/lifecycle/database/garbage-file-refused-untouched",
+                   test_garbage_database_refused);
+  g_test_add_func ("/companion/lifecycle/database/newer-schema-refused-untouched",
+                   test_newer_schema_refused);
+
+  return g_test_run ();
+}
