@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: installs what is
+# missing, builds, runs `meson test`, and ends with "N passed, N failed".
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${CROSSING_BUILD_DIR:-$top/build}
+cd "$top"
+
+scripts/deps.sh all
+
+# The browser tests drive Debian's chromium with playwright-core.
+if [[ -f tests/page/package-lock.json ]]; then
+  (cd tests/page && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [[ -d $build ]]; then
+  meson setup --reconfigure "$build" >/dev/null
+else
+  meson setup "$build" >/dev/null
+fi
+meson compile -C "$build"
+
+status=0
+meson test -C "$build" --print-errorlogs "$@" || status=$?
+
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+with open(sys.argv[1]) as log:
+    for line in log:
+        result = json.loads(line)["result"]
+        if result in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif result == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+exit $status
