@@ -14,9 +14,10 @@ if [[ -f tests/page/package-lock.json ]]; then
   (cd tests/page && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-if [[ -d $build ]]; then
+if [[ -f $build/meson-private/coredata.dat ]]; then
   meson setup --reconfigure "$build" >/dev/null
 else
+  rm -rf "$build"
   meson setup "$build" >/dev/null
 fi
 meson compile -C "$build"
