@@ -11,7 +11,7 @@ build_packages=(
   desktop-file-utils appstream
 )
 test_packages=(
-  xvfb xauth imagemagick zbar-tools curl jq python3 sqlite3
+  xvfb xauth dbus-daemon imagemagick zbar-tools curl jq python3 sqlite3
   nodejs npm chromium
   clang libclang-rt-14-dev
 )

@@ -1,0 +1,75 @@
+/* crossing-order.h: one sign-in order, followed from start to session
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The order logic of the client: it starts orders on the companion, follows
+ * their event stream (reconnecting with Last-Event-ID), finalizes, and
+ * exposes a single state the window renders. No GTK here.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "crossing-protocol.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CROSSING_ORDER_IDLE,
+  CROSSING_ORDER_STARTING,
+  CROSSING_ORDER_WAITING,      /* QR on screen */
+  CROSSING_ORDER_SCANNED,      /* claimed: check code on screen */
+  CROSSING_ORDER_FINALIZING,   /* approved */
+  CROSSING_ORDER_SIGNED_IN,    /* login done: session kept */
+  CROSSING_ORDER_DONE,         /* sign / transaction done: proof kept */
+  CROSSING_ORDER_REJECTED,
+  CROSSING_ORDER_CANCELLED,
+  CROSSING_ORDER_EXPIRED,
+  CROSSING_ORDER_FAILED,       /* see the error property */
+} CrossingOrderState;
+
+#define CROSSING_ORDER_MAX_RENEWALS 3
+
+#define CROSSING_TYPE_ORDER (crossing_order_get_type ())
+G_DECLARE_FINAL_TYPE (CrossingOrder, crossing_order, CROSSING, ORDER, GObject)
+
+CrossingOrder      *crossing_order_new              (const char    *server_url);
+
+const char         *crossing_order_get_server_url   (CrossingOrder *self);
+void                crossing_order_set_kind         (CrossingOrder *self,
+                                                     CrossingKind   kind);
+CrossingKind        crossing_order_get_kind         (CrossingOrder *self);
+void                crossing_order_set_display      (CrossingOrder *self,
+                                                     const char    *title,
+                                                     const char    *summary,
+                                                     const char    *payload_hash);
+
+CrossingOrderState  crossing_order_get_state        (CrossingOrder *self);
+const char         *crossing_order_get_claim_url    (CrossingOrder *self);
+const char         *crossing_order_get_check_code   (CrossingOrder *self);
+gint64              crossing_order_get_expires_at   (CrossingOrder *self);
+gboolean            crossing_order_get_reconnecting (CrossingOrder *self);
+/* A sentence for the user when the state is FAILED. */
+const char         *crossing_order_get_error        (CrossingOrder *self);
+const char         *crossing_order_get_subject      (CrossingOrder *self);
+const char         *crossing_order_get_user_name    (CrossingOrder *self);
+gint64              crossing_order_get_session_expires_at (CrossingOrder *self);
+const char         *crossing_order_get_signature    (CrossingOrder *self);
+guint               crossing_order_get_renewals     (CrossingOrder *self);
+
+/* Starts a fresh order (cancelling the local follow-up of any previous). */
+void                crossing_order_start            (CrossingOrder *self);
+/* Cancels the order on the companion. */
+void                crossing_order_cancel           (CrossingOrder *self);
+/* Ends the session on the companion and goes back to IDLE. */
+void                crossing_order_sign_out         (CrossingOrder *self);
+
+/* Applies one event of the order's stream, as the stream client does.
+ * Public so the state machine can be driven by scripted events. */
+void                crossing_order_handle_event     (CrossingOrder *self,
+                                                     const char    *event_type,
+                                                     const char    *data);
+
+const char         *crossing_order_state_to_string  (CrossingOrderState state);
+
+G_END_DECLS

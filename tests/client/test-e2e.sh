@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# End to end on a real window: Xvfb, a companion on loopback, the crossing
+# binary; the QR is read off a screenshot with zbarimg and approved (or
+# rejected) by the terminal phone. Screenshots of every state are kept in
+# $CROSSING_SCREENSHOT_DIR. Run inside dbus-run-session (for app actions).
+set -euo pipefail
+
+companion=${CROSSING_COMPANION:?}
+client=${CROSSING_CLIENT:?}
+shots=${CROSSING_SCREENSHOT_DIR:-$(mktemp -d)}
+mkdir -p "$shots"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; for f in "$tmp"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done; exit 1; }
+
+wait_for() {  # FILE PATTERN SECONDS
+  local deadline=$((SECONDS + $3))
+  until grep -q -- "$2" "$1" 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.05
+  done
+}
+
+start_companion() {  # NAME TTL -> sets url_NAME
+  "$companion" serve --listen 127.0.0.1:0 --db "$tmp/$1.db" --order-ttl "$2" >"$tmp/companion-$1.log" 2>&1 &
+  pids+=($!)
+  wait_for "$tmp/companion-$1.log" "listening on" 10 || fail "companion $1 did not start"
+  sed -n 's/^crossing-companion listening on //p' "$tmp/companion-$1.log"
+}
+
+# Xvfb picks a free display and tells us which.
+exec 5<> <(:)
+Xvfb -displayfd 5 -screen 0 800x700x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+pids+=($!)
+read -r -t 10 display <&5 || fail "Xvfb did not start"
+export DISPLAY=:$display
+export GDK_BACKEND=x11 NO_AT_BRIDGE=1
+
+url=$(start_companion main 120)
+url_short=$(start_companion short 2)
+
+shot() { import -window root "$shots/$1.png"; }
+
+launch() {  # NAME SERVER
+  G_MESSAGES_DEBUG=crossing G_DEBUG= "$client" --server "$2" >"$tmp/$1.log" 2>&1 &
+  client_pid=$!
+  pids+=($client_pid)
+  wait_for "$tmp/$1.log" "qr drawn" 20 || fail "$1: no QR on screen"
+  sleep 0.3
+  shot "$1-qr"
+  claim=$(zbarimg --raw -q "$shots/$1-qr.png" | head -n 1) || fail "$1: zbarimg read no QR"
+  order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/$1.log" | tail -n 1)
+  [[ $claim == "$2/cross-device/claim/$order?token="* ]] || fail "$1: QR says '$claim', not a claim link of order $order"
+}
+
+stop_client() {
+  kill "$client_pid" 2>/dev/null || true
+  wait "$client_pid" 2>/dev/null || true
+}
+
+# 1. Approve: the check code comes from the client's log, as a person reads it.
+launch login "$url"
+mkfifo "$tmp/answers"
+( wait_for "$tmp/login.log" "check code" 20 && sleep 0.3 && shot login-scanned
+  sed -n 's/.*check code \([0-9]*\).*/\1/p' "$tmp/login.log" | tail -n 1; echo y ) >"$tmp/answers" &
+"$companion" approve --key "$tmp/key" "$claim" <"$tmp/answers" >"$tmp/approve.log" 2>&1 ||
+  fail "approve did not approve"
+wait_for "$tmp/login.log" "state: signed-in" 20 || fail "login: never signed in"
+sleep 0.3
+shot login-signed-in
+subject=$(sed -n 's/.*You sign in as //p' "$tmp/approve.log")
+"$companion" users list --db "$tmp/main.db" | grep -q -- "$subject" || fail "no user $subject"
+stop_client
+echo "ok 1 login approved from the terminal phone, user $subject exists"
+
+# 2. Reject on the phone.
+launch reject "$url"
+"$companion" approve --reject --key "$tmp/key" "$claim" >"$tmp/reject-approve.log" 2>&1 && fail "reject exited 0"
+wait_for "$tmp/reject.log" "state: rejected" 20 || fail "reject: no rejected state"
+sleep 0.3
+shot rejected
+stop_client
+echo "ok 2 rejected on the phone"
+
+# 3. Cancel from the desktop (the app's cancel action over D-Bus).
+launch cancel "$url"
+gapplication action dev.crossing.Crossing cancel
+wait_for "$tmp/cancel.log" "state: cancelled" 20 || fail "cancel: no cancelled state"
+sleep 0.3
+shot cancelled
+"$companion" approve --yes --key "$tmp/key" "$claim" >/dev/null 2>&1 && fail "a cancelled order was approved"
+stop_client
+echo "ok 3 cancelled from the desktop"
+
+# 4. Expiry with a 2 s TTL: fresh codes a few times, then the app asks.
+launch expiry "$url_short"
+wait_for "$tmp/expiry.log" "state: expired" 30 || fail "expiry: never expired"
+grep -q "renewing (3 of 3)" "$tmp/expiry.log" || fail "expiry: did not renew three times"
+sleep 0.3
+shot expired
+stop_client
+echo "ok 4 unclaimed codes renewed three times, then expired"
+
+echo "screenshots in $shots"
