@@ -48,8 +48,8 @@ url_short=$(start_companion short 2)
 
 shot() { import -window root "$shots/$1.png"; }
 
-launch() {  # NAME SERVER
-  G_MESSAGES_DEBUG=crossing G_DEBUG= "$client" --server "$2" >"$tmp/$1.log" 2>&1 &
+launch() {  # NAME SERVER [CLIENT OPTION…]
+  G_MESSAGES_DEBUG=crossing G_DEBUG= "$client" --server "$2" "${@:3}" >"$tmp/$1.log" 2>&1 &
   client_pid=$!
   pids+=($client_pid)
   wait_for "$tmp/$1.log" "qr drawn" 20 || fail "$1: no QR on screen"
@@ -107,5 +107,18 @@ sleep 0.3
 shot expired
 stop_client
 echo "ok 4 unclaimed codes renewed three times, then expired"
+
+# 5. A signature: the result shows the signer and the signature.
+launch sign "$url" --kind sign --title "Sign the release notes"
+( wait_for "$tmp/sign.log" "check code" 20
+  sed -n 's/.*check code \([0-9]*\).*/\1/p' "$tmp/sign.log" | tail -n 1; echo y ) >"$tmp/answers" &
+"$companion" approve --key "$tmp/key" "$claim" <"$tmp/answers" >"$tmp/sign-approve.log" 2>&1 ||
+  fail "approve did not approve the signature"
+grep -q "Sign the release notes" "$tmp/sign-approve.log" || fail "the phone did not see the title"
+wait_for "$tmp/sign.log" "state: done" 20 || fail "sign: never done"
+sleep 0.3
+shot signed
+stop_client
+echo "ok 5 signature approved, proof shown"
 
 echo "screenshots in $shots"
