@@ -34,6 +34,24 @@ G_DEFINE_FINAL_TYPE (CompanionEngine, companion_engine, G_TYPE_OBJECT)
 static void schedule_expiry (CompanionEngine *self,
                              gint64           when);
 
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_int (JsonBuilder *builder,
+         const char  *name,
+         gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
 static gboolean
 fail (GError        **error,
       CrossingError   code)
@@ -59,18 +77,13 @@ companion_engine_event_data (const CompanionOrder *order,
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "orderId");
-  json_builder_add_string_value (builder, order->id);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, crossing_status_to_string (status));
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, crossing_kind_to_string (order->kind));
-  json_builder_set_member_name (builder, "redirectTo");
-  json_builder_add_string_value (builder, companion_order_redirect_to (order));
+  add_string (builder, "orderId", order->id);
+  add_string (builder, "status", crossing_status_to_string (status));
+  add_string (builder, "kind", crossing_kind_to_string (order->kind));
+  add_string (builder, "redirectTo", companion_order_redirect_to (order));
   if (status == CROSSING_STATUS_CLAIMED && order->check_code != NULL)
     {
-      json_builder_set_member_name (builder, "checkCode");
-      json_builder_add_string_value (builder, order->check_code);
+      add_string (builder, "checkCode", order->check_code);
     }
   json_builder_end_object (builder);
 
@@ -239,10 +252,8 @@ ok_response (const CompanionOrder *order)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ok");
   json_builder_add_boolean_value (builder, TRUE);
-  json_builder_set_member_name (builder, "orderId");
-  json_builder_add_string_value (builder, order->id);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, crossing_status_to_string (order->status));
+  add_string (builder, "orderId", order->id);
+  add_string (builder, "status", crossing_status_to_string (order->status));
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -326,24 +337,15 @@ companion_engine_start (CompanionEngine              *self,
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "orderId");
-  json_builder_add_string_value (builder, order->id);
-  json_builder_set_member_name (builder, "adapterId");
-  json_builder_add_string_value (builder, crossing_adapter_to_string (order->adapter));
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, crossing_kind_to_string (order->kind));
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, "created");
-  json_builder_set_member_name (builder, "claimToken");
-  json_builder_add_string_value (builder, claim_token);
-  json_builder_set_member_name (builder, "claimUrl");
-  json_builder_add_string_value (builder, claim_url);
-  json_builder_set_member_name (builder, "eventToken");
-  json_builder_add_string_value (builder, event_token);
-  json_builder_set_member_name (builder, "desktopToken");
-  json_builder_add_string_value (builder, desktop_token);
-  json_builder_set_member_name (builder, "expiresAt");
-  json_builder_add_int_value (builder, order->expires_at);
+  add_string (builder, "orderId", order->id);
+  add_string (builder, "adapterId", crossing_adapter_to_string (order->adapter));
+  add_string (builder, "kind", crossing_kind_to_string (order->kind));
+  add_string (builder, "status", "created");
+  add_string (builder, "claimToken", claim_token);
+  add_string (builder, "claimUrl", claim_url);
+  add_string (builder, "eventToken", event_token);
+  add_string (builder, "desktopToken", desktop_token);
+  add_int (builder, "expiresAt", order->expires_at);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -403,67 +405,43 @@ build_envelope (CompanionEngine      *self,
   gboolean login = order->kind == CROSSING_KIND_LOGIN;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "orderId");
-  json_builder_add_string_value (b, order->id);
-  json_builder_set_member_name (b, "adapterId");
-  json_builder_add_string_value (b, crossing_adapter_to_string (order->adapter));
-  json_builder_set_member_name (b, "status");
-  json_builder_add_string_value (b, crossing_status_to_string (order->status));
-  json_builder_set_member_name (b, "action");
-  json_builder_add_string_value (b, login ? "auth.login" : "order.approve");
-  json_builder_set_member_name (b, "challengeId");
-  json_builder_add_string_value (b, order->challenge_id);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, crossing_kind_to_string (order->kind));
-  json_builder_set_member_name (b, "origin");
-  json_builder_add_string_value (b, order->origin);
-  json_builder_set_member_name (b, "nonce");
-  json_builder_add_string_value (b, order->nonce);
-  json_builder_set_member_name (b, "issuedAt");
-  json_builder_add_int_value (b, order->issued_at);
-  json_builder_set_member_name (b, "expiresAt");
-  json_builder_add_int_value (b, order->expires_at);
-  json_builder_set_member_name (b, "exp");
-  json_builder_add_int_value (b, order->expires_at / 1000);
+  add_string (b, "orderId", order->id);
+  add_string (b, "adapterId", crossing_adapter_to_string (order->adapter));
+  add_string (b, "status", crossing_status_to_string (order->status));
+  add_string (b, "action", login ? "auth.login" : "order.approve");
+  add_string (b, "challengeId", order->challenge_id);
+  add_string (b, "kind", crossing_kind_to_string (order->kind));
+  add_string (b, "origin", order->origin);
+  add_string (b, "nonce", order->nonce);
+  add_int (b, "issuedAt", order->issued_at);
+  add_int (b, "expiresAt", order->expires_at);
+  add_int (b, "exp", order->expires_at / 1000);
   json_builder_set_member_name (b, "display");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "title");
-  json_builder_add_string_value (b, order->title);
-  json_builder_set_member_name (b, "summary");
-  json_builder_add_string_value (b, order->summary);
+  add_string (b, "title", order->title);
+  add_string (b, "summary", order->summary);
   json_builder_end_object (b);
   if (order->payload_hash != NULL)
     {
-      json_builder_set_member_name (b, "payloadHash");
-      json_builder_add_string_value (b, order->payload_hash);
+      add_string (b, "payloadHash", order->payload_hash);
     }
-  json_builder_set_member_name (b, "requestId");
-  json_builder_add_string_value (b, order->id);
-  json_builder_set_member_name (b, "resource");
-  json_builder_add_string_value (b, companion_order_redirect_to (order));
+  add_string (b, "requestId", order->id);
+  add_string (b, "resource", companion_order_redirect_to (order));
   /* The lower-case lines at the end of the message, as an object. */
   json_builder_set_member_name (b, "details");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, crossing_kind_to_string (order->kind));
-  json_builder_set_member_name (b, "orderId");
-  json_builder_add_string_value (b, order->id);
-  json_builder_set_member_name (b, "summary");
-  json_builder_add_string_value (b, order->summary);
-  json_builder_set_member_name (b, "title");
-  json_builder_add_string_value (b, order->title);
+  add_string (b, "kind", crossing_kind_to_string (order->kind));
+  add_string (b, "orderId", order->id);
+  add_string (b, "summary", order->summary);
+  add_string (b, "title", order->title);
   json_builder_end_object (b);
-  json_builder_set_member_name (b, "message");
-  json_builder_add_string_value (b, order->message);
-  json_builder_set_member_name (b, "appName");
-  json_builder_add_string_value (b, order->app_name);
+  add_string (b, "message", order->message);
+  add_string (b, "appName", order->app_name);
   json_builder_set_member_name (b, "requester");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "ip");
-  json_builder_add_string_value (b, order->requester_ip != NULL ? order->requester_ip : "");
-  json_builder_set_member_name (b, "userAgent");
-  json_builder_add_string_value (b, order->requester_user_agent != NULL
-                                      ? order->requester_user_agent : "");
+  add_string (b, "ip", order->requester_ip != NULL ? order->requester_ip : "");
+  add_string (b, "userAgent",
+              order->requester_user_agent != NULL ? order->requester_user_agent : "");
   json_builder_end_object (b);
   json_builder_set_member_name (b, "checkCodeRequired");
   json_builder_add_boolean_value (b, order->check_code != NULL);
@@ -652,33 +630,23 @@ finalized_response (const CompanionOrder *order,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "ok");
   json_builder_add_boolean_value (b, TRUE);
-  json_builder_set_member_name (b, "orderId");
-  json_builder_add_string_value (b, order->id);
-  json_builder_set_member_name (b, "status");
-  json_builder_add_string_value (b, "finalized");
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, crossing_kind_to_string (order->kind));
-  json_builder_set_member_name (b, "redirectTo");
-  json_builder_add_string_value (b, companion_order_redirect_to (order));
+  add_string (b, "orderId", order->id);
+  add_string (b, "status", "finalized");
+  add_string (b, "kind", crossing_kind_to_string (order->kind));
+  add_string (b, "redirectTo", companion_order_redirect_to (order));
   if (session_token != NULL)
     {
-      json_builder_set_member_name (b, "token");
-      json_builder_add_string_value (b, session_token);
+      add_string (b, "token", session_token);
     }
   else
     {
       json_builder_set_member_name (b, "proofArtifact");
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "adapterId");
-      json_builder_add_string_value (b, crossing_adapter_to_string (order->adapter));
-      json_builder_set_member_name (b, "subject");
-      json_builder_add_string_value (b, order->subject);
-      json_builder_set_member_name (b, "publicKeyHex");
-      json_builder_add_string_value (b, order->public_key_hex);
-      json_builder_set_member_name (b, "signatureHex");
-      json_builder_add_string_value (b, order->signature_hex);
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, order->message);
+      add_string (b, "adapterId", crossing_adapter_to_string (order->adapter));
+      add_string (b, "subject", order->subject);
+      add_string (b, "publicKeyHex", order->public_key_hex);
+      add_string (b, "signatureHex", order->signature_hex);
+      add_string (b, "message", order->message);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -815,28 +783,21 @@ companion_engine_get_session (CompanionEngine  *self,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "session");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, session->id);
-  json_builder_set_member_name (b, "userId");
-  json_builder_add_string_value (b, session->user_id);
-  json_builder_set_member_name (b, "expiresAt");
-  json_builder_add_int_value (b, session->expires_at);
-  json_builder_set_member_name (b, "createdAt");
-  json_builder_add_int_value (b, session->created_at);
+  add_string (b, "id", session->id);
+  add_string (b, "userId", session->user_id);
+  add_int (b, "expiresAt", session->expires_at);
+  add_int (b, "createdAt", session->created_at);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "user");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, user->id);
+  add_string (b, "id", user->id);
   json_builder_set_member_name (b, "name");
   if (user->name != NULL)
     json_builder_add_string_value (b, user->name);
   else
     json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "subject");
-  json_builder_add_string_value (b, user->subject);
-  json_builder_set_member_name (b, "createdAt");
-  json_builder_add_int_value (b, user->created_at);
+  add_string (b, "subject", user->subject);
+  add_int (b, "createdAt", user->created_at);
   json_builder_end_object (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);

@@ -309,31 +309,7 @@ handle_start (CompanionServer   *self,
   return companion_engine_start (self->engine, &request, error);
 }
 
-static JsonNode *
-handle_claim (CompanionServer   *self,
-              SoupServerMessage *msg,
-              JsonObject        *body,
-              GError           **error)
-{
-  const char *order_id, *token;
 
-  if (!get_order_and_token (body, "claimToken", &order_id, &token, error))
-    return NULL;
-  return companion_engine_claim (self->engine, order_id, token, error);
-}
-
-static JsonNode *
-handle_challenge (CompanionServer   *self,
-                  SoupServerMessage *msg,
-                  JsonObject        *body,
-                  GError           **error)
-{
-  const char *order_id, *token;
-
-  if (!get_order_and_token (body, "challengeToken", &order_id, &token, error))
-    return NULL;
-  return companion_engine_challenge (self->engine, order_id, token, error);
-}
 
 static JsonNode *
 handle_approve (CompanionServer   *self,
@@ -366,31 +342,7 @@ handle_approve (CompanionServer   *self,
   return companion_engine_approve (self->engine, &request, error);
 }
 
-static JsonNode *
-handle_reject (CompanionServer   *self,
-               SoupServerMessage *msg,
-               JsonObject        *body,
-               GError           **error)
-{
-  const char *order_id, *token;
 
-  if (!get_order_and_token (body, "challengeToken", &order_id, &token, error))
-    return NULL;
-  return companion_engine_reject (self->engine, order_id, token, error);
-}
-
-static JsonNode *
-handle_cancel (CompanionServer   *self,
-               SoupServerMessage *msg,
-               JsonObject        *body,
-               GError           **error)
-{
-  const char *order_id, *token;
-
-  if (!get_order_and_token (body, "desktopToken", &order_id, &token, error))
-    return NULL;
-  return companion_engine_cancel (self->engine, order_id, token, error);
-}
 
 static gboolean
 is_https (CompanionServer *self)
@@ -425,18 +377,40 @@ handle_finalize (CompanionServer   *self,
   return response;
 }
 
+/* Endpoints whose body is just the order ID and one token. */
+typedef JsonNode *(*TokenAction) (CompanionEngine  *engine,
+                                  const char       *order_id,
+                                  const char       *token,
+                                  GError          **error);
+
 static const struct {
   const char  *name;
   PostHandler  handler;
+  const char  *token_field;   /* for a TokenAction route */
+  TokenAction  action;
 } post_routes[] = {
-  { "start", handle_start },
-  { "claim", handle_claim },
-  { "challenge", handle_challenge },
-  { "approve", handle_approve },
-  { "reject", handle_reject },
-  { "cancel", handle_cancel },
-  { "finalize", handle_finalize },
+  { "start", handle_start, NULL, NULL },
+  { "claim", NULL, "claimToken", companion_engine_claim },
+  { "challenge", NULL, "challengeToken", companion_engine_challenge },
+  { "approve", handle_approve, NULL, NULL },
+  { "reject", NULL, "challengeToken", companion_engine_reject },
+  { "cancel", NULL, "desktopToken", companion_engine_cancel },
+  { "finalize", handle_finalize, NULL, NULL },
 };
+
+static JsonNode *
+handle_token_route (CompanionServer   *self,
+                    SoupServerMessage *msg,
+                    JsonObject        *body,
+                    guint              route,
+                    GError           **error)
+{
+  const char *order_id, *token;
+
+  if (!get_order_and_token (body, post_routes[route].token_field, &order_id, &token, error))
+    return NULL;
+  return post_routes[route].action (self->engine, order_id, token, error);
+}
 
 static gboolean
 is_json_content_type (SoupServerMessage *msg)
@@ -478,7 +452,7 @@ has_escaped_nul (const char *data,
 static void
 serve_post (CompanionServer   *self,
             SoupServerMessage *msg,
-            PostHandler        handler)
+            guint              route)
 {
   SoupMessageBody *request_body = soup_server_message_get_request_body (msg);
   g_autoptr(JsonParser) parser = NULL;
@@ -531,7 +505,10 @@ serve_post (CompanionServer   *self,
       return;
     }
 
-  response = handler (self, msg, json_node_get_object (root), &error);
+  if (post_routes[route].handler != NULL)
+    response = post_routes[route].handler (self, msg, json_node_get_object (root), &error);
+  else
+    response = handle_token_route (self, msg, json_node_get_object (root), route, &error);
   if (response == NULL)
     {
       send_gerror (msg, error);
@@ -745,7 +722,7 @@ route_api (CompanionServer   *self,
           else if (method != SOUP_METHOD_POST)
             send_method_not_allowed (msg, "POST");
           else
-            serve_post (self, msg, post_routes[i].handler);
+            serve_post (self, msg, i);
           return;
         }
     }

@@ -48,8 +48,8 @@ cat <<MSG
   The Crossing window shows a QR code. To approve the sign-in:
     - with a phone on the same network: scan it (start the demo with
       CROSSING_LISTEN and CROSSING_PUBLIC_URL, see the top of this script);
-    - in a browser on this machine: click "Copy link" and open the link;
-    - in a terminal: click "Copy link", then run
+    - in a browser on this machine: click "Copy Link" and open the link;
+    - in a terminal: click "Copy Link", then run
         $companion approve 'PASTE-THE-LINK'
       and type the number the window shows.
 
