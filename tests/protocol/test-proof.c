@@ -93,6 +93,8 @@ test_tampering_fails (void)
     }
 
   /* The signature verifies, but the named address is someone else's. */
+  g_clear_pointer (&public_key, g_free);
+  g_clear_pointer (&signature, g_free);
   crossing_proof_sign (CROSSING_ADAPTER_NIMIQ_PAY, "message", seed, &public_key, &signature);
   expect_invalid (CROSSING_ADAPTER_NIMIQ_PAY, "message", public_key, signature,
                   "NQ07 0000 0000 0000 0000 0000 0000 0000 0000");
