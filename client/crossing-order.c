@@ -49,6 +49,7 @@ struct _CrossingOrder
   /* the event stream */
   CrossingSseParser  *parser;
   gboolean            parser_stale;  /* belongs to an order we dropped */
+  gboolean            stream_seen;   /* a stream of this order was open */
   GInputStream       *stream;
   gboolean            reconnecting;
   guint               backoff_ms;
@@ -146,6 +147,7 @@ drop_order (CrossingOrder *self)
   /* Events are handled from inside the parser's feed(): it may not be freed
    * here. The next order's stream starts from a fresh one. */
   self->parser_stale = TRUE;
+  self->stream_seen = FALSE;
 }
 
 static void
@@ -601,6 +603,7 @@ on_stream_opened (GObject      *source,
     }
 
   crossing_sse_parser_reset (self->parser);
+  self->stream_seen = TRUE;
   self->stream = g_steal_pointer (&stream);
   g_input_stream_read_bytes_async (self->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
                                    self->cancellable, on_stream_read, g_object_ref (self));
@@ -625,7 +628,12 @@ open_stream (CrossingOrder *self)
       self->parser = crossing_sse_parser_new (on_sse_event, NULL, self);
       self->parser_stale = FALSE;
     }
+  /* Without an ID the server sends only the current state, which may not
+   * carry the check code: a stream that was open and saw nothing has seen
+   * everything up to event 0. */
   last_id = crossing_sse_parser_get_last_event_id (self->parser);
+  if ((last_id == NULL || *last_id == '\0') && self->stream_seen)
+    last_id = "0";
   if (last_id != NULL && *last_id != '\0')
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Last-Event-ID",
                                   last_id);

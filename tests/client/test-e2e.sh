@@ -28,11 +28,13 @@ wait_for() {  # FILE PATTERN SECONDS
   done
 }
 
-start_companion() {  # NAME TTL -> sets url_NAME
-  "$companion" serve --listen 127.0.0.1:0 --db "$tmp/$1.db" --order-ttl "$2" >"$tmp/companion-$1.log" 2>&1 &
-  pids+=($!)
+start_companion() {  # NAME TTL [LISTEN]: sets companion_url and companion_pid
+  "$companion" serve --listen "${3:-127.0.0.1:0}" --db "$tmp/$1.db" --order-ttl "$2" \
+    >"$tmp/companion-$1.log" 2>&1 &
+  companion_pid=$!
+  pids+=($companion_pid)
   wait_for "$tmp/companion-$1.log" "listening on" 10 || fail "companion $1 did not start"
-  sed -n 's/^crossing-companion listening on //p' "$tmp/companion-$1.log"
+  companion_url=$(sed -n 's/^crossing-companion listening on //p' "$tmp/companion-$1.log")
 }
 
 # Xvfb picks a free display and tells us which.
@@ -43,8 +45,10 @@ read -r -t 10 display <&5 || fail "Xvfb did not start"
 export DISPLAY=:$display
 export GDK_BACKEND=x11 NO_AT_BRIDGE=1
 
-url=$(start_companion main 120)
-url_short=$(start_companion short 2)
+start_companion main 120
+url=$companion_url
+start_companion short 2
+url_short=$companion_url
 
 shot() { import -window root "$shots/$1.png"; }
 
@@ -120,5 +124,25 @@ sleep 0.3
 shot signed
 stop_client
 echo "ok 5 signature approved, proof shown"
+
+# 6. The companion restarts mid-flow: the window says it is reconnecting,
+#    comes back with Last-Event-ID, and the sign-in still completes.
+start_companion restart 120
+url_restart=$companion_url
+launch restart "$url_restart"
+kill "$companion_pid"
+wait "$companion_pid" 2>/dev/null || true
+wait_for "$tmp/restart.log" "stream lost, reconnecting" 20 || fail "restart: no reconnecting state"
+sleep 0.3
+shot reconnecting
+start_companion restart 120 "${url_restart#http://}"
+( wait_for "$tmp/restart.log" "check code" 30
+  sed -n 's/.*check code \([0-9]*\).*/\1/p' "$tmp/restart.log" | tail -n 1; echo y ) >"$tmp/answers" &
+"$companion" approve --key "$tmp/key" "$claim" <"$tmp/answers" >"$tmp/restart-approve.log" 2>&1 ||
+  fail "approve after the restart failed"
+wait_for "$tmp/restart.log" "state: signed-in" 30 || fail "restart: never signed in"
+grep -q "stream connected" "$tmp/restart.log" || fail "restart: the stream never came back"
+stop_client
+echo "ok 6 reconnected after a companion restart and signed in"
 
 echo "screenshots in $shots"
