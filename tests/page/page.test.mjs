@@ -103,7 +103,9 @@ before(async () => {
     executablePath: process.env.CROSSING_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+           '--disable-background-networking', '--disable-component-update', '--disable-sync',
+           // A name that is not "potentially trustworthy", for the insecure case.
+           '--host-resolver-rules=MAP crossing.test 127.0.0.1'],
   });
 });
 
@@ -212,6 +214,19 @@ test('expiry while the page is open', async () => {
   await page.locator('#result-title', { hasText: 'Request expired' }).waitFor({ timeout: 10000 });
   await screenshot(page, 'expired');
   await d.waitFor('expired');
+  d.close();
+});
+
+test('over plain http from another host the page explains https', async () => {
+  const d = await desktop(server);
+  const page = await phone();
+  const insecure = d.order.claimUrl.replace('127.0.0.1', 'crossing.test');
+  await page.goto(insecure);
+  await page.locator('#result-title', { hasText: 'Secure connection needed' }).waitFor();
+  assert.match(await page.locator('#result-text').textContent(), /--tls-cert/);
+  await screenshot(page, 'insecure');
+  // Nothing was claimed: the desktop can still be served by a real phone.
+  assert.equal(d.events.length, 0);
   d.close();
 });
 
