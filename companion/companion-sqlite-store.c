@@ -236,17 +236,27 @@ column_text (sqlite3_stmt *s,
   return text != NULL ? g_strdup ((const char *) text) : NULL;
 }
 
+/* Runs a bound statement that returns no rows. */
+static gboolean
+step_done (CompanionSqliteStore  *self,
+           sqlite3_stmt          *s,
+           const char            *what,
+           GError               **error)
+{
+  int rc = sqlite3_step (s);
+
+  sqlite3_reset (s);
+  if (rc != SQLITE_DONE)
+    return set_db_error (self, error, what);
+  return TRUE;
+}
+
 static gboolean
 exec_simple (CompanionSqliteStore  *self,
              Stmt                   which,
              GError               **error)
 {
-  sqlite3_stmt *s = stmt (self, which);
-
-  if (sqlite3_step (s) != SQLITE_DONE)
-    return set_db_error (self, error, stmt_sql[which]);
-  sqlite3_reset (s);
-  return TRUE;
+  return step_done (self, stmt (self, which), stmt_sql[which], error);
 }
 
 static gboolean
@@ -371,9 +381,8 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
   sqlite3_bind_int64 (s, i++, o->finalized_at);
   sqlite3_bind_int64 (s, i++, o->event_seq);
 
-  if (sqlite3_step (s) != SQLITE_DONE)
-    return set_db_error (self, error, "insert order");
-  sqlite3_reset (s);
+  if (!step_done (self, s, "insert order", error))
+    return FALSE;
   return TRUE;
 }
 
@@ -439,9 +448,8 @@ transition_locked (CompanionSqliteStore        *self,
 
   seq = sqlite3_column_int64 (s, 0);
   /* RETURNING rows are only final once the statement has run to the end. */
-  if (sqlite3_step (s) != SQLITE_DONE)
-    return set_db_error (self, error, "transition");
-  sqlite3_reset (s);
+  if (!step_done (self, s, "transition", error))
+    return FALSE;
 
   s = stmt (self, STMT_INSERT_EVENT);
   bind_text (s, 1, order_id);
@@ -449,9 +457,8 @@ transition_locked (CompanionSqliteStore        *self,
   sqlite3_bind_int (s, 3, c->to);
   bind_text (s, 4, event_data);
   sqlite3_bind_int64 (s, 5, crossing_now_ms ());
-  if (sqlite3_step (s) != SQLITE_DONE)
-    return set_db_error (self, error, "insert event");
-  sqlite3_reset (s);
+  if (!step_done (self, s, "insert event", error))
+    return FALSE;
 
   if (out_seq != NULL)
     *out_seq = seq;
@@ -505,10 +512,28 @@ companion_sqlite_store_add_check_code_failure (CompanionStore  *store,
     return set_db_error (self, error, "check code failure");
 
   *out_failures = (guint) sqlite3_column_int (s, 0);
-  if (sqlite3_step (s) != SQLITE_DONE)
-    return set_db_error (self, error, "check code failure");
-  sqlite3_reset (s);
+  if (!step_done (self, s, "check code failure", error))
+    return FALSE;
   return TRUE;
+}
+
+static CompanionUser *
+find_user (CompanionSqliteStore  *self,
+           const char            *subject,
+           GError               **error)
+{
+  sqlite3_stmt *s = stmt (self, STMT_GET_USER_BY_SUBJECT);
+  CompanionUser *user = NULL;
+  int rc;
+
+  bind_text (s, 1, subject);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    user = user_from_row (s, 0);
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "find user");
+  sqlite3_reset (s);
+  return user;
 }
 
 static gboolean
@@ -526,21 +551,15 @@ finalize_login_locked (CompanionSqliteStore          *self,
     .finalized_at = login->now,
   };
   sqlite3_stmt *s;
-  int rc;
 
   /* The order first: a lost race must not create a user or a session. */
   if (!transition_locked (self, order_id, COMPANION_STATUS_BIT (CROSSING_STATUS_APPROVED),
                           &change, login->session_id, event_data, out_seq, error))
     return FALSE;
 
-  s = stmt (self, STMT_GET_USER_BY_SUBJECT);
-  bind_text (s, 1, login->subject);
-  rc = sqlite3_step (s);
-  if (rc == SQLITE_ROW)
-    user = user_from_row (s, 0);
-  else if (rc != SQLITE_DONE)
-    return set_db_error (self, error, "find user");
-  sqlite3_reset (s);
+  user = find_user (self, login->subject, error);
+  if (user == NULL && error != NULL && *error != NULL)
+    return FALSE;
 
   if (user == NULL)
     {
@@ -563,9 +582,8 @@ finalize_login_locked (CompanionSqliteStore          *self,
       bind_text (s, 2, user->subject);
       bind_text (s, 3, NULL);
       sqlite3_bind_int64 (s, 4, user->created_at);
-      if (sqlite3_step (s) != SQLITE_DONE)
-        return set_db_error (self, error, "insert user");
-      sqlite3_reset (s);
+      if (!step_done (self, s, "insert user", error))
+        return FALSE;
     }
 
   s = stmt (self, STMT_INSERT_SESSION);
@@ -575,9 +593,8 @@ finalize_login_locked (CompanionSqliteStore          *self,
   bind_text (s, 4, order_id);
   sqlite3_bind_int64 (s, 5, login->now);
   sqlite3_bind_int64 (s, 6, login->session_expires_at);
-  if (sqlite3_step (s) != SQLITE_DONE)
-    return set_db_error (self, error, "insert session");
-  sqlite3_reset (s);
+  if (!step_done (self, s, "insert session", error))
+    return FALSE;
 
   if (out_user != NULL)
     *out_user = g_steal_pointer (&user);
@@ -721,19 +738,7 @@ companion_sqlite_store_get_user_by_subject (CompanionStore  *store,
                                             const char      *subject,
                                             GError         **error)
 {
-  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_GET_USER_BY_SUBJECT);
-  CompanionUser *user = NULL;
-  int rc;
-
-  bind_text (s, 1, subject);
-  rc = sqlite3_step (s);
-  if (rc == SQLITE_ROW)
-    user = user_from_row (s, 0);
-  else if (rc != SQLITE_DONE)
-    set_db_error (self, error, "get user");
-  sqlite3_reset (s);
-  return user;
+  return find_user (COMPANION_SQLITE_STORE (store), subject, error);
 }
 
 static GPtrArray *
@@ -765,9 +770,8 @@ companion_sqlite_store_remove_user (CompanionStore  *store,
   sqlite3_stmt *s = stmt (self, STMT_DELETE_USER);
 
   bind_text (s, 1, subject);
-  if (sqlite3_step (s) != SQLITE_DONE)
-    return set_db_error (self, error, "remove user");
-  sqlite3_reset (s);
+  if (!step_done (self, s, "remove user", error))
+    return FALSE;
   return sqlite3_changes (self->db) > 0;
 }
 
@@ -829,9 +833,8 @@ companion_sqlite_store_delete_session (CompanionStore  *store,
   sqlite3_stmt *s = stmt (self, STMT_DELETE_SESSION);
 
   bind_text (s, 1, token_hash);
-  if (sqlite3_step (s) != SQLITE_DONE)
-    return set_db_error (self, error, "delete session");
-  sqlite3_reset (s);
+  if (!step_done (self, s, "delete session", error))
+    return FALSE;
   return TRUE;
 }
 
