@@ -63,8 +63,11 @@ char *
 crossing_nimiq_address_from_bytes (const guint8 address[CROSSING_NIMIQ_ADDRESS_BYTES])
 {
   char base32[BASE32_CHARS + 1];
-  GString *out = g_string_sized_new (44);
+  GString *out;
 
+  g_return_val_if_fail (address != NULL, NULL);
+
+  out = g_string_sized_new (44);
   base32_encode (address, base32);
   g_string_append_printf (out, "NQ%02u", check_digits (base32));
   for (guint i = 0; i < BASE32_CHARS; i += 4)
@@ -77,9 +80,19 @@ crossing_nimiq_address_from_public_key (const guint8 public_key[32])
 {
   guint8 digest[32];
 
+  g_return_val_if_fail (public_key != NULL, NULL);
+
   crossing_crypto_init ();
   crypto_generichash (digest, sizeof digest, public_key, 32, NULL, 0);
   return crossing_nimiq_address_from_bytes (digest);
+}
+
+static gboolean
+invalid_address (GError    **error,
+                 const char *why)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not a Nimiq address: %s", why);
+  return FALSE;
 }
 
 gboolean
@@ -87,56 +100,59 @@ crossing_nimiq_address_parse (const char  *text,
                               guint8       out[CROSSING_NIMIQ_ADDRESS_BYTES],
                               GError     **error)
 {
-  char compact[40];
+  /* "NQ", two check digits, 32 base32 characters */
+  char compact[4 + BASE32_CHARS + 1];
+  guint8 bytes[CROSSING_NIMIQ_ADDRESS_BYTES];
   gsize n = 0;
   guint bits = 0, value = 0, written = 0;
   guint given_check;
 
+  g_return_val_if_fail (out != NULL, FALSE);
+
   if (text == NULL)
-    goto invalid;
+    return invalid_address (error, "it is empty");
 
   for (const char *p = text; *p != '\0'; p++)
     {
       if (*p == ' ')
         continue;
-      if (n >= 36)
-        goto invalid;
+      if (n >= sizeof compact - 1)
+        return invalid_address (error, "it is too long (expected 36 letters and digits)");
       compact[n++] = g_ascii_toupper (*p);
     }
   compact[n] = '\0';
 
-  if (n != 36 || compact[0] != 'N' || compact[1] != 'Q' || !g_ascii_isdigit (compact[2]) ||
-      !g_ascii_isdigit (compact[3]))
-    goto invalid;
+  if (n == 0)
+    return invalid_address (error, "it is empty");
+  if (n < 2 || compact[0] != 'N' || compact[1] != 'Q')
+    return invalid_address (error, "it does not start with NQ");
+  if (n != sizeof compact - 1)
+    return invalid_address (error, "it is too short (expected 36 letters and digits)");
+  if (!g_ascii_isdigit (compact[2]) || !g_ascii_isdigit (compact[3]))
+    return invalid_address (error, "NQ must be followed by two check digits");
 
-  for (guint i = 4; i < 36; i++)
+  for (guint i = 4; i < n; i++)
     {
       const char *at = strchr (alphabet, compact[i]);
 
-      if (at == NULL || compact[i] == '\0')
-        goto invalid;
+      if (at == NULL)
+        return invalid_address (error, "it contains a character outside the Nimiq alphabet");
       value = (value << 5) | (guint) (at - alphabet);
       bits += 5;
       if (bits >= 8)
         {
-          out[written++] = (value >> (bits - 8)) & 0xff;
+          bytes[written++] = (value >> (bits - 8)) & 0xff;
           bits -= 8;
         }
     }
+  g_assert (written == CROSSING_NIMIQ_ADDRESS_BYTES && bits == 0);
 
   given_check = (guint) ((compact[2] - '0') * 10 + (compact[3] - '0'));
   if (given_check != check_digits (compact + 4))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "The Nimiq address has wrong check digits");
-      return FALSE;
-    }
-  return TRUE;
+    return invalid_address (error, "the check digits do not match (a typo?)");
 
-invalid:
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "Not a Nimiq address (expected NQ, two digits and 32 letters or digits)");
-  return FALSE;
+  memcpy (out, bytes, sizeof bytes);
+  return TRUE;
 }
 
 void
@@ -147,6 +163,9 @@ crossing_nimiq_message_digest (const char *message,
   static const char prefix[] = "\x16Nimiq Signed Message:\n";
   char length[24];
   crypto_hash_sha256_state state;
+
+  g_return_if_fail (message != NULL || message_len == 0);
+  g_return_if_fail (out != NULL);
 
   crossing_crypto_init ();
   g_snprintf (length, sizeof length, "%" G_GSIZE_FORMAT, message_len);

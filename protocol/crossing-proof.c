@@ -27,6 +27,8 @@ crossing_proof_subject_for_key (CrossingAdapter adapter,
 {
   g_autofree char *hex = NULL;
 
+  g_return_val_if_fail (public_key != NULL, NULL);
+
   switch (adapter)
     {
     case CROSSING_ADAPTER_ED25519:
@@ -67,10 +69,14 @@ crossing_proof_verify (CrossingAdapter   adapter,
       return FALSE;
     }
 
+  if (public_key_hex == NULL || *public_key_hex == '\0')
+    return invalid_proof (error, "The proof has no publicKeyHex");
   if (!crossing_hex_decode (public_key_hex, public_key, sizeof public_key))
-    return invalid_proof (error, "publicKeyHex must be 64 hex digits");
+    return invalid_proof (error, "publicKeyHex must be exactly 64 hex digits");
+  if (signature_hex == NULL || *signature_hex == '\0')
+    return invalid_proof (error, "The proof has no signatureHex");
   if (!crossing_hex_decode (signature_hex, signature, sizeof signature))
-    return invalid_proof (error, "signatureHex must be 128 hex digits");
+    return invalid_proof (error, "signatureHex must be exactly 128 hex digits");
 
   if (adapter == CROSSING_ADAPTER_NIMIQ_PAY)
     {
@@ -91,10 +97,17 @@ crossing_proof_verify (CrossingAdapter   adapter,
     {
       guint8 given[CROSSING_NIMIQ_ADDRESS_BYTES];
       guint8 hash[32];
+      g_autoptr(GError) parse_error = NULL;
 
+      /* Compared as bytes, so the address's spacing and case do not matter. */
+      if (!crossing_nimiq_address_parse (address, given, &parse_error))
+        {
+          g_set_error (error, CROSSING_ERROR, CROSSING_ERROR_INVALID_PROOF,
+                       "The proof's address is malformed (%s)", parse_error->message);
+          return FALSE;
+        }
       crypto_generichash (hash, sizeof hash, public_key, sizeof public_key, NULL, 0);
-      if (!crossing_nimiq_address_parse (address, given, NULL) ||
-          memcmp (given, hash, CROSSING_NIMIQ_ADDRESS_BYTES) != 0)
+      if (memcmp (given, hash, CROSSING_NIMIQ_ADDRESS_BYTES) != 0)
         return invalid_proof (error, "The address does not belong to the public key");
     }
 
@@ -117,6 +130,10 @@ crossing_proof_sign (CrossingAdapter   adapter,
   guint8 signature[CROSSING_ED25519_SIGNATURE_BYTES];
   guint8 digest[32];
 
+  g_return_if_fail (adapter == CROSSING_ADAPTER_ED25519 || adapter == CROSSING_ADAPTER_NIMIQ_PAY);
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (seed != NULL);
+
   crossing_crypto_init ();
   crypto_sign_seed_keypair (public_key, secret_key, seed);
 
@@ -126,7 +143,10 @@ crossing_proof_sign (CrossingAdapter   adapter,
       crypto_sign_detached (signature, NULL, digest, sizeof digest, secret_key);
     }
   else
-    crypto_sign_detached (signature, NULL, (const guint8 *) message, strlen (message), secret_key);
+    {
+      crypto_sign_detached (signature, NULL, (const guint8 *) message, strlen (message),
+                            secret_key);
+    }
 
   sodium_memzero (secret_key, sizeof secret_key);
   if (out_public_key_hex != NULL)

@@ -19,6 +19,10 @@ static const char *kind_names[] = { "login", "sign", "transaction" };
 static const char *kind_nouns[] = { "login", "signature", "transaction" };
 static const char *adapter_names[] = { "ed25519", "nimiq-pay" };
 
+G_STATIC_ASSERT (G_N_ELEMENTS (kind_names) == CROSSING_KIND_TRANSACTION + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (kind_nouns) == CROSSING_KIND_TRANSACTION + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (adapter_names) == CROSSING_ADAPTER_NIMIQ_PAY + 1);
+
 static const struct {
   const char *code;
   guint       status;
@@ -77,7 +81,7 @@ G_DEFINE_QUARK (crossing-error-quark, crossing_error)
 const char *
 crossing_status_to_string (CrossingStatus status)
 {
-  if (status < 0 || status >= CROSSING_N_STATUSES)
+  if ((guint) status >= CROSSING_N_STATUSES)
     return NULL;
   return status_names[status];
 }
@@ -100,7 +104,7 @@ crossing_status_is_terminal (CrossingStatus status)
 const char *
 crossing_kind_to_string (CrossingKind kind)
 {
-  if (kind < 0 || kind >= (int) G_N_ELEMENTS (kind_names))
+  if ((guint) kind >= G_N_ELEMENTS (kind_names))
     return NULL;
   return kind_names[kind];
 }
@@ -117,7 +121,7 @@ crossing_kind_from_string (const char *str)
 const char *
 crossing_kind_to_noun (CrossingKind kind)
 {
-  if (kind < 0 || kind >= (int) G_N_ELEMENTS (kind_nouns))
+  if ((guint) kind >= G_N_ELEMENTS (kind_nouns))
     return NULL;
   return kind_nouns[kind];
 }
@@ -125,7 +129,7 @@ crossing_kind_to_noun (CrossingKind kind)
 const char *
 crossing_adapter_to_string (CrossingAdapter adapter)
 {
-  if (adapter < 0 || adapter >= (int) G_N_ELEMENTS (adapter_names))
+  if ((guint) adapter >= G_N_ELEMENTS (adapter_names))
     return NULL;
   return adapter_names[adapter];
 }
@@ -142,21 +146,21 @@ crossing_adapter_from_string (const char *str)
 const char *
 crossing_error_to_code (CrossingError error)
 {
-  g_return_val_if_fail (error < CROSSING_N_ERRORS, "INTERNAL_ERROR");
+  g_return_val_if_fail ((guint) error < CROSSING_N_ERRORS, "INTERNAL_ERROR");
   return errors[error].code;
 }
 
 guint
 crossing_error_to_http_status (CrossingError error)
 {
-  g_return_val_if_fail (error < CROSSING_N_ERRORS, 500);
+  g_return_val_if_fail ((guint) error < CROSSING_N_ERRORS, 500);
   return errors[error].status;
 }
 
 const char *
 crossing_error_default_message (CrossingError error)
 {
-  g_return_val_if_fail (error < CROSSING_N_ERRORS, "Internal error");
+  g_return_val_if_fail ((guint) error < CROSSING_N_ERRORS, "Internal error");
   return errors[error].message;
 }
 
@@ -179,13 +183,16 @@ crossing_now_ms (void)
 char *
 crossing_format_iso8601_ms (gint64 epoch_ms)
 {
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (epoch_ms / 1000);
-  g_autofree char *seconds = NULL;
+  /* Floor division, so times before 1970 keep a non-negative fraction. */
+  gint64 seconds = epoch_ms / 1000 - (epoch_ms % 1000 < 0 ? 1 : 0);
+  int millis = (int) (epoch_ms - seconds * 1000);
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (seconds);
+  g_autofree char *whole = NULL;
 
   if (time == NULL)
     return g_strdup ("");
-  seconds = g_date_time_format (time, "%Y-%m-%dT%H:%M:%S");
-  return g_strdup_printf ("%s.%03dZ", seconds, (int) (epoch_ms % 1000));
+  whole = g_date_time_format (time, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf ("%s.%03dZ", whole, millis);
 }
 
 gboolean

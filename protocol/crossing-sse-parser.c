@@ -65,6 +65,8 @@ crossing_sse_parser_set_limits (CrossingSseParser *parser,
                                 gsize              max_line,
                                 gsize              max_event)
 {
+  g_return_if_fail (parser != NULL);
+
   parser->max_line = max_line;
   parser->max_event = max_event;
 }
@@ -72,6 +74,8 @@ crossing_sse_parser_set_limits (CrossingSseParser *parser,
 void
 crossing_sse_parser_reset (CrossingSseParser *parser)
 {
+  g_return_if_fail (parser != NULL);
+
   g_string_truncate (parser->line, 0);
   g_string_truncate (parser->data, 0);
   g_string_truncate (parser->event_type, 0);
@@ -82,12 +86,14 @@ crossing_sse_parser_reset (CrossingSseParser *parser)
 const char *
 crossing_sse_parser_get_last_event_id (CrossingSseParser *parser)
 {
+  g_return_val_if_fail (parser != NULL, NULL);
   return parser->last_event_id;
 }
 
 gint64
 crossing_sse_parser_get_retry (CrossingSseParser *parser)
 {
+  g_return_val_if_fail (parser != NULL, -1);
   return parser->retry;
 }
 
@@ -112,13 +118,22 @@ dispatch (CrossingSseParser *parser)
 }
 
 static gboolean
+field_is (const char *field,
+          gsize       field_len,
+          const char *name)
+{
+  /* Compared with lengths: a field name with a NUL in it is no known field. */
+  return field_len == strlen (name) && memcmp (field, name, field_len) == 0;
+}
+
+static gboolean
 process_line (CrossingSseParser  *parser,
               const char         *line,
               gsize               len,
               GError            **error)
 {
   const char *colon;
-  g_autofree char *field = NULL;
+  gsize field_len;
   const char *value;
   gsize value_len;
 
@@ -141,9 +156,9 @@ process_line (CrossingSseParser  *parser,
   colon = memchr (line, ':', len);
   if (colon != NULL)
     {
-      field = g_strndup (line, colon - line);
+      field_len = (gsize) (colon - line);
       value = colon + 1;
-      value_len = len - (colon - line) - 1;
+      value_len = len - field_len - 1;
       if (value_len > 0 && value[0] == ' ')
         {
           value++;
@@ -152,14 +167,15 @@ process_line (CrossingSseParser  *parser,
     }
   else
     {
-      field = g_strndup (line, len);
+      field_len = len;
       value = "";
       value_len = 0;
     }
 
-  if (strcmp (field, "data") == 0)
+  if (field_is (line, field_len, "data"))
     {
-      if (parser->data->len + value_len + 1 > parser->max_event)
+      if (value_len + 1 > parser->max_event ||
+          parser->data->len > parser->max_event - value_len - 1)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                        "An event from the server is larger than %" G_GSIZE_FORMAT " bytes",
@@ -169,12 +185,12 @@ process_line (CrossingSseParser  *parser,
       g_string_append_len (parser->data, value, value_len);
       g_string_append_c (parser->data, '\n');
     }
-  else if (strcmp (field, "event") == 0)
+  else if (field_is (line, field_len, "event"))
     {
       g_string_truncate (parser->event_type, 0);
       g_string_append_len (parser->event_type, value, value_len);
     }
-  else if (strcmp (field, "id") == 0)
+  else if (field_is (line, field_len, "id"))
     {
       if (memchr (value, '\0', value_len) == NULL)
         {
@@ -182,14 +198,15 @@ process_line (CrossingSseParser  *parser,
           parser->last_event_id = g_strndup (value, value_len);
         }
     }
-  else if (strcmp (field, "retry") == 0)
+  else if (field_is (line, field_len, "retry"))
     {
-      guint64 retry;
-      g_autofree char *text = g_strndup (value, value_len);
+      guint64 retry = 0;
+      gsize i;
 
-      if (value_len > 0 && value_len <= 18 &&
-          strspn (text, "0123456789") == value_len &&
-          g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &retry, NULL))
+      /* Only ASCII digits; more than 18 of them cannot be a sane delay and could overflow. */
+      for (i = 0; i < value_len && g_ascii_isdigit (value[i]); i++)
+        retry = retry * 10 + (guint64) (value[i] - '0');
+      if (value_len > 0 && value_len <= 18 && i == value_len)
         parser->retry = (gint64) retry;
     }
 
@@ -205,6 +222,7 @@ crossing_sse_parser_feed (CrossingSseParser  *parser,
   gsize i = 0;
 
   g_return_val_if_fail (parser != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
 
   while (i < len)
     {

@@ -5,10 +5,15 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 #include "crossing-nimiq.h"
 #include "crossing-proof.h"
 #include "crossing-token.h"
+
+/* The contract's vectors (PROTOCOL.md, nimiq-pay adapter). */
+#define VECTOR_PUBLIC_KEY "0a9b55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f177350980"
+#define VECTOR_SEED       "682df035c30e8c55bda4ab517213792c2af4b4e9c23ac2cf11bd28b237a6544e"
 
 static void
 test_address_vector_public_key (void)
@@ -16,7 +21,7 @@ test_address_vector_public_key (void)
   guint8 key[32];
   g_autofree char *address = NULL;
 
-  g_assert_true (crossing_hex_decode ("0a9b55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f177350980", key, 32));
+  g_assert_true (crossing_hex_decode (VECTOR_PUBLIC_KEY, key, 32));
   address = crossing_nimiq_address_from_public_key (key);
   g_assert_cmpstr (address, ==, "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U");
 }
@@ -39,44 +44,99 @@ test_parse_round_trip (void)
   for (guint i = 0; i < 200; i++)
     {
       g_autofree char *address = NULL;
+      g_autofree char *lower = NULL;
+      g_auto(GStrv) groups = NULL;
       g_autofree char *squashed = NULL;
 
       for (guint j = 0; j < 20; j++)
-        bytes[j] = (guint8) g_random_int ();
+        bytes[j] = (guint8) g_test_rand_int ();
       address = crossing_nimiq_address_from_bytes (bytes);
+      g_assert_cmpuint (strlen (address), ==, 44);
       g_assert_true (crossing_nimiq_address_parse (address, parsed, &error));
       g_assert_no_error (error);
       g_assert_cmpmem (bytes, 20, parsed, 20);
 
-      /* Without spaces and in lower case too. */
-      squashed = g_ascii_strdown (address, -1);
-      g_strdelimit (squashed, " ", '0');
-      g_assert_false (crossing_nimiq_address_parse (squashed, parsed, NULL));
+      /* Lower case and without spaces parse to the same bytes. */
+      lower = g_ascii_strdown (address, -1);
+      groups = g_strsplit (lower, " ", -1);
+      squashed = g_strjoinv ("", groups);
+      memset (parsed, 0, sizeof parsed);
+      g_assert_true (crossing_nimiq_address_parse (squashed, parsed, &error));
+      g_assert_no_error (error);
+      g_assert_cmpmem (bytes, 20, parsed, 20);
     }
 
-  g_assert_true (crossing_nimiq_address_parse ("nq71ct4k7r9rehsb7hy9tstpxnrql2rk8u4u", parsed, NULL));
+  g_assert_true (crossing_nimiq_address_parse ("nq71ct4k7r9rehsb7hy9tstpxnrql2rk8u4u", parsed,
+                                               NULL));
+  g_assert_true (crossing_nimiq_address_parse ("NQ71CT4K 7R9REHSB  7hy9 tstpxnrq l2rk8u4u ", parsed,
+                                               NULL));
+}
+
+static void
+test_address_form (void)
+{
+  guint8 bytes[20];
+
+  /* Every byte value reaches the output through the 32-letter alphabet. */
+  for (guint v = 0; v < 256; v++)
+    {
+      g_autofree char *address = NULL;
+
+      memset (bytes, (int) v, sizeof bytes);
+      address = crossing_nimiq_address_from_bytes (bytes);
+      g_assert_true (g_str_has_prefix (address, "NQ"));
+      g_assert_true (g_ascii_isdigit (address[2]) && g_ascii_isdigit (address[3]));
+      for (guint i = 4; i < 44; i++)
+        {
+          if (i % 5 == 4)
+            g_assert_cmpint (address[i], ==, ' ');
+          else
+            g_assert_nonnull (strchr ("0123456789ABCDEFGHJKLMNPQRSTUVXY", address[i]));
+        }
+    }
 }
 
 static void
 test_parse_rejects (void)
 {
   static const char *bad[] = {
-    "", "NQ", "NQ72 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U",   /* check digits */
-    "DE71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U",             /* country */
-    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4",              /* short */
-    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4UU",            /* long */
-    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4I",             /* I is not in the alphabet */
+    "", "NQ", "   ",
+    "NQ72 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U",   /* check digits */
+    "NQ71 DT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U",   /* a typo in the first letter */
+    "NQ71 TC4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U",   /* two letters swapped */
+    "DE71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U",   /* country */
+    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4",    /* short */
+    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4UU",  /* long */
+    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U 0000 0000 0000",
+    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4I",   /* I is not in the alphabet */
+    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4O",   /* nor is O */
+    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4Z",   /* nor is Z */
+    "NQ71\tCT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U", /* only spaces separate groups */
+    "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4\xc3\x9c",
     "NQ7X CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U",
+    "ed25519:0a9b55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f177350980",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       guint8 out[20];
+      guint8 untouched[20];
       g_autoptr(GError) error = NULL;
 
-      g_assert_false (crossing_nimiq_address_parse (bad[i], out, &error));
+      memset (out, 0x5a, sizeof out);
+      memset (untouched, 0x5a, sizeof untouched);
+      if (crossing_nimiq_address_parse (bad[i], out, &error))
+        g_error ("accepted «%s»", bad[i]);
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_assert_cmpuint (strlen (error->message), >, 0);
+      g_assert_cmpmem (out, sizeof out, untouched, sizeof untouched);
     }
+
+  {
+    guint8 out[20];
+
+    g_assert_false (crossing_nimiq_address_parse (NULL, out, NULL));
+  }
 }
 
 static void
@@ -85,9 +145,37 @@ test_message_digest_vector (void)
   guint8 digest[32];
   g_autofree char *hex = NULL;
 
+  g_autofree char *direct = NULL;
+  g_autofree char *utf8 = NULL;
+  g_autofree char *utf8_direct = NULL;
+
   crossing_nimiq_message_digest ("hello", 5, digest);
   hex = crossing_hex_encode (digest, 32);
   g_assert_cmpstr (hex, ==, "fd72a0cd679fd00d472df44647303eadebe81903fe59d5b20e12961b7ea654a1");
+  direct = crossing_sha256_hex ("\x16Nimiq Signed Message:\n5hello",
+                                strlen ("\x16Nimiq Signed Message:\n5hello"));
+  g_assert_cmpstr (hex, ==, direct);
+
+  /* The length is the byte length, in decimal, of UTF-8 text. */
+  crossing_nimiq_message_digest ("\xc3\xbc", 2, digest);
+  utf8 = crossing_hex_encode (digest, 32);
+  utf8_direct = crossing_sha256_hex ("\x16Nimiq Signed Message:\n2\xc3\xbc",
+                                     strlen ("\x16Nimiq Signed Message:\n2\xc3\xbc"));
+  g_assert_cmpstr (utf8, ==, utf8_direct);
+}
+
+static void
+test_message_digest_long_length (void)
+{
+  g_autofree char *message = g_strnfill (1234, 'm');
+  g_autofree char *prefixed = g_strconcat ("\x16Nimiq Signed Message:\n1234", message, NULL);
+  g_autofree char *expected = crossing_sha256_hex (prefixed, strlen (prefixed));
+  g_autofree char *hex = NULL;
+  guint8 digest[32];
+
+  crossing_nimiq_message_digest (message, 1234, digest);
+  hex = crossing_hex_encode (digest, 32);
+  g_assert_cmpstr (hex, ==, expected);
 }
 
 static void
@@ -99,12 +187,12 @@ test_signature_vector (void)
   g_autofree char *subject = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (crossing_hex_decode ("682df035c30e8c55bda4ab517213792c2af4b4e9c23ac2cf11bd28b237a6544e", seed, 32));
+  g_assert_true (crossing_hex_decode (VECTOR_SEED, seed, 32));
   crossing_proof_sign (CROSSING_ADAPTER_NIMIQ_PAY, "hello", seed, &public_key, &signature);
   g_assert_cmpstr (signature, ==,
                    "ffe7b8e83832b6be7fced7c930d2529e2978e79b22ee52fca061b5f1e1e4ca2d"
                    "3a266f5ec87c2b5f27be90e59cfc7af6ea11e4782bcf3a2e6d3313654f1d4e0f");
-  g_assert_cmpstr (public_key, ==, "0a9b55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f177350980");
+  g_assert_cmpstr (public_key, ==, VECTOR_PUBLIC_KEY);
 
   g_assert_true (crossing_proof_verify (CROSSING_ADAPTER_NIMIQ_PAY, "hello", public_key, signature,
                                         "nq71 ct4k 7r9r ehsb 7hy9 tstp xnrq l2rk 8u4u", &subject,
@@ -123,7 +211,11 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/nimiq/address-vector-zero-bytes", test_address_vector_zero);
   g_test_add_func ("/protocol/nimiq/parse-round-trips-any-spacing-and-case", test_parse_round_trip);
   g_test_add_func ("/protocol/nimiq/parse-rejects-malformed", test_parse_rejects);
+  g_test_add_func ("/protocol/nimiq/address-is-nq-check-digits-and-eight-groups",
+                   test_address_form);
   g_test_add_func ("/protocol/nimiq/message-digest-vector", test_message_digest_vector);
+  g_test_add_func ("/protocol/nimiq/message-digest-multi-digit-length",
+                   test_message_digest_long_length);
   g_test_add_func ("/protocol/nimiq/signature-vector", test_signature_vector);
   return g_test_run ();
 }

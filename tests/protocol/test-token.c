@@ -6,8 +6,9 @@
 
 #include <string.h>
 
-#include "crossing-protocol.h"
 #include "crossing-token.h"
+
+#define URL_SAFE_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 static void
 test_length_and_alphabet (void)
@@ -22,7 +23,7 @@ test_length_and_alphabet (void)
   g_assert_true (crossing_token_is_well_formed (order_id));
   g_assert_true (crossing_token_is_well_formed (token));
   g_assert_true (crossing_token_is_well_formed (session));
-  g_assert_cmpuint (strspn (token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), ==, 32);
+  g_assert_cmpuint (strspn (token, URL_SAFE_ALPHABET), ==, 32);
 }
 
 static void
@@ -78,45 +79,86 @@ test_hex (void)
 }
 
 static void
-test_clean_strings (void)
+test_lengths_for_any_size (void)
 {
-  g_assert_true (crossing_string_is_clean ("Sign in to Crossing — ünïcode"));
-  g_assert_false (crossing_string_is_clean ("two\nlines"));
-  g_assert_false (crossing_string_is_clean ("tab\there"));
-  g_assert_false (crossing_string_is_clean ("del\x7f"));
-  g_assert_false (crossing_string_is_clean ("\xff\xfe"));
-  g_assert_false (crossing_string_is_clean (NULL));
+  for (gsize n = 1; n <= 64; n++)
+    {
+      g_autofree char *token = crossing_token_new (n);
+
+      /* Unpadded base64: four characters per three bytes, rounded up. */
+      g_assert_cmpuint (strlen (token), ==, (n * 4 + 2) / 3);
+      g_assert_true (crossing_token_is_well_formed (token));
+    }
 }
 
 static void
-test_iso8601 (void)
+test_well_formed (void)
 {
-  g_autofree char *a = crossing_format_iso8601_ms (G_GINT64_CONSTANT (1795341600000));
-  g_autofree char *b = crossing_format_iso8601_ms (G_GINT64_CONSTANT (1795341600007));
+  g_autofree char *longest = g_strnfill (CROSSING_TOKEN_MAX_CHARS, 'A');
+  g_autofree char *too_long = g_strnfill (CROSSING_TOKEN_MAX_CHARS + 1, 'A');
 
-  g_assert_cmpstr (a, ==, "2026-11-22T10:00:00.000Z");
-  g_assert_cmpstr (b, ==, "2026-11-22T10:00:00.007Z");
+  g_assert_true (crossing_token_is_well_formed ("a"));
+  g_assert_true (crossing_token_is_well_formed ("AZaz09-_"));
+  g_assert_true (crossing_token_is_well_formed (longest));
+  g_assert_false (crossing_token_is_well_formed (too_long));
+  g_assert_false (crossing_token_is_well_formed (""));
+  g_assert_false (crossing_token_is_well_formed (NULL));
+  g_assert_false (crossing_token_is_well_formed ("a+b"));
+  g_assert_false (crossing_token_is_well_formed ("a/b"));
+  g_assert_false (crossing_token_is_well_formed ("ab=="));
+  g_assert_false (crossing_token_is_well_formed ("a.b"));
+  g_assert_false (crossing_token_is_well_formed ("a%20b"));
+  g_assert_false (crossing_token_is_well_formed ("caf\xc3\xa9"));
 }
 
 static void
-test_wire_names (void)
+test_sha256_vectors (void)
 {
-  for (int s = 0; s < CROSSING_N_STATUSES; s++)
-    g_assert_cmpint (crossing_status_from_string (crossing_status_to_string (s)), ==, s);
-  g_assert_cmpint (crossing_status_from_string ("bogus"), ==, CROSSING_STATUS_INVALID);
-  g_assert_cmpstr (crossing_status_to_string (CROSSING_STATUS_WAITING_USER), ==, "waiting_user");
-  g_assert_true (crossing_status_is_terminal (CROSSING_STATUS_EXPIRED));
-  g_assert_false (crossing_status_is_terminal (CROSSING_STATUS_APPROVED));
-  g_assert_cmpint (crossing_kind_from_string ("transaction"), ==, CROSSING_KIND_TRANSACTION);
-  g_assert_cmpstr (crossing_kind_to_noun (CROSSING_KIND_SIGN), ==, "signature");
-  g_assert_cmpint (crossing_adapter_from_string ("nimiq-pay"), ==, CROSSING_ADAPTER_NIMIQ_PAY);
-  g_assert_cmpstr (crossing_error_to_code (CROSSING_ERROR_TRANSITION_RACE), ==, "TRANSITION_CONFLICT");
-  g_assert_cmpuint (crossing_error_to_http_status (CROSSING_ERROR_TRANSITION_RACE), ==, 409);
-  g_assert_cmpuint (crossing_error_to_http_status (CROSSING_ERROR_TRANSITION_CONFLICT), ==, 400);
-  g_assert_cmpint (crossing_error_from_code ("TRANSITION_CONFLICT"), ==, CROSSING_ERROR_TRANSITION_CONFLICT);
-  g_assert_cmpint (crossing_error_from_code ("NOPE"), ==, -1);
-  for (int e = 0; e < CROSSING_N_ERRORS; e++)
-    g_assert_cmpint (crossing_error_to_http_status (crossing_error_from_code (crossing_error_to_code (e))), >=, 400);
+  g_autofree char *empty = crossing_sha256_hex ("", 0);
+  g_autofree char *with_nul = crossing_sha256_hex ("a\0b", 3);
+  g_autofree char *without_nul = crossing_sha256_hex ("ab", 2);
+
+  g_assert_cmpstr (empty, ==, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  /* The length is honoured, not the first NUL. */
+  g_assert_cmpstr (with_nul, !=, without_nul);
+}
+
+static void
+test_verify_rejects_hash_shapes (void)
+{
+  g_autofree char *token = crossing_token_new (CROSSING_TOKEN_BYTES);
+  g_autofree char *hash = crossing_token_hash (token);
+  g_autofree char *longer = g_strconcat (hash, "0", NULL);
+  g_autofree char *shorter = g_strndup (hash, CROSSING_TOKEN_HASH_CHARS - 1);
+  g_autofree char *flipped = g_strdup (hash);
+
+  flipped[0] = flipped[0] == '0' ? '1' : '0';
+  g_assert_true (crossing_token_verify (token, hash));
+  g_assert_false (crossing_token_verify (token, longer));
+  g_assert_false (crossing_token_verify (token, shorter));
+  g_assert_false (crossing_token_verify (token, flipped));
+  g_assert_false (crossing_token_verify (token, ""));
+}
+
+static void
+test_hex_decode_leaves_output_alone_on_failure (void)
+{
+  guint8 out[3] = { 0xaa, 0xbb, 0xcc };
+  g_autofree char *hex = NULL;
+
+  g_assert_false (crossing_hex_decode ("0011zz", out, 3));
+  g_assert_false (crossing_hex_decode ("00112", out, 3));
+  g_assert_false (crossing_hex_decode ("0011223", out, 3));
+  g_assert_false (crossing_hex_decode ("0x0011", out, 3));
+  g_assert_false (crossing_hex_decode ("00 11 2", out, 3));
+  g_assert_cmpuint (out[0], ==, 0xaa);
+  g_assert_cmpuint (out[1], ==, 0xbb);
+  g_assert_cmpuint (out[2], ==, 0xcc);
+
+  g_assert_true (crossing_hex_decode ("ABCDEF", out, 3));
+  hex = crossing_hex_encode (out, 3);
+  g_assert_cmpstr (hex, ==, "abcdef");
+  g_assert_true (crossing_hex_decode ("", out, 0));
 }
 
 int
@@ -130,8 +172,12 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/token/hash-is-sha256-hex", test_hash_vector);
   g_test_add_func ("/protocol/token/verify-accepts-only-the-token", test_verify);
   g_test_add_func ("/protocol/token/hex-decode-checks-length-and-digits", test_hex);
-  g_test_add_func ("/protocol/strings/control-characters-are-refused", test_clean_strings);
-  g_test_add_func ("/protocol/time/iso8601-with-milliseconds", test_iso8601);
-  g_test_add_func ("/protocol/wire/names-round-trip", test_wire_names);
+  g_test_add_func ("/protocol/token/length-follows-byte-count", test_lengths_for_any_size);
+  g_test_add_func ("/protocol/token/well-formed-is-url-safe-base64-up-to-128", test_well_formed);
+  g_test_add_func ("/protocol/token/sha256-hex-vectors", test_sha256_vectors);
+  g_test_add_func ("/protocol/token/verify-rejects-wrong-hash-shapes",
+                   test_verify_rejects_hash_shapes);
+  g_test_add_func ("/protocol/token/hex-decode-leaves-output-alone-on-failure",
+                   test_hex_decode_leaves_output_alone_on_failure);
   return g_test_run ();
 }
