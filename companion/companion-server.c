@@ -15,6 +15,7 @@
 
 #define MAX_TOKEN_FIELD 128
 #define MAX_USER_AGENT 256
+#define LISTEN_BACKLOG 1024
 
 struct _CompanionServer
 {
@@ -827,6 +828,7 @@ companion_server_listen (CompanionServer  *self,
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) listener = NULL;
   g_autoptr(GSList) uris = NULL;
   SoupServerListenOptions options = 0;
   const char *host;
@@ -857,7 +859,18 @@ companion_server_listen (CompanionServer  *self,
       return FALSE;
     }
   socket_address = g_inet_socket_address_new (address, self->config->listen_port);
-  if (!soup_server_listen (self->server, socket_address, options, error))
+
+  /* libsoup listens with a backlog of 10: a burst of new connections (a
+   * room of desktops, a load test) would wait a second for the SYN retry.
+   * Listen ourselves with room for bursts. */
+  listener = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
+                           G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+  if (!g_socket_bind (listener, socket_address, TRUE, error) ||
+      !g_socket_listen (listener, error) ||
+      !soup_server_listen_socket (self->server, listener, options, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->server);
