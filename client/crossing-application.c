@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "crossing-application.h"
 #include "crossing-order.h"
@@ -29,23 +30,31 @@ struct _CrossingApplication
 G_DEFINE_FINAL_TYPE (CrossingApplication, crossing_application, ADW_TYPE_APPLICATION)
 
 /* The server from the command line, else from GSettings when the schema is
- * installed, else the local default. */
-static char *
-configured_server (CrossingApplication *self)
+ * installed, else the local default; the API's base path from GSettings. */
+static void
+configured_server (CrossingApplication  *self,
+                   char                **server,
+                   char                **base_path)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (self->server != NULL)
-    return g_strdup (self->server);
+  g_autoptr(GSettings) settings = NULL;
 
   schema = source != NULL ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
   if (schema != NULL)
-    {
-      g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-      return g_settings_get_string (settings, "server-url");
-    }
-  return g_strdup (DEFAULT_SERVER);
+    settings = g_settings_new (APP_ID);
+
+  if (self->server != NULL)
+    *server = g_strdup (self->server);
+  else if (settings != NULL)
+    *server = g_settings_get_string (settings, "server-url");
+  else
+    *server = g_strdup (DEFAULT_SERVER);
+
+  if (settings != NULL && g_settings_schema_has_key (schema, "base-path"))
+    *base_path = g_settings_get_string (settings, "base-path");
+  else
+    *base_path = g_strdup (CROSSING_DEFAULT_BASE_PATH);
 }
 
 static int
@@ -58,6 +67,23 @@ crossing_application_handle_local_options (GApplication *application,
   if (self->kind != NULL && crossing_kind_from_string (self->kind) == CROSSING_KIND_INVALID)
     {
       g_printerr (_("--kind must be login, sign or transaction\n"));
+      return 2;
+    }
+  if ((self->title != NULL && (!crossing_string_is_clean (self->title) ||
+                                g_utf8_strlen (self->title, -1) > CROSSING_MAX_TITLE_CHARS)) ||
+      (self->summary != NULL && (!crossing_string_is_clean (self->summary) ||
+                                  g_utf8_strlen (self->summary, -1) > CROSSING_MAX_SUMMARY_CHARS)))
+    {
+      g_printerr (_("--title (at most %d characters) and --summary (at most %d) must be "
+                    "single lines of text\n"), CROSSING_MAX_TITLE_CHARS, CROSSING_MAX_SUMMARY_CHARS);
+      return 2;
+    }
+  if (self->payload_hash != NULL &&
+      (strlen (self->payload_hash) > CROSSING_MAX_PAYLOAD_HASH_CHARS ||
+       strspn (self->payload_hash, "0123456789abcdefABCDEF-_") != strlen (self->payload_hash)))
+    {
+      g_printerr (_("--payload-hash must be hex or base64url, at most %d characters\n"),
+                  CROSSING_MAX_PAYLOAD_HASH_CHARS);
       return 2;
     }
   if (self->server != NULL)
@@ -79,11 +105,13 @@ crossing_application_activate (GApplication *application)
   CrossingApplication *self = CROSSING_APPLICATION (application);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
   g_autofree char *server = NULL;
+  g_autofree char *base_path = NULL;
 
   if (window == NULL)
     {
-      server = configured_server (self);
-      self->order = crossing_order_new (server);
+      configured_server (self, &server, &base_path);
+      g_debug ("server %s, base path %s", server, base_path);
+      self->order = crossing_order_new (server, base_path);
       if (self->kind != NULL)
         crossing_order_set_kind (self->order, crossing_kind_from_string (self->kind));
       crossing_order_set_display (self->order, self->title, self->summary, self->payload_hash);
@@ -106,6 +134,31 @@ cancel_activated (GSimpleAction *action,
 }
 
 static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  static const char *developers[] = { "The Crossing developers", NULL };
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", parent,
+                        "application-name", _("Crossing"),
+                        "application-icon", APP_ID,
+                        "developer-name", _("The Crossing developers"),
+                        "developers", developers,
+                        "version", PACKAGE_VERSION,
+                        "website", "https://crossing.dev",
+                        "comments", _("Sign in on this computer with your phone."),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        /* Translators: your names, one per line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
 quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
@@ -117,22 +170,17 @@ static void
 crossing_application_startup (GApplication *application)
 {
   static const GActionEntry actions[] = {
+    { "about", about_activated },
     { "cancel", cancel_activated },
     { "quit", quit_activated },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
-  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
   G_APPLICATION_CLASS (crossing_application_parent_class)->startup (application);
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), actions, G_N_ELEMENTS (actions),
                                    application);
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit", quit_accels);
-
-  gtk_css_provider_load_from_resource (css, "/dev/crossing/Crossing/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (css),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
 static void

@@ -33,8 +33,18 @@ crossing_error_describe (const GError *error,
     return g_strdup_printf (_("Cannot reach the sign-in server at %s. Check your network "
                               "connection and that the server is running."), server_url);
 
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+    return g_strdup_printf (_("The server address %s is not a valid web address. "
+                              "Check the Crossing settings."), server_url);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    return g_strdup (_("The server stopped sending updates about this request. "
+                       "Start over to get a new code."));
+
   if (error->domain == CROSSING_ERROR)
     {
+      if (error->code == CROSSING_ERROR_ORDER_NOT_FOUND)
+        return g_strdup (_("The server no longer knows this request. Start over to get a new code."));
       if (error->code == CROSSING_ERROR_ORDER_EXPIRED)
         return g_strdup (_("The sign-in request expired."));
       if (error->code == CROSSING_ERROR_RATE_LIMITED)

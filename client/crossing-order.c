@@ -2,34 +2,28 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Every request of one order carries the order's GCancellable; a new order
- * or the object's disposal cancels it, so no callback lands on a stale
- * order. Callbacks hold a reference on the order while they run.
+ * Every request of one order carries that order's GCancellable; a new order,
+ * a cancel or the object's disposal cancels it, so no reply lands on an order
+ * that is no longer shown. The event stream is stopped at the same moments.
  */
 #define G_LOG_DOMAIN "crossing"
 
 #include "config.h"
 
 #include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
 #include <string.h>
 
-#include "crossing-sse-parser.h"
-#include "crossing-token.h"
-
+#include "crossing-api.h"
 #include "crossing-error.h"
-#include "crossing-order-private.h"
+#include "crossing-sse-client.h"
 
-#define MAX_BACKOFF_MS 30000
-#define READ_CHUNK 4096
+#include "crossing-order-private.h"
 
 struct _CrossingOrder
 {
   GObject             parent_instance;
 
-  SoupSession        *session;
-  char               *server_url;
-  char               *api;
+  CrossingApi        *api;
   CrossingKind        kind;
   char               *title;
   char               *summary;
@@ -37,6 +31,7 @@ struct _CrossingOrder
 
   CrossingOrderState  state;
   GCancellable       *cancellable;   /* of the current order */
+  CrossingSseClient  *events;
   char               *order_id;
   char               *desktop_token;
   char               *event_token;
@@ -46,21 +41,14 @@ struct _CrossingOrder
   guint               renewals;
   char               *error;
 
-  /* the event stream */
-  CrossingSseParser  *parser;
-  gboolean            parser_stale;  /* belongs to an order we dropped */
-  gboolean            stream_seen;   /* a stream of this order was open */
-  GInputStream       *stream;
-  gboolean            reconnecting;
-  guint               backoff_ms;
-  guint               reconnect_id;
-
   /* the result */
   char               *session_token;
   char               *subject;
   char               *user_name;
   gint64              session_expires_at;
   char               *signature;
+  char               *public_key;
+  char               *signed_message;
 };
 
 G_DEFINE_FINAL_TYPE (CrossingOrder, crossing_order, G_TYPE_OBJECT)
@@ -74,18 +62,18 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void open_stream (CrossingOrder *self);
 static void start_order (CrossingOrder *self);
 
 const char *
 crossing_order_state_to_string (CrossingOrderState state)
 {
   static const char *names[] = {
-    "idle", "starting", "waiting", "scanned", "finalizing", "signed-in", "done", "rejected",
-    "cancelled", "expired", "failed",
+    "idle", "starting", "waiting", "scanned", "approved", "finalizing", "signed-in", "done",
+    "rejected", "cancelled", "expired", "error",
   };
 
-  g_return_val_if_fail (state <= CROSSING_ORDER_FAILED, "invalid");
+  G_STATIC_ASSERT (G_N_ELEMENTS (names) == CROSSING_ORDER_ERROR + 1);
+  g_return_val_if_fail (state <= CROSSING_ORDER_ERROR, "invalid");
   return names[state];
 }
 
@@ -97,6 +85,7 @@ set_state (CrossingOrder      *self,
     return;
 
   self->state = state;
+  /* The e2e test reads the check code from here; it is not a secret. */
   if (state == CROSSING_ORDER_SCANNED)
     g_debug ("state: %s, check code %s", crossing_order_state_to_string (state),
              self->check_code != NULL ? self->check_code : "none");
@@ -107,17 +96,6 @@ set_state (CrossingOrder      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
-static void
-set_reconnecting (CrossingOrder *self,
-                  gboolean       reconnecting)
-{
-  if (self->reconnecting == reconnecting)
-    return;
-  self->reconnecting = reconnecting;
-  g_debug ("stream %s", reconnecting ? "lost, reconnecting" : "connected");
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
-}
-
 static gboolean
 is_following (CrossingOrder *self)
 {
@@ -125,29 +103,28 @@ is_following (CrossingOrder *self)
 }
 
 static void
-fail (CrossingOrder *self,
-      const GError  *error)
+on_events_reconnecting (CrossingOrder *self)
 {
-  g_free (self->error);
-  self->error = crossing_error_describe (error, self->server_url);
-  g_debug ("error: %s", error->message);
-  set_state (self, CROSSING_ORDER_FAILED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
 }
 
-/* Forgets the current order's follow-up: requests, stream, timers. */
+/* Forgets the current order's follow-up: its requests and its stream. */
 static void
 drop_order (CrossingOrder *self)
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  g_clear_object (&self->stream);
-  g_clear_handle_id (&self->reconnect_id, g_source_remove);
-  set_reconnecting (self, FALSE);
-  /* Events are handled from inside the parser's feed(): it may not be freed
-   * here. The next order's stream starts from a fresh one. */
-  self->parser_stale = TRUE;
-  self->stream_seen = FALSE;
+  if (self->events != NULL)
+    {
+      gboolean was_reconnecting = crossing_sse_client_get_reconnecting (self->events);
+
+      crossing_sse_client_stop (self->events);
+      g_signal_handlers_disconnect_by_data (self->events, self);
+      g_clear_object (&self->events);
+      if (was_reconnecting)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
+    }
 }
 
 static void
@@ -157,254 +134,101 @@ clear_result (CrossingOrder *self)
   g_clear_pointer (&self->subject, g_free);
   g_clear_pointer (&self->user_name, g_free);
   g_clear_pointer (&self->signature, g_free);
+  g_clear_pointer (&self->public_key, g_free);
+  g_clear_pointer (&self->signed_message, g_free);
   g_clear_pointer (&self->check_code, g_free);
   g_clear_pointer (&self->error, g_free);
   self->session_expires_at = 0;
 }
 
-/* ---- JSON over HTTP ------------------------------------------------------ */
-
-typedef void (*ReplyFunc) (CrossingOrder *self,
-                           JsonObject    *reply,
-                           GHashTable    *headers,
-                           const GError  *error);
-
-typedef struct {
-  CrossingOrder *self;
-  SoupMessage   *msg;
-  ReplyFunc      func;
-} Request;
-
 static void
-request_free (Request *request)
+fail (CrossingOrder *self,
+      const GError  *error)
 {
-  g_clear_object (&request->self);
-  g_clear_object (&request->msg);
-  g_free (request);
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-member_int (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
-
-static JsonObject *
-parse_object (GBytes  *bytes,
-              GError **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  const char *data;
-  gsize len;
-  JsonNode *root;
-
-  data = g_bytes_get_data (bytes, &len);
-  if (len == 0 || len > 64 * 1024 || !json_parser_load_from_data (parser, data, len, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not JSON");
-      return NULL;
-    }
-  if (JSON_NODE_HOLDS_NULL (root))
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not a JSON object");
-      return NULL;
-    }
-  return json_object_ref (json_node_get_object (root));
-}
-
-static void
-on_reply (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  Request *request = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonObject) reply = NULL;
-  guint status;
-
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      request_free (request);
-      return;
-    }
-
-  if (bytes != NULL)
-    {
-      status = soup_message_get_status (request->msg);
-      reply = parse_object (bytes, SOUP_STATUS_IS_SUCCESSFUL (status) ? &error : NULL);
-      if (!SOUP_STATUS_IS_SUCCESSFUL (status) && error == NULL)
-        {
-          int code = crossing_error_from_code (member_string (reply, "code"));
-          const char *message = member_string (reply, "message");
-
-          g_set_error (&error, CROSSING_ERROR, code >= 0 ? code : CROSSING_ERROR_INTERNAL,
-                       "%s", message != NULL ? message : soup_status_get_phrase (status));
-          g_clear_pointer (&reply, json_object_unref);
-        }
-    }
-
-  request->func (request->self, reply, NULL, error);
-  request_free (request);
-}
-
-static void
-send_json (CrossingOrder *self,
-           const char    *method,
-           const char    *url,
-           JsonBuilder   *body,
-           ReplyFunc      func)
-{
-  Request *request = g_new0 (Request, 1);
-
-  request->self = g_object_ref (self);
-  request->func = func;
-  request->msg = soup_message_new (method, url);
-  if (body != NULL)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (body);
-      char *text = json_to_string (root, FALSE);
-      g_autoptr(GBytes) bytes = g_bytes_new_take (text, strlen (text));
-
-      soup_message_set_request_body_from_bytes (request->msg, "application/json", bytes);
-    }
-  if (self->session_token != NULL)
-    {
-      g_autofree char *bearer = g_strconcat ("Bearer ", self->session_token, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (request->msg),
-                                    "Authorization", bearer);
-    }
-  soup_session_send_and_read_async (self->session, request->msg, G_PRIORITY_DEFAULT,
-                                    self->cancellable, on_reply, request);
-}
-
-static JsonBuilder *
-order_body (CrossingOrder *self)
-{
-  JsonBuilder *b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "orderId");
-  json_builder_add_string_value (b, self->order_id);
-  json_builder_set_member_name (b, "desktopToken");
-  json_builder_add_string_value (b, self->desktop_token);
-  json_builder_end_object (b);
-  return b;
-}
-
-static char *
-api_url (CrossingOrder *self,
-         const char    *endpoint)
-{
-  return g_strconcat (self->api, CROSSING_CROSS_DEVICE_PREFIX "/", endpoint, NULL);
+  drop_order (self);
+  g_free (self->error);
+  self->error = crossing_error_describe (error, crossing_api_get_server_url (self->api));
+  g_debug ("error: %s", error->message);
+  set_state (self, CROSSING_ORDER_ERROR);
 }
 
 /* ---- finalize and session ------------------------------------------------ */
 
 static void
-on_session (CrossingOrder *self,
-            JsonObject    *reply,
-            GHashTable    *headers,
-            const GError  *error)
+on_session (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  JsonObject *session = NULL, *user = NULL;
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrossingSessionInfo) info = NULL;
 
-  if (reply != NULL && json_object_has_member (reply, "user") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (reply, "user")))
-    user = json_object_get_object_member (reply, "user");
-  if (reply != NULL && json_object_has_member (reply, "session") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (reply, "session")))
-    session = json_object_get_object_member (reply, "session");
+  info = crossing_api_get_session_finish (CROSSING_API (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
 
   /* The session works even when its details cannot be read. */
-  if (user != NULL)
+  if (error != NULL)
+    g_debug ("get-session: %s", error->message);
+  else if (info == NULL)
+    g_debug ("get-session: the new session is not known");
+  if (info != NULL)
     {
       g_free (self->user_name);
-      self->user_name = g_strdup (member_string (user, "name"));
-      if (member_string (user, "subject") != NULL)
+      self->user_name = g_strdup (info->user_name);
+      if (info->subject != NULL)
         {
           g_free (self->subject);
-          self->subject = g_strdup (member_string (user, "subject"));
+          self->subject = g_strdup (info->subject);
         }
+      self->session_expires_at = info->expires_at;
     }
-  if (session != NULL)
-    self->session_expires_at = member_int (session, "expiresAt");
-
   set_state (self, CROSSING_ORDER_SIGNED_IN);
 }
 
 static void
-on_finalized (CrossingOrder *self,
-              JsonObject    *reply,
-              GHashTable    *headers,
-              const GError  *error)
+on_finalized (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
-  g_autofree char *url = NULL;
-  JsonObject *artifact;
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrossingFinalizeReply) reply = NULL;
 
-  if (error != NULL)
+  reply = crossing_api_finalize_finish (CROSSING_API (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (reply == NULL)
     {
       fail (self, error);
       return;
     }
 
-  drop_order (self);
-
-  if (self->kind == CROSSING_KIND_LOGIN)
+  if (reply->kind == CROSSING_KIND_LOGIN)
     {
-      const char *token = member_string (reply, "token");
-
-      if (token == NULL || !crossing_token_is_well_formed (token))
-        {
-          g_autoptr(GError) bad = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                                       "finalize without a token");
-          fail (self, bad);
-          return;
-        }
-      self->session_token = g_strdup (token);
-      url = g_strconcat (self->api, "/get-session", NULL);
-      send_json (self, SOUP_METHOD_GET, url, NULL, on_session);
+      self->session_token = g_steal_pointer (&reply->session_token);
+      crossing_api_get_session_async (self->api, self->session_token, self->cancellable,
+                                      on_session, g_object_ref (self));
       return;
     }
 
-  artifact = json_object_has_member (reply, "proofArtifact") &&
-             JSON_NODE_HOLDS_OBJECT (json_object_get_member (reply, "proofArtifact"))
-             ? json_object_get_object_member (reply, "proofArtifact") : NULL;
-  self->subject = g_strdup (member_string (artifact, "subject"));
-  self->signature = g_strdup (member_string (artifact, "signatureHex"));
+  self->subject = g_steal_pointer (&reply->subject);
+  self->signature = g_steal_pointer (&reply->signature_hex);
+  self->public_key = g_steal_pointer (&reply->public_key_hex);
+  self->signed_message = g_steal_pointer (&reply->message);
   set_state (self, CROSSING_ORDER_DONE);
 }
 
 static void
 finalize_order (CrossingOrder *self)
 {
-  g_autoptr(JsonBuilder) body = order_body (self);
-  g_autofree char *url = api_url (self, "finalize");
-
+  set_state (self, CROSSING_ORDER_APPROVED);
+  /* Nothing more will happen on the stream that matters to us. */
+  if (self->events != NULL)
+    crossing_sse_client_stop (self->events);
   set_state (self, CROSSING_ORDER_FINALIZING);
-  send_json (self, SOUP_METHOD_POST, url, body, on_finalized);
+  crossing_api_finalize_async (self->api, self->order_id, self->desktop_token, self->cancellable,
+                               on_finalized, g_object_ref (self));
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -414,38 +238,51 @@ crossing_order_handle_event (CrossingOrder *self,
                              const char    *event_type,
                              const char    *data)
 {
-  g_autoptr(JsonObject) object = NULL;
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+  JsonObject *object;
+  JsonNode *node;
   CrossingStatus status;
 
   g_return_if_fail (CROSSING_IS_ORDER (self));
 
-  status = crossing_status_from_string (event_type);
-  if (status == CROSSING_STATUS_INVALID || data == NULL)
+  status = event_type != NULL ? crossing_status_from_string (event_type) : CROSSING_STATUS_INVALID;
+  if (status == CROSSING_STATUS_INVALID || data == NULL || !is_following (self))
     return;
 
-  bytes = g_bytes_new (data, strlen (data));
-  object = parse_object (bytes, NULL);
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_debug ("ignoring a malformed %s event", event_type);
+      return;
+    }
+  object = json_node_get_object (root);
   /* An event for another order (a stale stream) changes nothing. */
-  if (object == NULL || g_strcmp0 (member_string (object, "orderId"), self->order_id) != 0)
+  node = json_object_get_member (object, "orderId");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING ||
+      g_strcmp0 (json_node_get_string (node), self->order_id) != 0)
     return;
 
   switch (status)
     {
     case CROSSING_STATUS_CLAIMED:
     case CROSSING_STATUS_WAITING_USER:
-      if (member_string (object, "checkCode") != NULL)
+      node = json_object_get_member (object, "checkCode");
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_STRING &&
+          crossing_string_is_clean (json_node_get_string (node)) &&
+          strlen (json_node_get_string (node)) <= 8)
         {
           g_free (self->check_code);
-          self->check_code = g_strdup (member_string (object, "checkCode"));
+          self->check_code = g_strdup (json_node_get_string (node));
         }
-      if (is_following (self))
-        set_state (self, CROSSING_ORDER_SCANNED);
+      set_state (self, CROSSING_ORDER_SCANNED);
       break;
 
     case CROSSING_STATUS_APPROVED:
-      if (is_following (self))
-        finalize_order (self);
+      finalize_order (self);
       break;
 
     case CROSSING_STATUS_REJECTED:
@@ -473,6 +310,7 @@ crossing_order_handle_event (CrossingOrder *self,
       break;
 
     case CROSSING_STATUS_FINALIZED:
+      /* Only we finalize, and we stop listening before we do. */
     case CROSSING_STATUS_CREATED:
     case CROSSING_STATUS_INVALID:
     default:
@@ -481,211 +319,84 @@ crossing_order_handle_event (CrossingOrder *self,
 }
 
 static void
-on_sse_event (const char *event_type,
-              const char *data,
-              const char *last_event_id,
-              gpointer    user_data)
+on_event (CrossingOrder *self,
+          const char    *event_type,
+          const char    *data,
+          const char    *last_event_id)
 {
-  crossing_order_handle_event (user_data, event_type, data);
-}
-
-static gboolean
-on_reconnect (gpointer user_data)
-{
-  CrossingOrder *self = user_data;
-
-  self->reconnect_id = 0;
-  open_stream (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* The stream ended or broke while the order still runs: come back later,
- * asking only for what was missed. */
-static void
-stream_lost (CrossingOrder *self,
-             const GError  *error)
-{
-  gint64 retry = self->parser != NULL ? crossing_sse_parser_get_retry (self->parser) : -1;
-  guint delay;
-
-  g_clear_object (&self->stream);
-  if (!is_following (self))
-    return;
-
-  if (error != NULL)
-    g_debug ("stream error: %s", error->message);
-  set_reconnecting (self, TRUE);
-
-  delay = retry > 0 ? (guint) MIN (retry, MAX_BACKOFF_MS) : 1000;
-  delay = MAX (delay, self->backoff_ms);
-  self->backoff_ms = MIN (MAX (delay, 500) * 2, MAX_BACKOFF_MS);
-  self->reconnect_id = g_timeout_add (delay, on_reconnect, self);
+  crossing_order_handle_event (self, event_type, data);
 }
 
 static void
-on_stream_read (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_events_failed (CrossingOrder *self,
+                  const GError  *error)
 {
-  g_autoptr(CrossingOrder) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  gsize len;
-  const char *data;
-
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      G_INPUT_STREAM (source) != self->stream)
-    return;
-
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
-    {
-      stream_lost (self, error);
-      return;
-    }
-
-  set_reconnecting (self, FALSE);
-  self->backoff_ms = 0;
-  data = g_bytes_get_data (bytes, &len);
-  if (!crossing_sse_parser_feed (self->parser, data, len, &error))
-    {
-      /* A hostile or broken server: stop reading, reconnect later. */
-      crossing_sse_parser_reset (self->parser);
-      stream_lost (self, error);
-      return;
-    }
-
-  if (is_following (self) && self->stream != NULL)
-    g_input_stream_read_bytes_async (self->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                     self->cancellable, on_stream_read, g_object_ref (self));
+  if (is_following (self))
+    fail (self, error);
 }
 
 static void
-on_stream_opened (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+follow_events (CrossingOrder *self)
 {
-  g_autoptr(CrossingOrder) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) stream = NULL;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  const char *type;
+  g_autofree char *url = crossing_api_events_url (self->api, self->order_id, self->event_token);
 
-  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  if (stream == NULL)
-    {
-      stream_lost (self, error);
-      return;
-    }
-
-  type = soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL);
-  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)) ||
-      g_strcmp0 (type, "text/event-stream") != 0)
-    {
-      g_autoptr(GError) bad = NULL;
-
-      /* The order is gone or the token refused: nothing to reconnect to. */
-      if (soup_message_get_status (msg) >= 400 && soup_message_get_status (msg) < 500 &&
-          soup_message_get_status (msg) != 429)
-        {
-          bad = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                             "event stream refused (%u)", soup_message_get_status (msg));
-          drop_order (self);
-          fail (self, bad);
-          return;
-        }
-      bad = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not an event stream");
-      stream_lost (self, bad);
-      return;
-    }
-
-  crossing_sse_parser_reset (self->parser);
-  self->stream_seen = TRUE;
-  self->stream = g_steal_pointer (&stream);
-  g_input_stream_read_bytes_async (self->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   self->cancellable, on_stream_read, g_object_ref (self));
-}
-
-static void
-open_stream (CrossingOrder *self)
-{
-  g_autofree char *base = api_url (self, "events");
-  g_autofree char *url = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  const char *last_id;
-
-  url = g_strdup_printf ("%s?orderId=%s&eventToken=%s", base, self->order_id, self->event_token);
-  msg = soup_message_new (SOUP_METHOD_GET, url);
-  if (msg == NULL)
-    return;
-
-  if (self->parser == NULL || self->parser_stale)
-    {
-      g_clear_pointer (&self->parser, crossing_sse_parser_free);
-      self->parser = crossing_sse_parser_new (on_sse_event, NULL, self);
-      self->parser_stale = FALSE;
-    }
-  /* Without an ID the server sends only the current state, which may not
-   * carry the check code: a stream that was open and saw nothing has seen
-   * everything up to event 0. */
-  last_id = crossing_sse_parser_get_last_event_id (self->parser);
-  if ((last_id == NULL || *last_id == '\0') && self->stream_seen)
-    last_id = "0";
-  if (last_id != NULL && *last_id != '\0')
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Last-Event-ID",
-                                  last_id);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
-                                "text/event-stream");
-
-  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, self->cancellable,
-                           on_stream_opened, g_object_ref (self));
+  self->events = crossing_sse_client_new (url);
+  /* Without it, a stream opened after the phone claimed would carry only
+   * the current state, "waiting_user", which has no check code: replaying
+   * from the start brings the "claimed" event that does. */
+  crossing_sse_client_set_initial_event_id (self->events, "0");
+  g_signal_connect_swapped (self->events, "event", G_CALLBACK (on_event), self);
+  g_signal_connect_swapped (self->events, "failed", G_CALLBACK (on_events_failed), self);
+  g_signal_connect_swapped (self->events, "notify::reconnecting",
+                            G_CALLBACK (on_events_reconnecting), self);
+  crossing_sse_client_start (self->events);
 }
 
 /* ---- start, cancel, sign out ---------------------------------------------- */
 
 static void
-on_started (CrossingOrder *self,
-            JsonObject    *reply,
-            GHashTable    *headers,
-            const GError  *error)
+on_started (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  const char *order_id, *desktop_token, *event_token, *claim_url;
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrossingStartReply) reply = NULL;
 
-  if (error != NULL)
+  reply = crossing_api_start_finish (CROSSING_API (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (reply == NULL)
     {
       fail (self, error);
       return;
     }
 
-  order_id = member_string (reply, "orderId");
-  desktop_token = member_string (reply, "desktopToken");
-  event_token = member_string (reply, "eventToken");
-  claim_url = member_string (reply, "claimUrl");
-  if (!crossing_token_is_well_formed (order_id) || !crossing_token_is_well_formed (desktop_token) ||
-      !crossing_token_is_well_formed (event_token) || claim_url == NULL ||
-      !g_str_has_prefix (claim_url, "http"))
-    {
-      g_autoptr(GError) bad = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                                   "start answer incomplete");
-      fail (self, bad);
-      return;
-    }
-
   g_free (self->order_id);
-  self->order_id = g_strdup (order_id);
+  self->order_id = g_steal_pointer (&reply->order_id);
   g_free (self->desktop_token);
-  self->desktop_token = g_strdup (desktop_token);
+  self->desktop_token = g_steal_pointer (&reply->desktop_token);
   g_free (self->event_token);
-  self->event_token = g_strdup (event_token);
+  self->event_token = g_steal_pointer (&reply->event_token);
   g_free (self->claim_url);
-  self->claim_url = g_strdup (claim_url);
-  self->expires_at = member_int (reply, "expiresAt");
+  self->claim_url = g_steal_pointer (&reply->claim_url);
+  self->expires_at = reply->expires_at;
 
   set_state (self, CROSSING_ORDER_WAITING);
-  open_stream (self);
+  follow_events (self);
+}
+
+static void
+start_order (CrossingOrder *self)
+{
+  drop_order (self);
+  clear_result (self);
+  g_clear_pointer (&self->order_id, g_free);
+  g_clear_pointer (&self->claim_url, g_free);
+  set_state (self, CROSSING_ORDER_STARTING);
+  crossing_api_start_async (self->api, self->kind, self->title, self->summary,
+                            self->payload_hash, self->cancellable, on_started,
+                            g_object_ref (self));
 }
 
 void
@@ -698,49 +409,22 @@ crossing_order_start (CrossingOrder *self)
 }
 
 static void
-start_order (CrossingOrder *self)
+on_cancelled (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
-  g_autoptr(JsonBuilder) body = json_builder_new ();
-  g_autofree char *url = NULL;
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
 
-  drop_order (self);
-  clear_result (self);
-  g_clear_pointer (&self->order_id, g_free);
-  set_state (self, CROSSING_ORDER_STARTING);
-
-  json_builder_begin_object (body);
-  json_builder_set_member_name (body, "kind");
-  json_builder_add_string_value (body, crossing_kind_to_string (self->kind));
-  if (self->title != NULL)
-    {
-      json_builder_set_member_name (body, "displayTitle");
-      json_builder_add_string_value (body, self->title);
-    }
-  if (self->summary != NULL)
-    {
-      json_builder_set_member_name (body, "displaySummary");
-      json_builder_add_string_value (body, self->summary);
-    }
-  if (self->payload_hash != NULL)
-    {
-      json_builder_set_member_name (body, "payloadHash");
-      json_builder_add_string_value (body, self->payload_hash);
-    }
-  json_builder_end_object (body);
-
-  url = api_url (self, "start");
-  send_json (self, SOUP_METHOD_POST, url, body, on_started);
-}
-
-static void
-on_cancelled (CrossingOrder *self,
-              JsonObject    *reply,
-              GHashTable    *headers,
-              const GError  *error)
-{
   /* The order may have ended on its own meanwhile: it is over either way. */
-  if (error != NULL)
-    g_debug ("cancel: %s", error->message);
+  if (!crossing_api_cancel_finish (CROSSING_API (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("cancel: %s", error->message);
+    }
+  if (!is_following (self))
+    return;
   drop_order (self);
   set_state (self, CROSSING_ORDER_CANCELLED);
 }
@@ -748,33 +432,36 @@ on_cancelled (CrossingOrder *self,
 void
 crossing_order_cancel (CrossingOrder *self)
 {
-  g_autoptr(JsonBuilder) body = NULL;
-  g_autofree char *url = NULL;
-
   g_return_if_fail (CROSSING_IS_ORDER (self));
 
-  if (!is_following (self) && self->state != CROSSING_ORDER_STARTING)
-    return;
-  if (self->order_id == NULL)
+  if (self->state == CROSSING_ORDER_STARTING)
     {
       drop_order (self);
       set_state (self, CROSSING_ORDER_CANCELLED);
       return;
     }
+  if (!is_following (self))
+    return;
 
-  body = order_body (self);
-  url = api_url (self, "cancel");
-  send_json (self, SOUP_METHOD_POST, url, body, on_cancelled);
+  crossing_api_cancel_async (self->api, self->order_id, self->desktop_token, self->cancellable,
+                             on_cancelled, g_object_ref (self));
 }
 
 static void
-on_signed_out (CrossingOrder *self,
-               JsonObject    *reply,
-               GHashTable    *headers,
-               const GError  *error)
+on_signed_out (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  if (error != NULL)
-    g_debug ("sign-out: %s", error->message);
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!crossing_api_sign_out_finish (CROSSING_API (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* Forgetting the token locally is what signs this desktop out. */
+      g_debug ("sign-out: %s", error->message);
+    }
   clear_result (self);
   set_state (self, CROSSING_ORDER_IDLE);
 }
@@ -782,8 +469,6 @@ on_signed_out (CrossingOrder *self,
 void
 crossing_order_sign_out (CrossingOrder *self)
 {
-  g_autofree char *url = NULL;
-
   g_return_if_fail (CROSSING_IS_ORDER (self));
 
   if (self->session_token == NULL)
@@ -792,29 +477,22 @@ crossing_order_sign_out (CrossingOrder *self)
       set_state (self, CROSSING_ORDER_IDLE);
       return;
     }
-  url = g_strconcat (self->api, "/sign-out", NULL);
-  send_json (self, SOUP_METHOD_POST, url, NULL, on_signed_out);
+  crossing_api_sign_out_async (self->api, self->session_token, self->cancellable, on_signed_out,
+                               g_object_ref (self));
 }
 
-/* ---- boilerplate ---------------------------------------------------------- */
+/* ---- object --------------------------------------------------------------- */
 
 CrossingOrder *
-crossing_order_new (const char *server_url)
+crossing_order_new (const char *server_url,
+                    const char *base_path)
 {
   CrossingOrder *self;
-  g_autofree char *trimmed = NULL;
-  g_autofree char *agent = NULL;
 
   g_return_val_if_fail (server_url != NULL, NULL);
 
   self = g_object_new (CROSSING_TYPE_ORDER, NULL);
-  trimmed = g_strdup (server_url);
-  while (g_str_has_suffix (trimmed, "/"))
-    trimmed[strlen (trimmed) - 1] = '\0';
-  self->server_url = g_steal_pointer (&trimmed);
-  self->api = g_strconcat (self->server_url, CROSSING_DEFAULT_BASE_PATH, NULL);
-  agent = g_strdup_printf ("crossing/%s", PACKAGE_VERSION);
-  self->session = soup_session_new_with_options ("user-agent", agent, "timeout", 30, NULL);
+  self->api = crossing_api_new (server_url, base_path);
   return self;
 }
 
@@ -823,11 +501,16 @@ crossing_order_dispose (GObject *object)
 {
   CrossingOrder *self = (CrossingOrder *) object;
 
-  g_cancellable_cancel (self->cancellable);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->stream);
-  g_clear_handle_id (&self->reconnect_id, g_source_remove);
-  g_clear_object (&self->session);
+  if (self->events != NULL)
+    {
+      crossing_sse_client_stop (self->events);
+      g_signal_handlers_disconnect_by_data (self->events, self);
+      g_clear_object (&self->events);
+    }
+  g_clear_object (&self->api);
 
   G_OBJECT_CLASS (crossing_order_parent_class)->dispose (object);
 }
@@ -838,9 +521,6 @@ crossing_order_finalize (GObject *object)
   CrossingOrder *self = (CrossingOrder *) object;
 
   clear_result (self);
-  g_clear_pointer (&self->parser, crossing_sse_parser_free);
-  g_free (self->server_url);
-  g_free (self->api);
   g_free (self->title);
   g_free (self->summary);
   g_free (self->payload_hash);
@@ -866,7 +546,7 @@ crossing_order_get_property (GObject    *object,
       g_value_set_int (value, self->state);
       break;
     case PROP_RECONNECTING:
-      g_value_set_boolean (value, self->reconnecting);
+      g_value_set_boolean (value, crossing_order_get_reconnecting (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -883,7 +563,7 @@ crossing_order_class_init (CrossingOrderClass *klass)
   object_class->get_property = crossing_order_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, CROSSING_ORDER_IDLE, CROSSING_ORDER_FAILED,
+    g_param_spec_int ("state", NULL, NULL, CROSSING_ORDER_IDLE, CROSSING_ORDER_ERROR,
                       CROSSING_ORDER_IDLE,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_RECONNECTING] =
@@ -906,25 +586,47 @@ crossing_order_init (CrossingOrder *self)
     return self->field; \
   }
 
-GETTER (const char *, server_url, server_url)
 GETTER (CrossingKind, kind, kind)
 GETTER (CrossingOrderState, state, state)
 GETTER (const char *, claim_url, claim_url)
 GETTER (const char *, check_code, check_code)
 GETTER (gint64, expires_at, expires_at)
-GETTER (gboolean, reconnecting, reconnecting)
 GETTER (const char *, error, error)
 GETTER (const char *, subject, subject)
 GETTER (const char *, user_name, user_name)
 GETTER (gint64, session_expires_at, session_expires_at)
 GETTER (const char *, signature, signature)
+GETTER (const char *, public_key, public_key)
+GETTER (const char *, signed_message, signed_message)
 GETTER (guint, renewals, renewals)
+
+const char *
+crossing_order_get_server_url (CrossingOrder *self)
+{
+  g_return_val_if_fail (CROSSING_IS_ORDER (self), NULL);
+  return crossing_api_get_server_url (self->api);
+}
+
+gboolean
+crossing_order_get_reconnecting (CrossingOrder *self)
+{
+  g_return_val_if_fail (CROSSING_IS_ORDER (self), FALSE);
+  return self->events != NULL && crossing_sse_client_get_reconnecting (self->events);
+}
+
+gboolean
+crossing_order_has_session (CrossingOrder *self)
+{
+  g_return_val_if_fail (CROSSING_IS_ORDER (self), FALSE);
+  return self->session_token != NULL;
+}
 
 void
 crossing_order_set_kind (CrossingOrder *self,
                          CrossingKind   kind)
 {
   g_return_if_fail (CROSSING_IS_ORDER (self));
+  g_return_if_fail (kind != CROSSING_KIND_INVALID);
   self->kind = kind;
 }
 
@@ -957,8 +659,8 @@ crossing_order_follow_for_test (CrossingOrder *self,
   g_free (self->desktop_token);
   self->desktop_token = g_strdup ("test-desktop-token");
   g_free (self->claim_url);
-  self->claim_url = g_strdup_printf ("%s/cross-device/claim/%s?token=test", self->server_url,
-                                     order_id);
+  self->claim_url = g_strdup_printf ("%s/cross-device/claim/%s?token=test",
+                                     crossing_api_get_server_url (self->api), order_id);
   self->renewals = renewals;
   self->expires_at = crossing_now_ms () + 120000;
   set_state (self, CROSSING_ORDER_WAITING);

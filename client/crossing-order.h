@@ -2,9 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The order logic of the client: it starts orders on the companion, follows
- * their event stream (reconnecting with Last-Event-ID), finalizes, and
- * exposes a single state the window renders. No GTK here.
+ * The order logic of the client: it starts orders through CrossingApi,
+ * follows their events through CrossingSseClient, finalizes, and exposes a
+ * single state the window renders. The stream being lost is not a state of
+ * its own but the "reconnecting" property, shown over whatever state the
+ * order was in: the server's events after reconnecting decide what comes
+ * next. No GTK and no libsoup here.
  */
 #pragma once
 
@@ -19,13 +22,14 @@ typedef enum {
   CROSSING_ORDER_STARTING,
   CROSSING_ORDER_WAITING,      /* QR on screen */
   CROSSING_ORDER_SCANNED,      /* claimed: check code on screen */
-  CROSSING_ORDER_FINALIZING,   /* approved */
+  CROSSING_ORDER_APPROVED,     /* approved on the phone, finalize not sent yet */
+  CROSSING_ORDER_FINALIZING,   /* finalize (and for login get-session) under way */
   CROSSING_ORDER_SIGNED_IN,    /* login done: session kept */
   CROSSING_ORDER_DONE,         /* sign / transaction done: proof kept */
   CROSSING_ORDER_REJECTED,
   CROSSING_ORDER_CANCELLED,
   CROSSING_ORDER_EXPIRED,
-  CROSSING_ORDER_FAILED,       /* see the error property */
+  CROSSING_ORDER_ERROR,        /* see crossing_order_get_error() */
 } CrossingOrderState;
 
 #define CROSSING_ORDER_MAX_RENEWALS 3
@@ -33,7 +37,9 @@ typedef enum {
 #define CROSSING_TYPE_ORDER (crossing_order_get_type ())
 G_DECLARE_FINAL_TYPE (CrossingOrder, crossing_order, CROSSING, ORDER, GObject)
 
-CrossingOrder      *crossing_order_new              (const char    *server_url);
+/* @base_path NULL for CROSSING_DEFAULT_BASE_PATH. */
+CrossingOrder      *crossing_order_new              (const char    *server_url,
+                                                     const char    *base_path);
 
 const char         *crossing_order_get_server_url   (CrossingOrder *self);
 void                crossing_order_set_kind         (CrossingOrder *self,
@@ -49,12 +55,16 @@ const char         *crossing_order_get_claim_url    (CrossingOrder *self);
 const char         *crossing_order_get_check_code   (CrossingOrder *self);
 gint64              crossing_order_get_expires_at   (CrossingOrder *self);
 gboolean            crossing_order_get_reconnecting (CrossingOrder *self);
-/* A sentence for the user when the state is FAILED. */
+/* A sentence for the user when the state is ERROR. */
 const char         *crossing_order_get_error        (CrossingOrder *self);
 const char         *crossing_order_get_subject      (CrossingOrder *self);
 const char         *crossing_order_get_user_name    (CrossingOrder *self);
 gint64              crossing_order_get_session_expires_at (CrossingOrder *self);
 const char         *crossing_order_get_signature    (CrossingOrder *self);
+const char         *crossing_order_get_public_key   (CrossingOrder *self);
+/* The exact text the phone signed (sign and transaction). */
+const char         *crossing_order_get_signed_message (CrossingOrder *self);
+gboolean            crossing_order_has_session      (CrossingOrder *self);
 guint               crossing_order_get_renewals     (CrossingOrder *self);
 
 /* Starts a fresh order (cancelling the local follow-up of any previous). */

@@ -1,6 +1,10 @@
 /* crossing-window.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The window only renders the order: every change of the order's state
+ * calls render(), which picks the page and fills it in. What the buttons
+ * do is in crossing-window-actions.c.
  */
 #define G_LOG_DOMAIN "crossing"
 
@@ -9,42 +13,30 @@
 #include <glib/gi18n.h>
 
 #include "crossing-qr-paintable.h"
-#include "crossing-window.h"
-
-struct _CrossingWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  CrossingOrder        *order;
-  guint                 tick_id;
-
-  AdwWindowTitle       *window_title;
-  GtkRevealer          *offline_revealer;
-  GtkStack             *stack;
-  AdwStatusPage        *start_page;
-  GtkLabel             *working_label;
-  GtkPicture           *qr_picture;
-  GtkLabel             *time_left_label;
-  GtkLabel             *link_label;
-  GtkLabel             *check_code_label;
-  AdwStatusPage        *signed_in_page;
-  GtkLabel             *subject_label;
-  AdwStatusPage        *done_page;
-  GtkLabel             *proof_label;
-  AdwStatusPage        *ended_page;
-};
+#include "crossing-window-private.h"
 
 G_DEFINE_FINAL_TYPE (CrossingWindow, crossing_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void
 update_time_left (CrossingWindow *self)
 {
-  gint64 left = (crossing_order_get_expires_at (self->order) - crossing_now_ms ()) / 1000;
+  gint64 expires_at = crossing_order_get_expires_at (self->order);
+  gint64 left = (expires_at - crossing_now_ms () + 999) / 1000;
   g_autofree char *text = NULL;
 
-  left = MAX (left, 0);
+  if (expires_at <= 0)
+    {
+      gtk_label_set_label (self->time_left_label, "");
+      return;
+    }
+  left = CLAMP (left, 0, 24 * 3600);
+  /* Translators: the time left to scan the code, minutes:seconds */
   text = g_strdup_printf (_("Expires in %d:%02d"), (int) (left / 60), (int) (left % 60));
   gtk_label_set_label (self->time_left_label, text);
+  if (left <= 15)
+    gtk_widget_add_css_class (GTK_WIDGET (self->time_left_label), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->time_left_label), "warning");
 }
 
 static gboolean
@@ -55,12 +47,26 @@ on_tick (gpointer user_data)
 }
 
 static char *
-format_expiry (gint64 epoch_ms)
+format_time (gint64 epoch_ms)
 {
   g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (epoch_ms / 1000);
   g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_local (utc) : NULL;
 
-  return local != NULL ? g_date_time_format (local, "%x %X") : g_strdup ("?");
+  if (epoch_ms <= 0 || local == NULL)
+    return g_strdup (_("Unknown"));
+  /* Translators: a date and time, see g_date_time_format() */
+  return g_date_time_format (local, _("%A, %e %B %Y, %H:%M"));
+}
+
+/* AdwStatusPage's description is Pango markup; ours is plain text, some of
+ * it from the server. */
+static void
+set_description (AdwStatusPage *page,
+                 const char    *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text != NULL ? text : "", -1);
+
+  adw_status_page_set_description (page, escaped);
 }
 
 static void
@@ -71,28 +77,97 @@ show_ended (CrossingWindow *self,
 {
   adw_status_page_set_icon_name (self->ended_page, icon);
   adw_status_page_set_title (self->ended_page, title);
-  adw_status_page_set_description (self->ended_page, description);
+  set_description (self->ended_page, description);
   gtk_stack_set_visible_child_name (self->stack, "ended");
+}
+
+static void
+show_working (CrossingWindow *self,
+              const char     *text)
+{
+  gtk_label_set_label (self->working_label, text);
+  gtk_stack_set_visible_child_name (self->stack, "working");
+}
+
+static void
+render_signed_in (CrossingWindow *self)
+{
+  CrossingOrder *order = self->order;
+  const char *name = crossing_order_get_user_name (order);
+  g_autofree char *title = NULL;
+  g_autofree char *expiry = format_time (crossing_order_get_session_expires_at (order));
+
+  if (name != NULL && *name != '\0')
+    /* Translators: %s is the user's name */
+    title = g_strdup_printf (_("Signed In as %s"), name);
+  adw_status_page_set_title (self->signed_in_page, title != NULL ? title : _("Signed In"));
+  set_description (self->signed_in_page,
+                                   _("This computer is signed in with your phone."));
+  gtk_label_set_label (self->subject_label, crossing_order_get_subject (order) != NULL
+                       ? crossing_order_get_subject (order) : _("Unknown"));
+  gtk_label_set_label (self->session_expiry_label, expiry);
+  gtk_stack_set_visible_child_name (self->stack, "signed-in");
+}
+
+static void
+render_done (CrossingWindow *self)
+{
+  CrossingOrder *order = self->order;
+  gboolean transaction = crossing_order_get_kind (order) == CROSSING_KIND_TRANSACTION;
+
+  adw_status_page_set_title (self->done_page, transaction ? _("Transaction Approved")
+                                                          : _("Signed"));
+  set_description (self->done_page,
+                                   transaction ? _("Your phone approved the transaction.")
+                                               : _("Your phone signed the request."));
+  gtk_label_set_label (self->signer_label, crossing_order_get_subject (order));
+  gtk_label_set_label (self->signature_label, crossing_order_get_signature (order));
+  gtk_stack_set_visible_child_name (self->stack, "done");
+}
+
+/* The page's main button takes the focus; otherwise the first selectable
+ * label would, with all its text selected. */
+static void
+focus_page (CrossingWindow *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+  static const struct {
+    const char *page;
+    gsize offset;
+  } buttons[] = {
+    { "start", G_STRUCT_OFFSET (CrossingWindow, start_button) },
+    { "qr", G_STRUCT_OFFSET (CrossingWindow, copy_link_button) },
+    { "scanned", G_STRUCT_OFFSET (CrossingWindow, scanned_cancel_button) },
+    { "signed-in", G_STRUCT_OFFSET (CrossingWindow, sign_out_button) },
+    { "done", G_STRUCT_OFFSET (CrossingWindow, copy_proof_button) },
+    { "ended", G_STRUCT_OFFSET (CrossingWindow, ended_button) },
+    { "error", G_STRUCT_OFFSET (CrossingWindow, error_button) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    if (g_strcmp0 (page, buttons[i].page) == 0)
+      gtk_widget_grab_focus (G_STRUCT_MEMBER (GtkWidget *, self, buttons[i].offset));
 }
 
 static void
 render (CrossingWindow *self)
 {
   CrossingOrder *order = self->order;
-  g_autofree char *text = NULL;
-  g_autofree char *expiry = NULL;
+  CrossingOrderState state = crossing_order_get_state (order);
   g_autoptr(CrossingQrPaintable) qr = NULL;
-  gboolean waiting = FALSE;
+  g_autofree char *code_text = NULL;
+  const char *code;
 
-  switch (crossing_order_get_state (order))
+  switch (state)
     {
     case CROSSING_ORDER_IDLE:
       gtk_stack_set_visible_child_name (self->stack, "start");
       break;
 
     case CROSSING_ORDER_STARTING:
-      gtk_label_set_label (self->working_label, _("Preparing a sign-in code…"));
-      gtk_stack_set_visible_child_name (self->stack, "working");
+      show_working (self, crossing_order_get_renewals (order) > 0
+                          ? _("The code expired. Getting a new one…")
+                          : _("Getting a sign-in code…"));
       break;
 
     case CROSSING_ORDER_WAITING:
@@ -100,79 +175,87 @@ render (CrossingWindow *self)
       gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
       gtk_label_set_label (self->link_label, crossing_order_get_claim_url (order));
       update_time_left (self);
-      waiting = TRUE;
       gtk_stack_set_visible_child_name (self->stack, "qr");
       break;
 
     case CROSSING_ORDER_SCANNED:
       /* Nobody else may scan it now. */
       gtk_picture_set_paintable (self->qr_picture, NULL);
-      gtk_label_set_label (self->check_code_label,
-                           crossing_order_get_check_code (order) != NULL
-                           ? crossing_order_get_check_code (order) : "—");
+      code = crossing_order_get_check_code (order);
+      gtk_label_set_label (self->check_code_label, code != NULL ? code : "–");
+      if (code != NULL)
+        {
+          /* Translators: %s is a two-digit number */
+          code_text = g_strdup_printf (_("Enter %s on your phone"), code);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (self->check_code_label),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, code_text, -1);
+        }
+      set_description (self->scanned_page,
+                                       _("Your phone asks for it before you approve."));
       gtk_stack_set_visible_child_name (self->stack, "scanned");
       break;
 
+    case CROSSING_ORDER_APPROVED:
     case CROSSING_ORDER_FINALIZING:
-      gtk_label_set_label (self->working_label, _("Approved. Signing you in…"));
-      gtk_stack_set_visible_child_name (self->stack, "working");
+      show_working (self, crossing_order_get_kind (order) == CROSSING_KIND_LOGIN
+                          ? _("Approved. Signing you in…") : _("Approved. Fetching the signature…"));
       break;
 
     case CROSSING_ORDER_SIGNED_IN:
-      expiry = format_expiry (crossing_order_get_session_expires_at (order));
-      text = g_strdup_printf (_("Session valid until %s"), expiry);
-      adw_status_page_set_title (self->signed_in_page,
-                                 crossing_order_get_user_name (order) != NULL
-                                 ? crossing_order_get_user_name (order) : _("Signed In"));
-      adw_status_page_set_description (self->signed_in_page, text);
-      gtk_label_set_label (self->subject_label, crossing_order_get_subject (order));
-      gtk_stack_set_visible_child_name (self->stack, "signed-in");
+      render_signed_in (self);
       break;
 
     case CROSSING_ORDER_DONE:
-      adw_status_page_set_title (self->done_page,
-                                 crossing_order_get_kind (order) == CROSSING_KIND_TRANSACTION
-                                 ? _("Transaction Approved") : _("Signed"));
-      text = g_strdup_printf (_("Signer: %s\nSignature: %s"), crossing_order_get_subject (order),
-                              crossing_order_get_signature (order));
-      gtk_label_set_label (self->proof_label, text);
-      gtk_stack_set_visible_child_name (self->stack, "done");
+      render_done (self);
       break;
 
     case CROSSING_ORDER_REJECTED:
-      show_ended (self, "action-unavailable-symbolic", _("Sign-In Rejected"),
-                  _("The sign-in was rejected on the phone."));
+      show_ended (self, "action-unavailable-symbolic", _("Request Declined"),
+                  _("The request was declined on your phone. Nothing was signed."));
       break;
 
     case CROSSING_ORDER_CANCELLED:
-      show_ended (self, "process-stop-symbolic", _("Sign-In Cancelled"),
-                  _("You cancelled the sign-in."));
+      show_ended (self, "process-stop-symbolic", _("Request Cancelled"),
+                  _("You cancelled the request on this computer."));
       break;
 
     case CROSSING_ORDER_EXPIRED:
       show_ended (self, "alarm-symbolic", _("Code Expired"),
-                  _("Nobody approved the sign-in in time."));
+                  crossing_order_get_renewals (order) >= CROSSING_ORDER_MAX_RENEWALS
+                  ? _("Nobody scanned the code for a while, so Crossing stopped making new ones.")
+                  : _("The request was not approved in time."));
       break;
 
-    case CROSSING_ORDER_FAILED:
-      show_ended (self, "network-error-symbolic", _("Cannot Sign In"),
-                  crossing_order_get_error (order));
+    case CROSSING_ORDER_ERROR:
+      set_description (self->error_page, crossing_order_get_error (order));
+      gtk_stack_set_visible_child_name (self->stack, "error");
       break;
 
     default:
       g_assert_not_reached ();
     }
 
-  if (waiting && self->tick_id == 0)
-    self->tick_id = g_timeout_add_seconds (1, on_tick, self);
-  else if (!waiting)
-    g_clear_handle_id (&self->tick_id, g_source_remove);
-}
+  gtk_spinner_set_spinning (self->working_spinner,
+                            g_str_equal (gtk_stack_get_visible_child_name (self->stack), "working"));
+  gtk_spinner_set_spinning (self->scanned_spinner, state == CROSSING_ORDER_SCANNED);
 
-static void
-on_state_changed (CrossingWindow *self)
-{
-  render (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
+                                 state == CROSSING_ORDER_STARTING ||
+                                 state == CROSSING_ORDER_WAITING ||
+                                 state == CROSSING_ORDER_SCANNED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-link",
+                                 state == CROSSING_ORDER_WAITING);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out",
+                                 state == CROSSING_ORDER_SIGNED_IN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-proof",
+                                 state == CROSSING_ORDER_DONE);
+
+  if (state == CROSSING_ORDER_WAITING && self->tick_id == 0)
+    self->tick_id = g_timeout_add_seconds (1, on_tick, self);
+  else if (state != CROSSING_ORDER_WAITING)
+    g_clear_handle_id (&self->tick_id, g_source_remove);
+
+  focus_page (self);
 }
 
 static void
@@ -182,51 +265,14 @@ on_reconnecting_changed (CrossingWindow *self)
                                  crossing_order_get_reconnecting (self->order));
 }
 
-static void
-start_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+void
+crossing_window_show_toast (CrossingWindow *self,
+                            const char     *title)
 {
-  crossing_order_start (CROSSING_WINDOW (widget)->order);
-}
+  AdwToast *toast = adw_toast_new (title);
 
-static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  crossing_order_cancel (CROSSING_WINDOW (widget)->order);
-}
-
-static void
-sign_out_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  crossing_order_sign_out (CROSSING_WINDOW (widget)->order);
-}
-
-static void
-copy_link_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  CrossingWindow *self = CROSSING_WINDOW (widget);
-
-  if (crossing_order_get_claim_url (self->order) != NULL)
-    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
-                            crossing_order_get_claim_url (self->order));
-}
-
-static void
-copy_proof_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  CrossingWindow *self = CROSSING_WINDOW (widget);
-
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
-                          gtk_label_get_label (self->proof_label));
+  adw_toast_set_timeout (toast, 2);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 const char *
@@ -256,27 +302,41 @@ crossing_window_class_init (CrossingWindowClass *klass)
 
   object_class->dispose = crossing_window_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/dev/crossing/Crossing/crossing-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, window_title);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, offline_revealer);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, start_page);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, working_label);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, qr_picture);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, time_left_label);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, link_label);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, check_code_label);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, signed_in_page);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, subject_label);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, done_page);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, proof_label);
-  gtk_widget_class_bind_template_child (widget_class, CrossingWindow, ended_page);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/dev/crossing/Crossing/crossing-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, CrossingWindow, name)
+  BIND (toast_overlay);
+  BIND (window_title);
+  BIND (offline_revealer);
+  BIND (stack);
+  BIND (start_page);
+  BIND (start_button);
+  BIND (start_server_label);
+  BIND (working_spinner);
+  BIND (working_label);
+  BIND (qr_picture);
+  BIND (time_left_label);
+  BIND (link_label);
+  BIND (scanned_page);
+  BIND (check_code_label);
+  BIND (scanned_spinner);
+  BIND (signed_in_page);
+  BIND (subject_label);
+  BIND (session_expiry_label);
+  BIND (done_page);
+  BIND (signer_label);
+  BIND (signature_label);
+  BIND (ended_page);
+  BIND (error_page);
+  BIND (copy_link_button);
+  BIND (scanned_cancel_button);
+  BIND (sign_out_button);
+  BIND (copy_proof_button);
+  BIND (ended_button);
+  BIND (error_button);
+#undef BIND
 
-  gtk_widget_class_install_action (widget_class, "win.start", NULL, start_action);
-  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
-  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
-  gtk_widget_class_install_action (widget_class, "win.copy-link", NULL, copy_link_action);
-  gtk_widget_class_install_action (widget_class, "win.copy-proof", NULL, copy_proof_action);
+  crossing_window_class_add_actions (widget_class);
 }
 
 static void
@@ -296,14 +356,19 @@ crossing_window_new (GtkApplication *application,
 
   self = g_object_new (CROSSING_TYPE_WINDOW, "application", application, NULL);
   self->order = g_object_ref (order);
-  server = g_strdup_printf (_("Server: %s"), crossing_order_get_server_url (order));
+  /* Translators: %s is the address of the sign-in server */
+  server = g_strdup_printf (_("Signs in at %s"), crossing_order_get_server_url (order));
   adw_window_title_set_subtitle (self->window_title, crossing_order_get_server_url (order));
-  adw_status_page_set_description (self->start_page, server);
+  set_description (self->start_page,
+                                   _("Scan a code with your phone and approve there. "
+                                     "No password is typed on this computer."));
+  gtk_label_set_label (self->start_server_label, server);
 
-  g_signal_connect_object (order, "notify::state", G_CALLBACK (on_state_changed), self,
+  g_signal_connect_object (order, "notify::state", G_CALLBACK (render), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (order, "notify::reconnecting", G_CALLBACK (on_reconnecting_changed),
                            self, G_CONNECT_SWAPPED);
   render (self);
+  on_reconnecting_changed (self);
   return self;
 }

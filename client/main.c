@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define G_LOG_DOMAIN "crossing"
+
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -14,6 +16,10 @@ main (int    argc,
       char **argv)
 {
   g_autoptr(CrossingApplication) app = NULL;
+
+  /* With G_MESSAGES_DEBUG=crossing the timestamps of this line and of
+   * "qr drawn" give the time from launch to a code on screen. */
+  g_debug ("launch");
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

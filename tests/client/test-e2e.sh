@@ -29,6 +29,9 @@ wait_for() {  # FILE PATTERN SECONDS
 }
 
 start_companion() {  # NAME TTL [LISTEN]: sets companion_url and companion_pid
+  # Empty the log here: the child's own truncation may come after wait_for
+  # has already read a restarted companion's previous "listening" line.
+  : >"$tmp/companion-$1.log"
   "$companion" serve --listen "${3:-127.0.0.1:0}" --db "$tmp/$1.db" --order-ttl "$2" \
     >"$tmp/companion-$1.log" 2>&1 &
   companion_pid=$!
@@ -52,11 +55,18 @@ url_short=$companion_url
 
 shot() { import -window root "$shots/$1.png"; }
 
+# GLib stamps each debug line with the time of day; so does this.
+seconds_of_day() { awk -F: '{ printf "%.3f", $1 * 3600 + $2 * 60 + $3 }'; }
+
 launch() {  # NAME SERVER [CLIENT OPTION…]
+  local t0 t_qr
+  t0=$(date +%H:%M:%S.%N | seconds_of_day)
   G_MESSAGES_DEBUG=crossing G_DEBUG= "$client" --server "$2" "${@:3}" >"$tmp/$1.log" 2>&1 &
   client_pid=$!
   pids+=($client_pid)
   wait_for "$tmp/$1.log" "qr drawn" 20 || fail "$1: no QR on screen"
+  t_qr=$(sed -n 's/.*crossing-DEBUG: \([0-9:.]*\): qr drawn.*/\1/p' "$tmp/$1.log" | head -n 1 | seconds_of_day)
+  echo "# $1: launch to QR drawn in $(awk -v a="$t0" -v b="$t_qr" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms"
   sleep 0.3
   shot "$1-qr"
   claim=$(zbarimg --raw -q "$shots/$1-qr.png" | head -n 1) || fail "$1: zbarimg read no QR"
@@ -145,4 +155,15 @@ grep -q "stream connected" "$tmp/restart.log" || fail "restart: the stream never
 stop_client
 echo "ok 6 reconnected after a companion restart and signed in"
 
-echo "screenshots in $shots"
+# 7. No server: the error in words, with a way to try again.
+G_MESSAGES_DEBUG=crossing G_DEBUG= "$client" --server "http://127.0.0.1:9" >"$tmp/down.log" 2>&1 &
+client_pid=$!
+pids+=($client_pid)
+wait_for "$tmp/down.log" "state: error" 20 || fail "down: no error state"
+sleep 0.3
+shot server-down
+stop_client
+echo "ok 7 an unreachable server is an error in words"
+
+echo "# screenshots in $shots"
+echo "1..7"

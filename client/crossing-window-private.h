@@ -1,0 +1,54 @@
+/* crossing-window-private.h: what the window's own files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "crossing-window.h"
+
+G_BEGIN_DECLS
+
+struct _CrossingWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  CrossingOrder        *order;
+  guint                 tick_id;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwWindowTitle       *window_title;
+  GtkRevealer          *offline_revealer;
+  GtkStack             *stack;
+  AdwStatusPage        *start_page;
+  GtkButton            *start_button;
+  GtkLabel             *start_server_label;
+  GtkSpinner           *working_spinner;
+  GtkLabel             *working_label;
+  GtkPicture           *qr_picture;
+  GtkLabel             *time_left_label;
+  GtkLabel             *link_label;
+  AdwStatusPage        *scanned_page;
+  GtkLabel             *check_code_label;
+  GtkSpinner           *scanned_spinner;
+  AdwStatusPage        *signed_in_page;
+  GtkLabel             *subject_label;
+  GtkLabel             *session_expiry_label;
+  AdwStatusPage        *done_page;
+  GtkLabel             *signer_label;
+  GtkLabel             *signature_label;
+  AdwStatusPage        *ended_page;
+  AdwStatusPage        *error_page;
+  /* what takes the focus on each page, so that no selectable label does */
+  GtkWidget            *copy_link_button;
+  GtkWidget            *scanned_cancel_button;
+  GtkWidget            *sign_out_button;
+  GtkWidget            *copy_proof_button;
+  GtkWidget            *ended_button;
+  GtkWidget            *error_button;
+};
+
+void crossing_window_class_add_actions (GtkWidgetClass *widget_class);
+void crossing_window_show_toast        (CrossingWindow *self,
+                                        const char     *title);
+
+G_END_DECLS

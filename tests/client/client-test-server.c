@@ -1,0 +1,202 @@
+/* client-test-server.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "client-test-server.h"
+
+static void
+reply (SoupServerMessage *msg,
+       guint              status,
+       const char        *body)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body,
+                                    strlen (body));
+}
+
+static void
+handle (SoupServer        *server,
+        SoupServerMessage *msg,
+        const char        *path,
+        GHashTable        *query,
+        gpointer           user_data)
+{
+  TestServer *self = user_data;
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
+  SoupMessageBody *request_body = soup_server_message_get_request_body (msg);
+  const char *authorization = soup_message_headers_get_one (request_headers, "Authorization");
+
+  g_free (self->last_authorization);
+  self->last_authorization = g_strdup (authorization);
+  if (request_body->length > 0)
+    {
+      g_free (self->last_body);
+      self->last_body = g_strndup (request_body->data, request_body->length);
+    }
+
+  if (g_str_equal (path, "/api/auth/cross-device/start"))
+    {
+      g_autofree char *body = NULL;
+
+      self->n_start++;
+      body = self->start_body != NULL
+             ? g_strdup (self->start_body)
+             : g_strdup_printf ("{\"orderId\":\"ORDER%u\",\"adapterId\":\"ed25519\",\"kind\":\"login\","
+                                "\"status\":\"created\",\"claimToken\":\"claim%u\","
+                                "\"claimUrl\":\"%s/cross-device/claim/ORDER%u?token=claim%u\","
+                                "\"eventToken\":\"event%u\",\"desktopToken\":\"desktop%u\","
+                                "\"expiresAt\":%" G_GINT64_FORMAT "}",
+                                self->n_start, self->n_start, self->url, self->n_start,
+                                self->n_start, self->n_start, self->n_start,
+                                g_get_real_time () / 1000 + 120000);
+      reply (msg, self->start_status, body);
+    }
+  else if (g_str_equal (path, "/api/auth/cross-device/events"))
+    {
+      const char *last_id = soup_message_headers_get_one (request_headers, "Last-Event-ID");
+      g_autofree char *text = NULL;
+      SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+
+      self->n_events++;
+      g_ptr_array_add (self->last_event_ids, g_strdup (last_id != NULL ? last_id : ""));
+      if (self->n_events == self->events_busy_at)
+        {
+          soup_message_headers_replace (response_headers, "Retry-After", "1");
+          reply (msg, 429, "{\"code\":\"RATE_LIMITED\",\"message\":\"Too many open event streams\"}");
+          return;
+        }
+      if (self->events_status != 200)
+        {
+          reply (msg, self->events_status,
+                 "{\"code\":\"INVALID_EVENT_TOKEN\",\"message\":\"Invalid event token\"}");
+          return;
+        }
+      text = g_queue_pop_head (&self->event_bodies);
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_message_headers_replace (response_headers, "Content-Type", self->events_type);
+      soup_message_headers_replace (response_headers, "Cache-Control", "no-cache");
+      if (text != NULL)
+        {
+          soup_message_body_append (soup_server_message_get_response_body (msg),
+                                    SOUP_MEMORY_COPY, text, strlen (text));
+          return;
+        }
+      /* Nothing scripted: an idle stream that stays open. */
+      soup_message_headers_set_encoding (response_headers, SOUP_ENCODING_CHUNKED);
+      soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
+                                ": idle\n\n", 8);
+      g_ptr_array_add (self->held, g_object_ref (msg));
+    }
+  else if (g_str_equal (path, "/api/auth/cross-device/finalize"))
+    {
+      self->n_finalize++;
+      reply (msg, 200, self->finalize_body != NULL ? self->finalize_body
+             : "{\"ok\":true,\"orderId\":\"ORDER1\",\"status\":\"finalized\",\"kind\":\"login\","
+               "\"redirectTo\":\"/\",\"token\":\"sessiontoken123\"}");
+    }
+  else if (g_str_equal (path, "/api/auth/cross-device/cancel"))
+    {
+      self->n_cancel++;
+      reply (msg, 200, "{\"ok\":true,\"orderId\":\"ORDER1\",\"status\":\"cancelled\"}");
+    }
+  else if (g_str_equal (path, "/api/auth/get-session"))
+    reply (msg, 200, self->session_body != NULL ? self->session_body
+           : "{\"session\":{\"id\":\"s1\",\"userId\":\"u1\",\"expiresAt\":1900000000000,"
+             "\"createdAt\":1800000000000},\"user\":{\"id\":\"u1\",\"name\":\"Ada\","
+             "\"subject\":\"ed25519:abcd\",\"createdAt\":1800000000000}}");
+  else if (g_str_equal (path, "/api/auth/sign-out"))
+    {
+      self->n_sign_out++;
+      reply (msg, 200, "{\"success\":true}");
+    }
+  else
+    reply (msg, 404, "{\"code\":\"NOT_FOUND\",\"message\":\"Not found\"}");
+}
+
+TestServer *
+test_server_new (void)
+{
+  TestServer *self = g_new0 (TestServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  GSList *uris;
+
+  self->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (self->server, NULL, handle, self, NULL);
+  soup_server_listen (self->server, address, 0, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (self->server);
+  self->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_queue_init (&self->event_bodies);
+  self->events_type = g_strdup ("text/event-stream");
+  self->events_status = 200;
+  self->start_status = 200;
+  self->last_event_ids = g_ptr_array_new_with_free_func (g_free);
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  return self;
+}
+
+void
+test_server_free (TestServer *self)
+{
+  soup_server_disconnect (self->server);
+  g_ptr_array_unref (self->held);
+  g_clear_object (&self->server);
+  g_queue_clear_full (&self->event_bodies, g_free);
+  g_ptr_array_unref (self->last_event_ids);
+  g_free (self->url);
+  g_free (self->events_type);
+  g_free (self->start_body);
+  g_free (self->finalize_body);
+  g_free (self->session_body);
+  g_free (self->last_authorization);
+  g_free (self->last_body);
+  g_free (self);
+}
+
+void
+test_server_queue_events (TestServer *self,
+                          const char *text)
+{
+  g_queue_push_tail (&self->event_bodies, g_strdup (text));
+}
+
+char *
+test_event (guint       id,
+            const char *status,
+            const char *order_id)
+{
+  return g_strdup_printf ("id: %u\nevent: %s\ndata: {\"orderId\":\"%s\",\"status\":\"%s\","
+                          "\"kind\":\"login\",\"redirectTo\":\"/\"%s}\n\n",
+                          id, status, order_id, status,
+                          g_str_equal (status, "claimed") ? ",\"checkCode\":\"47\"" : "");
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+test_wait_until (gboolean (*done) (gpointer data),
+                 gpointer   data,
+                 guint      timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_timeout, &timed_out);
+
+  while (!done (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return done (data);
+}

@@ -1,0 +1,207 @@
+/* test-api.c: answers of the server turned into errors, errors into words
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "crossing-api.h"
+#include "crossing-error.h"
+
+static void
+test_refusals_keep_the_servers_message (void)
+{
+  static const struct {
+    guint status;
+    const char *body;
+    GQuark (*domain) (void);
+    int code;
+    const char *message;
+  } cases[] = {
+    { 404, "{\"code\":\"ORDER_NOT_FOUND\",\"message\":\"Order not found\"}",
+      crossing_error_quark, CROSSING_ERROR_ORDER_NOT_FOUND, "Order not found" },
+    { 409, "{\"code\":\"TRANSITION_CONFLICT\",\"message\":\"Lost a race\"}",
+      crossing_error_quark, CROSSING_ERROR_TRANSITION_RACE, "Lost a race" },
+    { 400, "{\"code\":\"TRANSITION_CONFLICT\",\"message\":\"Order is over\"}",
+      crossing_error_quark, CROSSING_ERROR_TRANSITION_CONFLICT, "Order is over" },
+    { 429, "{\"code\":\"RATE_LIMITED\",\"message\":\"Slow down\"}",
+      crossing_error_quark, CROSSING_ERROR_RATE_LIMITED, "Slow down" },
+    /* A message with a control character is not shown; the code's default is. */
+    { 400, "{\"code\":\"INVALID_REQUEST\",\"message\":\"a\\u001b[31mb\"}",
+      crossing_error_quark, CROSSING_ERROR_INVALID_REQUEST, NULL },
+    { 502, "<html>Bad gateway</html>",
+      crossing_error_quark, CROSSING_ERROR_INTERNAL, "HTTP 502 Bad Gateway" },
+    { 418, "{\"code\":\"TEAPOT\",\"message\":\"short and stout\"}",
+      g_io_error_quark, G_IO_ERROR_INVALID_DATA, NULL },
+    { 200, "[1,2,3]", g_io_error_quark, G_IO_ERROR_INVALID_DATA, NULL },
+    { 200, "{not json", g_io_error_quark, G_IO_ERROR_INVALID_DATA, NULL },
+    { 200, "", g_io_error_quark, G_IO_ERROR_INVALID_DATA, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) body = g_bytes_new_static (cases[i].body, strlen (cases[i].body));
+      g_autoptr(GError) error = NULL;
+      JsonObject *object;
+
+      object = crossing_api_parse_reply (cases[i].status, soup_status_get_phrase (cases[i].status),
+                                         body, &error);
+      g_assert_null (object);
+      g_assert_error (error, cases[i].domain (), cases[i].code);
+      if (cases[i].message != NULL)
+        g_assert_cmpstr (error->message, ==, cases[i].message);
+      g_assert_null (strchr (error->message, '\x1b'));
+    }
+}
+
+static void
+test_success_and_null (void)
+{
+  g_autoptr(GBytes) object_body = g_bytes_new_static ("{\"ok\":true}", 11);
+  g_autoptr(GBytes) null_body = g_bytes_new_static ("null", 4);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  object = crossing_api_parse_reply (200, "OK", object_body, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_boolean_member (object, "ok"));
+  /* get-session says "no session" with a 200 null. */
+  g_assert_null (crossing_api_parse_reply (200, "OK", null_body, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_urls (void)
+{
+  g_autoptr(CrossingApi) api = crossing_api_new ("https://auth.example.org/", "sub/api/");
+  g_autofree char *start = crossing_api_cross_device_url (api, "start");
+  g_autofree char *events = crossing_api_events_url (api, "ab_C-1", "t&k=v");
+
+  g_assert_cmpstr (crossing_api_get_server_url (api), ==, "https://auth.example.org");
+  g_assert_cmpstr (start, ==, "https://auth.example.org/sub/api/cross-device/start");
+  g_assert_cmpstr (events, ==, "https://auth.example.org/sub/api/cross-device/events"
+                               "?orderId=ab_C-1&eventToken=t%26k%3Dv");
+}
+
+static void
+test_error_sentences (void)
+{
+  static const struct {
+    int domain;   /* 0 G_IO_ERROR, 1 G_TLS_ERROR, 2 CROSSING_ERROR, 3 G_RESOLVER_ERROR */
+    int code;
+    const char *message, *contains;
+  } cases[] = {
+    { 0, G_IO_ERROR_CONNECTION_REFUSED, "refused", "Cannot reach the sign-in server at http://s" },
+    { 0, G_IO_ERROR_TIMED_OUT, "slow", "Cannot reach" },
+    { 3, G_RESOLVER_ERROR_NOT_FOUND, "no such host", "Cannot reach" },
+    { 1, G_TLS_ERROR_BAD_CERTIFICATE, "bad", "not trusted" },
+    { 2, CROSSING_ERROR_RATE_LIMITED, "Too many", "busy" },
+    { 2, CROSSING_ERROR_INVALID_REQUEST, "The field kind is required", "The field kind is required" },
+    { 2, CROSSING_ERROR_INTERNAL, "SELECT secret", "ran into a problem" },
+    { 0, G_IO_ERROR_INVALID_DATA, "x", "does not understand" },
+    { 0, G_IO_ERROR_INVALID_ARGUMENT, "x", "not a valid web address" },
+    { 0, G_IO_ERROR_PERMISSION_DENIED, "HTTP 401", "stopped sending updates" },
+    { 2, CROSSING_ERROR_ORDER_NOT_FOUND, "Order not found", "no longer knows this request" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GQuark domain = cases[i].domain == 0 ? G_IO_ERROR : cases[i].domain == 1 ? G_TLS_ERROR
+                      : cases[i].domain == 2 ? CROSSING_ERROR : G_RESOLVER_ERROR;
+      g_autoptr(GError) error = g_error_new_literal (domain, cases[i].code, cases[i].message);
+      g_autofree char *text = crossing_error_describe (error, "http://s");
+
+      if (strstr (text, cases[i].contains) == NULL)
+        g_error ("case %u: «%s» lacks «%s»", i, text, cases[i].contains);
+      /* Internal detail never reaches the user. */
+      g_assert_null (strstr (text, "SELECT"));
+    }
+}
+
+/* A self-signed certificate for 127.0.0.1 that nothing trusts, made for
+ * this test only. */
+static const char self_signed_pem[] =
+  "-----BEGIN CERTIFICATE-----\n"
+  "MIIBjzCCATagAwIBAgIUODLV06OXuYuLn0qFzojdAgriHzkwCgYIKoZIzj0EAwIw\n"
+  "FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyMjEzMzUzN1oYDzIxMjYxMDI5\n"
+  "MTMzNTM3WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO\n"
+  "PQMBBwNCAAT2HN9GOHW2hlleYqHHO4xH4ohodZwvQ+0EZnMn84xnmjptvn46XukT\n"
+  "RC63yxEj2uhVVj8EstUIaeA6pi5cDynOo2QwYjAdBgNVHQ4EFgQU2RqFekY0N6SZ\n"
+  "lD08yC2Uk/SUHj8wHwYDVR0jBBgwFoAU2RqFekY0N6SZlD08yC2Uk/SUHj8wDwYD\n"
+  "VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0cAMEQC\n"
+  "IAd6JCKrpgcnIXh2uRBbBEAGdLnHibe3X6FsEFtmbPFoAiAxjcK/TjymxbWobIc5\n"
+  "b9gQVo96AeKWFjtdcyVTJMu2aA==\n"
+  "-----END CERTIFICATE-----\n"
+  "-----BEGIN PRIVATE KEY-----\n"
+  "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQghw4mgKbuB8mT/+k0\n"
+  "2wkNYVqL/OMje6bQ4C2RH+voGPihRANCAAT2HN9GOHW2hlleYqHHO4xH4ohodZwv\n"
+  "Q+0EZnMn84xnmjptvn46XukTRC63yxEj2uhVVj8EstUIaeA6pi5cDynO\n"
+  "-----END PRIVATE KEY-----\n";
+
+static void
+on_started (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GError **error = user_data;
+  CrossingStartReply *reply = crossing_api_start_finish (CROSSING_API (source), result, error);
+
+  g_assert_null (reply);
+  g_assert_nonnull (*error);
+}
+
+static void
+test_untrusted_certificate_in_words (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(SoupServer) server = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(CrossingApi) api = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *text = NULL;
+  GSList *uris;
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_test_skip ("no TLS backend (glib-networking)");
+      return;
+    }
+
+  certificate = g_tls_certificate_new_from_pem (self_signed_pem, -1, &error);
+  g_assert_no_error (error);
+  server = soup_server_new ("tls-certificate", certificate, NULL);
+  soup_server_listen (server, address, SOUP_SERVER_LISTEN_HTTPS, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  api = crossing_api_new (url, NULL);
+  crossing_api_start_async (api, CROSSING_KIND_LOGIN, NULL, NULL, NULL, NULL, on_started, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_true (error->domain == G_TLS_ERROR);
+  text = crossing_error_describe (error, url);
+  g_assert_nonnull (strstr (text, "not trusted"));
+  g_assert_nonnull (strstr (text, url));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/client/api/refusals-keep-the-servers-message",
+                   test_refusals_keep_the_servers_message);
+  g_test_add_func ("/client/api/success-and-null", test_success_and_null);
+  g_test_add_func ("/client/api/urls", test_urls);
+  g_test_add_func ("/client/error/sentences-a-person-reads", test_error_sentences);
+  g_test_add_func ("/client/error/untrusted-certificate-in-words",
+                   test_untrusted_certificate_in_words);
+  return g_test_run ();
+}

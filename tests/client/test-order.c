@@ -1,0 +1,407 @@
+/* test-order.c: the order state machine, from scripted events and from a
+ * scripted companion on loopback
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "crossing-order-private.h"
+
+#include "client-test-server.h"
+
+static const char *
+event_data (const char *status,
+            const char *order_id)
+{
+  static char buffer[256];
+
+  g_snprintf (buffer, sizeof buffer,
+              "{\"orderId\":\"%s\",\"status\":\"%s\",\"kind\":\"login\",\"redirectTo\":\"/\"%s}",
+              order_id, status, g_str_equal (status, "claimed") ? ",\"checkCode\":\"47\"" : "");
+  return buffer;
+}
+
+static void
+send_event (CrossingOrder *order,
+            const char    *status)
+{
+  crossing_order_handle_event (order, status, event_data (status, "ORDER"));
+}
+
+/* Records every state the order passes through, as "a b c". */
+static void
+on_state (CrossingOrder *order,
+          GParamSpec    *pspec,
+          GString       *trail)
+{
+  if (trail->len > 0)
+    g_string_append_c (trail, ' ');
+  g_string_append (trail, crossing_order_state_to_string (crossing_order_get_state (order)));
+}
+
+static CrossingOrder *
+waiting_order (guint renewals)
+{
+  /* Nothing listens on port 9: a request it makes fails, later. */
+  CrossingOrder *order = crossing_order_new ("http://127.0.0.1:9", NULL);
+
+  crossing_order_follow_for_test (order, "ORDER", renewals);
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_WAITING);
+  return order;
+}
+
+static gboolean
+is_settled (gpointer data)
+{
+  switch (crossing_order_get_state (data))
+    {
+    case CROSSING_ORDER_IDLE:
+    case CROSSING_ORDER_SIGNED_IN:
+    case CROSSING_ORDER_DONE:
+    case CROSSING_ORDER_REJECTED:
+    case CROSSING_ORDER_CANCELLED:
+    case CROSSING_ORDER_EXPIRED:
+    case CROSSING_ORDER_ERROR:
+      return TRUE;
+    case CROSSING_ORDER_STARTING:
+    case CROSSING_ORDER_WAITING:
+    case CROSSING_ORDER_SCANNED:
+    case CROSSING_ORDER_APPROVED:
+    case CROSSING_ORDER_FINALIZING:
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+is_idle (gpointer data)
+{
+  return crossing_order_get_state (data) == CROSSING_ORDER_IDLE;
+}
+
+static gboolean
+is_waiting (gpointer data)
+{
+  return crossing_order_get_state (data) == CROSSING_ORDER_WAITING;
+}
+
+/* ---- scripted events, no server ----------------------------------------- */
+
+static void
+test_claimed_shows_check_code (void)
+{
+  g_autoptr(CrossingOrder) order = waiting_order (0);
+
+  send_event (order, "claimed");
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SCANNED);
+  g_assert_cmpstr (crossing_order_get_check_code (order), ==, "47");
+  send_event (order, "waiting_user");
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SCANNED);
+  g_assert_cmpstr (crossing_order_get_check_code (order), ==, "47");
+}
+
+static void
+test_terminal_events (void)
+{
+  static const struct {
+    const char *status;
+    CrossingOrderState state;
+  } cases[] = {
+    { "rejected", CROSSING_ORDER_REJECTED },
+    { "cancelled", CROSSING_ORDER_CANCELLED },
+    { "expired", CROSSING_ORDER_EXPIRED },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(CrossingOrder) order = waiting_order (0);
+
+      send_event (order, "claimed");
+      send_event (order, cases[i].status);
+      g_assert_cmpint (crossing_order_get_state (order), ==, cases[i].state);
+    }
+}
+
+static void
+test_approved_finalizes_and_unreachable_is_an_error (void)
+{
+  g_autoptr(CrossingOrder) order = waiting_order (0);
+  g_autoptr(GString) trail = g_string_new (NULL);
+
+  g_signal_connect (order, "notify::state", G_CALLBACK (on_state), trail);
+  send_event (order, "claimed");
+  send_event (order, "approved");
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_FINALIZING);
+  /* Nothing listens on port 9: finalize fails, in words. */
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+  g_assert_cmpstr (trail->str, ==, "scanned approved finalizing error");
+  g_assert_nonnull (strstr (crossing_order_get_error (order), "Cannot reach"));
+}
+
+static void
+test_unclaimed_expiry_renews_three_times_then_asks (void)
+{
+  g_autoptr(CrossingOrder) order = waiting_order (0);
+
+  for (guint i = 1; i <= CROSSING_ORDER_MAX_RENEWALS; i++)
+    {
+      send_event (order, "expired");
+      g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_STARTING);
+      g_assert_cmpuint (crossing_order_get_renewals (order), ==, i);
+      crossing_order_follow_for_test (order, "ORDER", i);
+    }
+  send_event (order, "expired");
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_EXPIRED);
+  g_assert_cmpuint (crossing_order_get_renewals (order), ==, CROSSING_ORDER_MAX_RENEWALS);
+}
+
+static void
+test_claimed_expiry_does_not_renew (void)
+{
+  g_autoptr(CrossingOrder) order = waiting_order (0);
+
+  send_event (order, "claimed");
+  send_event (order, "expired");
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_EXPIRED);
+  g_assert_cmpuint (crossing_order_get_renewals (order), ==, 0);
+}
+
+static void
+test_bad_events_are_ignored (void)
+{
+  g_autoptr(CrossingOrder) order = waiting_order (0);
+
+  crossing_order_handle_event (order, "rejected", "{\"orderId\":\"B\",\"status\":\"rejected\"}");
+  crossing_order_handle_event (order, "bogus", event_data ("rejected", "ORDER"));
+  crossing_order_handle_event (order, "claimed", "not json");
+  crossing_order_handle_event (order, "claimed", "[1,2]");
+  crossing_order_handle_event (order, "claimed", "{\"orderId\":7}");
+  crossing_order_handle_event (order, "claimed", NULL);
+  crossing_order_handle_event (order, NULL, "{}");
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_WAITING);
+  /* A check code that is not a short clean string is not shown. */
+  crossing_order_handle_event (order, "claimed",
+                               "{\"orderId\":\"ORDER\",\"checkCode\":\"1\\n2 forged line\"}");
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SCANNED);
+  g_assert_null (crossing_order_get_check_code (order));
+}
+
+static void
+test_terminal_state_survives_replay (void)
+{
+  g_autoptr(CrossingOrder) order = waiting_order (0);
+
+  send_event (order, "claimed");
+  send_event (order, "rejected");
+  send_event (order, "claimed");
+  send_event (order, "approved");
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_REJECTED);
+}
+
+static void
+test_state_names (void)
+{
+  g_assert_cmpstr (crossing_order_state_to_string (CROSSING_ORDER_SCANNED), ==, "scanned");
+  g_assert_cmpstr (crossing_order_state_to_string (CROSSING_ORDER_SIGNED_IN), ==, "signed-in");
+  g_assert_cmpstr (crossing_order_state_to_string (CROSSING_ORDER_ERROR), ==, "error");
+}
+
+/* ---- against a scripted companion ---------------------------------------- */
+
+static void
+test_login_from_start_to_sign_out (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  g_autoptr(GString) trail = g_string_new (NULL);
+  g_autofree char *claimed = test_event (1, "claimed", "ORDER1");
+  g_autofree char *approved = test_event (3, "approved", "ORDER1");
+  g_autofree char *body = g_strconcat ("retry: 50\n\n", claimed, approved, NULL);
+
+  test_server_queue_events (server, body);
+  g_signal_connect (order, "notify::state", G_CALLBACK (on_state), trail);
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+
+  g_assert_cmpstr (trail->str, ==,
+                   "starting waiting scanned approved finalizing signed-in");
+  g_assert_cmpstr (crossing_order_get_check_code (order), ==, "47");
+  g_assert_cmpstr (crossing_order_get_user_name (order), ==, "Ada");
+  g_assert_cmpstr (crossing_order_get_subject (order), ==, "ed25519:abcd");
+  g_assert_cmpint (crossing_order_get_session_expires_at (order), ==, 1900000000000);
+  g_assert_true (crossing_order_has_session (order));
+  g_assert_cmpuint (server->n_start, ==, 1);
+  g_assert_cmpuint (server->n_finalize, ==, 1);
+  g_assert_cmpstr (server->last_authorization, ==, "Bearer sessiontoken123");
+
+  crossing_order_sign_out (order);
+  g_assert_true (test_wait_until (is_idle, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_IDLE);
+  g_assert_cmpuint (server->n_sign_out, ==, 1);
+  g_assert_cmpstr (server->last_authorization, ==, "Bearer sessiontoken123");
+  g_assert_false (crossing_order_has_session (order));
+}
+
+static void
+test_sign_shows_the_proof (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, "/api/auth/");
+  g_autofree char *approved = test_event (3, "approved", "ORDER1");
+
+  server->finalize_body = g_strdup (
+    "{\"ok\":true,\"orderId\":\"ORDER1\",\"status\":\"finalized\",\"kind\":\"sign\","
+    "\"redirectTo\":\"/\",\"proofArtifact\":{\"adapterId\":\"ed25519\",\"subject\":\"ed25519:ff\","
+    "\"publicKeyHex\":\"ff\",\"signatureHex\":\"0123\",\"message\":\"m\"}}");
+  test_server_queue_events (server, approved);
+  crossing_order_set_kind (order, CROSSING_KIND_SIGN);
+  crossing_order_set_display (order, "Release notes", NULL, "abcdef");
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_DONE);
+  g_assert_cmpstr (crossing_order_get_subject (order), ==, "ed25519:ff");
+  g_assert_cmpstr (crossing_order_get_signature (order), ==, "0123");
+  g_assert_cmpstr (crossing_order_get_signed_message (order), ==, "m");
+  g_assert_false (crossing_order_has_session (order));
+  /* finalize names the order with the desktop token start gave. */
+  g_assert_nonnull (strstr (server->last_body, "\"desktopToken\":\"desktop1\""));
+}
+
+static gboolean
+is_reconnecting (gpointer data)
+{
+  return crossing_order_get_reconnecting (data);
+}
+
+static void
+test_reconnect_trusts_the_servers_state (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  g_autofree char *claimed = test_event (1, "claimed", "ORDER1");
+  g_autofree char *first = g_strconcat ("retry: 200\n\n", claimed, NULL);
+  g_autofree char *rejected = test_event (4, "rejected", "ORDER1");
+
+  /* The stream breaks after "claimed"; while away, the phone rejected. */
+  test_server_queue_events (server, first);
+  test_server_queue_events (server, rejected);
+  crossing_order_start (order);
+
+  g_assert_true (test_wait_until (is_reconnecting, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SCANNED);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_REJECTED);
+  g_assert_false (crossing_order_get_reconnecting (order));
+  g_assert_cmpuint (server->n_events, ==, 2);
+  /* The first connection asks for everything, the second for what it missed. */
+  g_assert_cmpstr (g_ptr_array_index (server->last_event_ids, 0), ==, "0");
+  g_assert_cmpstr (g_ptr_array_index (server->last_event_ids, 1), ==, "1");
+}
+
+static void
+test_renewal_starts_fresh_orders (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+
+  for (guint i = 1; i <= CROSSING_ORDER_MAX_RENEWALS + 1; i++)
+    {
+      g_autofree char *order_id = g_strdup_printf ("ORDER%u", i);
+      g_autofree char *expired = test_event (1, "expired", order_id);
+
+      test_server_queue_events (server, expired);
+    }
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_EXPIRED);
+  g_assert_cmpuint (server->n_start, ==, CROSSING_ORDER_MAX_RENEWALS + 1);
+  g_assert_cmpuint (crossing_order_get_renewals (order), ==, CROSSING_ORDER_MAX_RENEWALS);
+}
+
+static void
+test_cancel_from_the_desktop (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  crossing_order_cancel (order);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_CANCELLED);
+  g_assert_cmpuint (server->n_cancel, ==, 1);
+  g_assert_nonnull (strstr (server->last_body, "\"desktopToken\":\"desktop1\""));
+}
+
+static void
+test_server_refusal_shows_its_message (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+
+  server->start_status = 400;
+  server->start_body = g_strdup ("{\"code\":\"INVALID_REQUEST\",\"message\":\"displayTitle is too long\"}");
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_ERROR);
+  g_assert_nonnull (strstr (crossing_order_get_error (order), "displayTitle is too long"));
+}
+
+static void
+test_refused_stream_is_an_error (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+
+  server->events_status = 401;
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_ERROR);
+  g_assert_cmpuint (server->n_events, ==, 1);
+}
+
+static void
+test_malformed_start_reply_is_an_error (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+
+  server->start_body = g_strdup ("{\"orderId\":\"has spaces\",\"claimUrl\":\"javascript:x\"}");
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_ERROR);
+  g_assert_null (crossing_order_get_claim_url (order));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/client/order/claimed-shows-check-code", test_claimed_shows_check_code);
+  g_test_add_func ("/client/order/terminal-events", test_terminal_events);
+  g_test_add_func ("/client/order/approved-finalizes-and-unreachable-is-an-error",
+                   test_approved_finalizes_and_unreachable_is_an_error);
+  g_test_add_func ("/client/order/unclaimed-expiry-renews-three-times-then-asks",
+                   test_unclaimed_expiry_renews_three_times_then_asks);
+  g_test_add_func ("/client/order/claimed-expiry-does-not-renew", test_claimed_expiry_does_not_renew);
+  g_test_add_func ("/client/order/bad-events-are-ignored", test_bad_events_are_ignored);
+  g_test_add_func ("/client/order/terminal-state-survives-replay", test_terminal_state_survives_replay);
+  g_test_add_func ("/client/order/state-names", test_state_names);
+  g_test_add_func ("/client/order/login-from-start-to-sign-out", test_login_from_start_to_sign_out);
+  g_test_add_func ("/client/order/sign-shows-the-proof", test_sign_shows_the_proof);
+  g_test_add_func ("/client/order/reconnect-trusts-the-servers-state",
+                   test_reconnect_trusts_the_servers_state);
+  g_test_add_func ("/client/order/renewal-starts-fresh-orders", test_renewal_starts_fresh_orders);
+  g_test_add_func ("/client/order/cancel-from-the-desktop", test_cancel_from_the_desktop);
+  g_test_add_func ("/client/order/server-refusal-shows-its-message",
+                   test_server_refusal_shows_its_message);
+  g_test_add_func ("/client/order/refused-stream-is-an-error", test_refused_stream_is_an_error);
+  g_test_add_func ("/client/order/malformed-start-reply-is-an-error",
+                   test_malformed_start_reply_is_an_error);
+  return g_test_run ();
+}
