@@ -1,241 +1,598 @@
-// Browser tests of the phone page: Debian's chromium driven by playwright-core,
-// a mobile viewport, a companion on loopback, and the desktop played over
-// HTTP and SSE by the test itself.
+// Browser tests of the phone page: Debian's chromium driven by playwright-core
+// on a phone-sized viewport, real companions on loopback, and the desktop
+// played by this file over HTTP and SSE.
+//
+// Every screen is photographed at 360 px and 1280 px, light and dark, into
+// $CROSSING_SCREENSHOT_DIR (a temp dir by default); each shot also checks that
+// the page does not scroll sideways.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+
+let chromium = null;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  chromium = null;
+}
 
 const companionPath = process.env.CROSSING_COMPANION;
+const chromiumPath = process.env.CROSSING_CHROMIUM || '/usr/bin/chromium';
 const shots = process.env.CROSSING_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), 'crossing-shots-'));
-mkdirSync(shots, { recursive: true });
 const tmp = mkdtempSync(join(tmpdir(), 'crossing-page-'));
-const servers = [];
+const children = [];
+const servers = {};
 let browser;
 
-function startCompanion(name, ttl) {
+const skip = !chromium ? 'playwright-core is not installed: run `npm ci` in tests/page'
+  : !companionPath ? 'CROSSING_COMPANION is not set' : false;
+
+// ---- the companion ---------------------------------------------------------
+
+function startCompanion(name, extra = []) {
   return new Promise((resolve, reject) => {
     const child = spawn(companionPath, ['serve', '--listen', '127.0.0.1:0',
-                                        '--db', join(tmp, name + '.db'), '--order-ttl', String(ttl)],
-                        { stdio: ['ignore', 'pipe', 'inherit'] });
-    servers.push(child);
+                                        '--db', join(tmp, name + '.sqlite'), ...extra],
+                        { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
     let out = '';
-    const timer = setTimeout(() => reject(new Error('companion did not start')), 10000);
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`companion ${name} did not start: ${err}`)), 10000);
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const match = out.match(/listening on (\S+)/);
+      const match = out.match(/crossing-companion listening on (http:\/\/\S+)/);
       if (match) { clearTimeout(timer); resolve(match[1]); }
     });
-    child.on('exit', (code) => reject(new Error('companion exited ' + code)));
+    child.stderr.on('data', (chunk) => { err += chunk; });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`companion ${name} exited ${code}: ${err}`)); });
   });
 }
 
-// The desktop: start an order and follow its events.
+// ---- the desktop: start an order and follow its events ----------------------
+
 async function desktop(server, body = { kind: 'login' }) {
   const api = server + '/api/auth/cross-device';
-  const response = await fetch(api + '/start', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  const post = (endpoint, payload) => fetch(api + '/' + endpoint, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload),
   });
-  assert.equal(response.status, 200);
+  const response = await post('start', body);
+  assert.equal(response.status, 200, 'start: ' + await response.clone().text());
   const order = await response.json();
   const events = [];
-  const waiters = [];
   const controller = new AbortController();
-  const stream = await fetch(`${api}/events?orderId=${order.orderId}&eventToken=${order.eventToken}`,
+  const stream = await fetch(`${api}/events?orderId=${encodeURIComponent(order.orderId)}` +
+                             `&eventToken=${encodeURIComponent(order.eventToken)}`,
                              { signal: controller.signal });
+  assert.equal(stream.status, 200);
   (async () => {
     const decoder = new TextDecoder();
     let buffer = '';
     try {
       for await (const chunk of stream.body) {
-        buffer += decoder.decode(chunk, { stream: true });
+        buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
         let end;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const type = (frame.match(/^event: (.*)$/m) || [])[1];
-          const data = (frame.match(/^data: (.*)$/m) || [])[1];
-          if (type) {
-            events.push({ type, data: JSON.parse(data) });
-            waiters.splice(0).forEach((w) => w());
-          }
+          const type = (frame.match(/^event: ?(.*)$/m) || [])[1];
+          const data = (frame.match(/^data: ?(.*)$/m) || [])[1];
+          if (type) events.push({ type, data: JSON.parse(data) });
         }
       }
-    } catch (e) { /* aborted */ }
+    } catch (e) {
+      // aborted at the end of the test
+    }
   })();
   const waitFor = async (type, ms = 10000) => {
     const deadline = Date.now() + ms;
     for (;;) {
       const found = events.find((e) => e.type === type);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${type} event; saw ${events.map((e) => e.type)}`);
-      await new Promise((r) => { waiters.push(r); setTimeout(r, 100); });
+      if (Date.now() > deadline)
+        throw new Error(`no ${type} event; saw ${events.map((e) => e.type).join(', ') || 'none'}`);
+      await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const finalize = () => fetch(api + '/finalize', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ orderId: order.orderId, desktopToken: order.desktopToken }),
-  });
-  return { order, events, waitFor, finalize, close: () => controller.abort() };
+  return {
+    order,
+    events,
+    waitFor,
+    finalize: () => post('finalize', { orderId: order.orderId, desktopToken: order.desktopToken }),
+    cancel: () => post('cancel', { orderId: order.orderId, desktopToken: order.desktopToken }),
+    close: () => controller.abort(),
+  };
 }
 
-async function phone() {
+async function sessionSubject(server, token) {
+  const response = await fetch(server + '/api/auth/get-session',
+                               { headers: { Authorization: 'Bearer ' + token } });
+  assert.equal(response.status, 200);
+  const body = await response.json();
+  assert.ok(body && body.user, 'no session for the finalized token');
+  return body.user.subject;
+}
+
+async function approveAndFinalize(server, d, page) {
+  const claimed = await d.waitFor('claimed');
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await resultIs(page, 'Approved');
+  await d.waitFor('approved');
+  const finalized = await d.finalize();
+  assert.equal(finalized.status, 200);
+  const { token } = await finalized.json();
+  assert.ok(token);
+  return sessionSubject(server, token);
+}
+
+// ---- the phone --------------------------------------------------------------
+
+async function phone(options = {}) {
   const context = await browser.newContext({
-    viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+    ...options,
   });
   const page = await context.newPage();
-  page.on('dialog', () => { throw new Error('the page opened a dialog'); });
+  page.problems = [];
+  page.on('dialog', (dialog) => { page.problems.push('dialog: ' + dialog.message()); dialog.dismiss(); });
+  page.on('pageerror', (error) => page.problems.push('page error: ' + error.message));
+  page.on('console', (message) => {
+    // A blocked inline script or style, or a failed asset, shows up here.
+    if (message.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()))
+      page.problems.push('console: ' + message.text());
+  });
   return page;
 }
 
-const screenshot = (page, name) => page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+// Errors the page is expected to log (the network tests cut the network).
+function checkProblems(page, allowed = null) {
+  const left = page.problems.filter((p) => !(allowed && allowed.test(p)));
+  assert.deepEqual(left, [], 'the page had problems');
+}
 
-let server;
-let shortServer;
+async function resultIs(page, title, timeout = 10000) {
+  await page.locator('#screen-result:not([hidden])').waitFor({ timeout });
+  await page.locator('#result-title', { hasText: title }).waitFor({ timeout });
+  assert.equal(await page.locator('#result-icon svg:not([hidden])').count(), 1, 'one icon, not all');
+  // Screen readers: focus moved to the new heading, and the live region said it.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'result-title');
+  await page.waitForFunction((t) => document.getElementById('status').textContent.includes(t), title);
+}
+
+async function requestShown(page) {
+  await page.locator('#screen-request:not([hidden])').waitFor();
+  await page.waitForFunction(() => document.getElementById('time-left').textContent !== '');
+}
+
+async function shoot(page, name) {
+  const original = page.viewportSize();
+  for (const [label, width, height] of [['360', 360, 740], ['desktop', 1280, 860]]) {
+    for (const scheme of ['light', 'dark']) {
+      await page.setViewportSize({ width, height });
+      await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(sideways <= 0, `${name} scrolls sideways by ${sideways}px at ${width}px`);
+      await page.screenshot({ path: join(shots, `${name}-${label}-${scheme}.png`), fullPage: true,
+                              animations: 'disabled' });
+    }
+  }
+  await page.setViewportSize(original);
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+}
+
+const fingerprintOf = (publicKeyHex) =>
+  createHash('sha256').update(Buffer.from(publicKeyHex, 'hex')).digest('hex').slice(0, 16)
+    .match(/.{4}/g).join(' ');
+
+// ---- setup ------------------------------------------------------------------
 
 before(async () => {
-  server = await startCompanion('main', 120);
-  shortServer = await startCompanion('short', 3);
+  if (skip) return;
+  mkdirSync(shots, { recursive: true });
+  [servers.main, servers.short, servers.closed] = await Promise.all([
+    startCompanion('main', ['--app-name', 'Crossing Test']),
+    startCompanion('short', ['--order-ttl', '3']),
+    startCompanion('closed', ['--registration', 'closed']),
+  ]);
   browser = await chromium.launch({
-    executablePath: process.env.CROSSING_CHROMIUM || '/usr/bin/chromium',
+    executablePath: chromiumPath,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           // A name that is not "potentially trustworthy", for the insecure case.
+           // A name that is not "potentially trustworthy", for the plain-http case.
            '--host-resolver-rules=MAP crossing.test 127.0.0.1'],
   });
 });
 
 after(async () => {
   await browser?.close();
-  for (const child of servers) child.kill('SIGTERM');
+  for (const child of children) child.kill('SIGTERM');
   rmSync(tmp, { recursive: true, force: true });
+  if (!process.env.CROSSING_SCREENSHOT_DIR && !skip) console.log('# screenshots in ' + shots);
 });
 
-test('approve: the desktop sees approved and finalize gives a session', async () => {
-  const d = await desktop(server);
+// ---- the cases --------------------------------------------------------------
+
+test('approve: the page shows the request, the desktop sees approved and finalizes', { skip }, async () => {
+  const d = await desktop(servers.main, { kind: 'login', displaySummary: 'Sign in to the test desk.' });
   const page = await phone();
+  // Hold the claim for a moment, to photograph the loading screen.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/claim', async (route) => { await held; await route.continue(); });
   await page.goto(d.order.claimUrl);
-  await page.locator('#screen-request').waitFor();
+  await page.locator('#screen-loading:not([hidden])').waitFor();
+  await shoot(page, '01-loading');
+  release();
+
+  await requestShown(page);
+  assert.equal(await page.locator('#eyebrow').textContent(), 'Crossing Test wants to sign you in');
+  assert.equal(await page.locator('#title').textContent(), 'Crossing Test login');
+  assert.equal(await page.locator('#summary').textContent(), 'Sign in to the test desk.');
+  assert.equal(await page.locator('#origin').textContent(), new URL(servers.main).origin);
+  assert.equal(await page.locator('#requester-ip').textContent(), ' · 127.0.0.1');
+  assert.equal(await page.locator('#requester-agent').textContent(), 'Node.js');
+  assert.match(await page.locator('#time-left').textContent(), /^(2:00|1:[0-5]\d)$/);
   assert.match(await page.locator('#key-fingerprint').textContent(), /^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
-  assert.match(await page.locator('#requester').textContent(), /127\.0\.0\.1/);
-  await screenshot(page, 'request');
-  const claimed = await d.waitFor('claimed');
-  await page.fill('#check-code', claimed.data.checkCode);
-  await page.click('#approve');
-  await page.locator('#result-title', { hasText: 'Approved' }).waitFor();
-  assert.equal(await page.locator('#retry').isVisible(), false);
-  await screenshot(page, 'approved');
-  await d.waitFor('approved');
-  const finalized = await d.finalize();
-  assert.equal(finalized.status, 200);
-  assert.ok((await finalized.json()).token);
+  // The claim token is spent: it left the address bar.
+  assert.equal(new URL(page.url()).search, '');
+  const input = page.locator('#check-code');
+  assert.equal(await input.getAttribute('inputmode'), 'numeric');
+  assert.equal(await input.getAttribute('autocomplete'), 'one-time-code');
+  assert.equal(await page.locator('label[for="check-code"]').textContent(), 'Code shown on your computer');
+  await shoot(page, '02-request');
+
+  const fingerprint = await page.locator('#key-fingerprint').textContent();
+  const subject = await approveAndFinalize(servers.main, d, page);
+  assert.match(subject, /^ed25519:[0-9a-f]{64}$/);
+  assert.equal(fingerprintOf(subject.slice('ed25519:'.length)), fingerprint,
+               'the fingerprint shown is not the key that signed');
+  await shoot(page, '03-approved');
+  // A reload after the end shows the end again, not "already opened".
+  await page.reload();
+  await resultIs(page, 'Approved');
+  checkProblems(page);
   d.close();
 });
 
-test('reject: the desktop sees rejected', async () => {
-  const d = await desktop(server);
+test('the device key stays across orders, and "Use a new key" changes it', { skip }, async () => {
+  const page = await phone();
+  const first = await desktop(servers.main);
+  await page.goto(first.order.claimUrl);
+  await requestShown(page);
+  const subject1 = await approveAndFinalize(servers.main, first, page);
+
+  const second = await desktop(servers.main);
+  await page.goto(second.order.claimUrl);
+  await requestShown(page);
+  assert.equal(await page.locator('#key-fingerprint').textContent(), fingerprintOf(subject1.slice(8)));
+  await page.click('#new-key');
+  assert.equal(await page.locator('#new-key').getAttribute('aria-expanded'), 'true');
+  await page.locator('#new-key-confirm:not([hidden])').waitFor();
+  await shoot(page, '04-new-key-confirm');
+  await page.click('#new-key-yes');
+  await page.locator('#new-key-confirm').waitFor({ state: 'hidden' });
+  const fresh = await page.locator('#key-fingerprint').textContent();
+  assert.notEqual(fresh, fingerprintOf(subject1.slice(8)));
+  const subject2 = await approveAndFinalize(servers.main, second, page);
+  assert.notEqual(subject2, subject1);
+  assert.equal(fingerprintOf(subject2.slice(8)), fresh);
+  checkProblems(page);
+  first.close();
+  second.close();
+});
+
+test('reject: the desktop sees rejected', { skip }, async () => {
+  const d = await desktop(servers.main);
   const page = await phone();
   await page.goto(d.order.claimUrl);
-  await page.locator('#screen-request').waitFor();
+  await requestShown(page);
   await page.click('#reject');
-  await page.locator('#result-title', { hasText: 'Rejected' }).waitFor();
-  await screenshot(page, 'rejected');
+  await resultIs(page, 'Rejected');
   await d.waitFor('rejected');
+  await shoot(page, '05-rejected');
+  checkProblems(page);
   d.close();
 });
 
-test('a second device is told the code was already scanned', async () => {
-  const d = await desktop(server);
+test('the request expires while the page is open', { skip }, async () => {
+  const d = await desktop(servers.short);
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  await resultIs(page, 'This request has expired', 8000);
+  await d.waitFor('expired');
+  await shoot(page, '06-expired');
+  // Too late is too late: nothing was approved.
+  assert.equal(d.events.some((e) => e.type === 'approved'), false);
+  checkProblems(page);
+  d.close();
+});
+
+test('a second device is told another phone opened the code first', { skip }, async () => {
+  const d = await desktop(servers.main);
   const first = await phone();
   await first.goto(d.order.claimUrl);
-  await first.locator('#screen-request').waitFor();
+  await requestShown(first);
   const second = await phone();
   await second.goto(d.order.claimUrl);
-  await second.locator('#result-title', { hasText: 'Already scanned' }).waitFor();
-  await screenshot(second, 'already-claimed');
+  await resultIs(second, 'Already opened on another device');
+  assert.equal(await second.locator('#retry').isVisible(), false);
+  await shoot(second, '07-already-claimed');
+  // The first phone is not disturbed by it.
+  const claimed = await d.waitFor('claimed');
+  await first.fill('#check-code', claimed.data.checkCode);
+  await first.click('#approve');
+  await resultIs(first, 'Approved');
+  checkProblems(first);
+  checkProblems(second);
   d.close();
 });
 
-test('a reload mid-flow continues instead of failing', async () => {
-  const d = await desktop(server);
+test('a reload in the middle continues the same request', { skip }, async () => {
+  const d = await desktop(servers.main);
   const page = await phone();
   await page.goto(d.order.claimUrl);
-  await page.locator('#screen-request').waitFor();
+  await requestShown(page);
+  const fingerprint = await page.locator('#key-fingerprint').textContent();
   await page.reload();
-  await page.locator('#screen-request').waitFor();
+  await requestShown(page);
+  assert.equal(await page.locator('#key-fingerprint').textContent(), fingerprint);
+  const claimed = await d.waitFor('claimed');
+  assert.equal(d.events.filter((e) => e.type === 'claimed').length, 1);
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await resultIs(page, 'Approved');
+  await d.waitFor('approved');
+  checkProblems(page);
+  d.close();
+});
+
+test('three wrong codes reject the order; the count survives a reload', { skip }, async () => {
+  const d = await desktop(servers.main);
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  const claimed = await d.waitFor('claimed');
+  const wrong = claimed.data.checkCode === '42' ? '43' : '42';
+
+  await page.fill('#check-code', wrong);
+  await page.click('#approve');
+  await page.locator('#check-code-error', { hasText: '2 tries left' }).waitFor();
+  assert.equal(await page.locator('#check-code').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'check-code');
+
+  await page.reload();
+  await requestShown(page);
+  await page.locator('#check-code-error', { hasText: '2 tries left' }).waitFor();
+  await page.fill('#check-code', wrong);
+  await page.click('#approve');
+  await page.locator('#check-code-error', { hasText: 'One try left' }).waitFor();
+  await shoot(page, '08-wrong-code');
+
+  await page.fill('#check-code', wrong);
+  await page.click('#approve');
+  await resultIs(page, 'Request rejected');
+  await d.waitFor('rejected');
+  assert.equal(d.events.some((e) => e.type === 'approved'), false);
+  await shoot(page, '09-code-rejected');
+  checkProblems(page);
+  d.close();
+});
+
+test('a title with markup is shown as text', { skip }, async () => {
+  const title = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+  const summary = '<b>bold?</b> & "quotes"';
+  const d = await desktop(servers.main, { kind: 'sign', displayTitle: title, displaySummary: summary });
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  assert.equal(await page.locator('#title').textContent(), title);
+  assert.equal(await page.locator('#summary').textContent(), summary);
+  assert.equal(await page.locator('#screen-request img, #screen-request script, #screen-request b').count(), 0);
+  assert.equal(await page.locator('#eyebrow').textContent(), 'Crossing Test asks for your signature');
+  await shoot(page, '10-markup-title');
+  checkProblems(page);   // no dialog opened, no script ran
+  d.close();
+});
+
+test('over plain http from another host the page explains https instead of claiming', { skip }, async () => {
+  const d = await desktop(servers.main);
+  const page = await phone();
+  const insecure = new URL(d.order.claimUrl);
+  insecure.hostname = 'crossing.test';
+  await page.goto(insecure.href);
+  assert.equal(await page.evaluate(() => window.isSecureContext), false);
+  await resultIs(page, 'A secure connection is needed');
+  const extra = await page.locator('#result-extra').textContent();
+  assert.match(extra, /crossing-companion serve --tls-cert FILE --tls-key FILE/);
+  assert.match(extra, /--public-url https:/);
+  await shoot(page, '11-insecure');
+  // Nothing was claimed: a phone on https can still take the order.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(d.events.length, 0);
+  checkProblems(page);
+  d.close();
+});
+
+test('a lost network offers to try again, and trying again continues', { skip }, async () => {
+  const d = await desktop(servers.main);
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  const claimed = await d.waitFor('claimed');
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.context().setOffline(true);
+  await page.click('#approve');
+  await resultIs(page, 'Connection lost');
+  assert.equal(await page.locator('#retry').isVisible(), true);
+  await shoot(page, '12-network-lost');
+  await page.context().setOffline(false);
+  await page.click('#retry');
+  await requestShown(page);
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await resultIs(page, 'Approved');
+  await d.waitFor('approved');
+  checkProblems(page, /ERR_INTERNET_DISCONNECTED/);
+  d.close();
+});
+
+test('a server error shows the server\'s message', { skip }, async () => {
+  const d = await desktop(servers.main);
+  const page = await phone();
+  await page.route('**/approve', (route) => route.fulfill({
+    status: 500, contentType: 'application/json; charset=utf-8',
+    body: JSON.stringify({ code: 'INTERNAL_ERROR', message: 'The disk is full <b>(test)</b>' }),
+  }));
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
   const claimed = await d.waitFor('claimed');
   await page.fill('#check-code', claimed.data.checkCode);
   await page.click('#approve');
-  await page.locator('#result-title', { hasText: 'Approved' }).waitFor();
+  await resultIs(page, 'Something went wrong');
+  assert.equal(await page.locator('#result-text').textContent(), 'The disk is full <b>(test)</b>');
+  await shoot(page, '13-server-error');
+  checkProblems(page, /status of 500/);
   d.close();
 });
 
-test('a wrong check code three times rejects the order', async () => {
-  const d = await desktop(server);
+test('when the computer cancels, the open page says the request ended', { skip }, async () => {
+  const d = await desktop(servers.main);
   const page = await phone();
   await page.goto(d.order.claimUrl);
-  await page.locator('#screen-request').waitFor();
+  await requestShown(page);
+  assert.equal((await d.cancel()).status, 200);
+  await resultIs(page, 'This request has ended', 9000);
+  await shoot(page, '14-ended');
+  checkProblems(page, /status of 400/);
+  d.close();
+});
+
+test('a key the operator has not added is told so, with the key to add', { skip }, async () => {
+  const d = await desktop(servers.closed);
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
   const claimed = await d.waitFor('claimed');
-  const wrong = claimed.data.checkCode === '10' ? '11' : '10';
-  for (const left of ['2 tries left', '1 try left']) {
-    await page.fill('#check-code', wrong);
-    await page.click('#approve');
-    await page.locator('#form-error', { hasText: left }).waitFor();
-  }
-  await screenshot(page, 'wrong-code');
-  await page.fill('#check-code', wrong);
+  await page.fill('#check-code', claimed.data.checkCode);
   await page.click('#approve');
-  await page.locator('#result-title', { hasText: 'Request rejected' }).waitFor();
+  await resultIs(page, 'This key may not sign in');
+  const subject = await page.locator('#result-extra').textContent();
+  assert.match(subject, /^ed25519:[0-9a-f]{64}$/);
+  assert.equal(fingerprintOf(subject.slice(8)), await page.locator('#key-fingerprint').textContent());
+  await shoot(page, '15-key-not-allowed');
+  checkProblems(page, /status of 401/);
+  d.close();
+});
+
+test('keyboard only: Tab reaches the code, Enter approves', { skip }, async () => {
+  const d = await desktop(servers.main);
+  const page = await phone({ isMobile: false, hasTouch: false, viewport: { width: 1280, height: 860 } });
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'title');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'check-code');
+  const claimed = await d.waitFor('claimed');
+  await page.keyboard.type(claimed.data.checkCode);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'approve');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'reject');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'approve');
+  await page.keyboard.press('Enter');
+  await resultIs(page, 'Approved');
+  checkProblems(page);
+  d.close();
+});
+
+test('large text still fits a 360 px screen', { skip }, async () => {
+  const d = await desktop(servers.main, {
+    kind: 'transaction', displayTitle: 'Pay 12.50 EUR to the Very Long Named Bakery Cooperative',
+    displaySummary: 'Order 2026-11-22-000123: two loaves, a cake, and a very long line to wrap.',
+  });
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  // As a reader who set a 150 % default size in the browser.
+  await page.evaluate(() => { document.documentElement.style.fontSize = '150%'; });
+  assert.ok(await page.locator('#approve').evaluate((b) => b.getBoundingClientRect().height >= 60));
+  await shoot(page, '16-large-text');
+  checkProblems(page);
+  d.close();
+});
+
+test('nimiq-pay outside Nimiq Pay: approval is blocked with a plain note, reject works', { skip }, async () => {
+  const d = await desktop(servers.main, { kind: 'login', adapterId: 'nimiq-pay' });
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  assert.match(await page.locator('#signer-note').textContent(), /Nimiq Pay/);
+  assert.equal(await page.locator('#approve').isDisabled(), true);
+  assert.equal(await page.locator('#key-box').isVisible(), false);
+  assert.equal(await page.locator('#check-code').isVisible(), false);
+  await shoot(page, '17-nimiq-missing');
+  await page.click('#reject');
+  await resultIs(page, 'Rejected');
   await d.waitFor('rejected');
+  checkProblems(page);
   d.close();
 });
 
-test('a title with markup is shown as text', async () => {
-  const title = '<script>alert(1)</script><img src=x onerror=alert(2)>';
-  const d = await desktop(server, { kind: 'sign', displayTitle: title });
+// Stands in for Nimiq Pay's provider: sign(message) -> { publicKey, signature }
+// in hex, Ed25519 over SHA-256 of the "Nimiq Signed Message" prefixed text.
+function fakeNimiqPay() {
+  const hex = (b) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
+  window.nimiq = {
+    async sign(message) {
+      const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+      const text = new TextEncoder().encode(message);
+      const prefix = new TextEncoder().encode('\x16Nimiq Signed Message:\n' + text.length);
+      const data = new Uint8Array(prefix.length + text.length);
+      data.set(prefix);
+      data.set(text, prefix.length);
+      const digest = await crypto.subtle.digest('SHA-256', data);
+      const signature = await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, digest);
+      window.nimiqSigned = message;
+      return { publicKey: hex(await crypto.subtle.exportKey('raw', pair.publicKey)), signature: hex(signature) };
+    },
+  };
+}
+
+test('nimiq-pay inside Nimiq Pay: the wallet signs and the subject is a Nimiq address', { skip }, async () => {
+  const d = await desktop(servers.main, { kind: 'login', adapterId: 'nimiq-pay' });
   const page = await phone();
+  await page.addInitScript(fakeNimiqPay);
   await page.goto(d.order.claimUrl);
-  await page.locator('#screen-request').waitFor();
-  assert.equal(await page.locator('#title').textContent(), title);
-  assert.equal(await page.locator('#title img').count(), 0);
-  await screenshot(page, 'markup-title');
+  await requestShown(page);
+  assert.equal(await page.locator('#signer-note').isVisible(), false);
+  const subject = await approveAndFinalize(servers.main, d, page);
+  assert.match(subject, /^NQ\d\d( [0-9A-Z]{4}){8}$/);
+  assert.match(await page.evaluate(() => window.nimiqSigned), /^Crossing Test requests cross-device approval\n/);
+  checkProblems(page);
   d.close();
 });
 
-test('expiry while the page is open', async () => {
-  const d = await desktop(shortServer);
+test('nimiq-pay: cancelling in the wallet keeps the request open', { skip }, async () => {
+  const d = await desktop(servers.main, { kind: 'login', adapterId: 'nimiq-pay' });
   const page = await phone();
+  await page.addInitScript(() => {
+    window.nimiq = { sign: async () => ({ error: { type: 'PermissionDeniedError', message: 'User denied' } }) };
+  });
   await page.goto(d.order.claimUrl);
-  await page.locator('#screen-request').waitFor();
-  await page.locator('#result-title', { hasText: 'Request expired' }).waitFor({ timeout: 10000 });
-  await screenshot(page, 'expired');
-  await d.waitFor('expired');
-  d.close();
-});
-
-test('over plain http from another host the page explains https', async () => {
-  const d = await desktop(server);
-  const page = await phone();
-  const insecure = d.order.claimUrl.replace('127.0.0.1', 'crossing.test');
-  await page.goto(insecure);
-  await page.locator('#result-title', { hasText: 'Secure connection needed' }).waitFor();
-  assert.match(await page.locator('#result-text').textContent(), /--tls-cert/);
-  await screenshot(page, 'insecure');
-  // Nothing was claimed: the desktop can still be served by a real phone.
-  assert.equal(d.events.length, 0);
-  d.close();
-});
-
-test('dark mode at desktop width', async () => {
-  const d = await desktop(server);
-  const context = await browser.newContext({ viewport: { width: 1024, height: 700 }, colorScheme: 'dark' });
-  const page = await context.newPage();
-  await page.goto(d.order.claimUrl);
-  await page.locator('#screen-request').waitFor();
-  await screenshot(page, 'request-dark-desktop');
+  await requestShown(page);
+  const claimed = await d.waitFor('claimed');
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await page.locator('#form-error', { hasText: 'Signing was cancelled in Nimiq Pay.' }).waitFor();
+  assert.equal(await page.locator('#approve').isDisabled(), false);
+  assert.equal(d.events.some((e) => e.type === 'rejected' || e.type === 'approved'), false);
+  checkProblems(page);
   d.close();
 });
