@@ -4,22 +4,40 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
-int   companion_approve_main           (int          argc,
-                                        char       **argv);
+/* Exit statuses of `crossing-companion approve`. */
+#define COMPANION_APPROVE_EXIT_APPROVED 0
+#define COMPANION_APPROVE_EXIT_DECLINED 1   /* rejected, or the person said no */
+#define COMPANION_APPROVE_EXIT_ERROR    2
 
-/* The sentence a person reads for a contract error @code (with the
- * server's @message as a fallback). */
-char *companion_approve_describe_error (const char  *code,
-                                        const char  *message);
+/* argv[0] is "approve". */
+int         companion_approve_main             (int          argc,
+                                                char       **argv);
 
-/* Loads the 32-byte seed at @path, creating it (0600, in a 0700 folder)
- * when missing. Refuses a file others can read. */
-gboolean companion_approve_load_key    (const char  *path,
-                                        guint8       seed[32],
-                                        GError     **error);
+/* The sentence a person reads for a contract error @code, falling back to
+ * the server's @message (made safe to print) for codes it does not know.
+ * Either may be NULL. */
+char       *companion_approve_describe_error   (const char  *code,
+                                                const char  *message);
+
+/* Loads the 32-byte Ed25519 seed kept as hex at @path. When the file is
+ * missing, creates it (mode 0600, its folder 0700) and sets @out_created.
+ * Refuses a file other users can read or change, and a damaged one. */
+gboolean    companion_approve_load_key         (const char  *path,
+                                                guint8       seed[32],
+                                                gboolean    *out_created,
+                                                GError     **error);
+
+/* Parses a server's answer body: a JSON object, not too deeply nested.
+ * Anything else is a G_IO_ERROR_INVALID_DATA error. */
+JsonObject *companion_approve_parse_reply      (const char  *data,
+                                                gsize        len,
+                                                GError     **error);
+
+/* "45 s", "2 min 5 s", "expired": how long @ms milliseconds are. */
+char       *companion_approve_format_time_left (gint64       ms);
 
 G_END_DECLS
