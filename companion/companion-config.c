@@ -33,6 +33,12 @@ companion_config_new_default (void)
   config->claim_path_template = g_strdup ("{publicUrl}/cross-device/claim/{orderId}?token={claimToken}");
   config->max_streams = 20000;
   config->max_streams_per_order = 8;
+  config->max_pending_orders = 100000;
+  config->max_starts_per_minute = 120;
+  config->max_failures_per_minute = 60;
+  config->max_connections_per_ip = 256;
+  config->request_timeout = 20;
+  config->idle_timeout = 60;
   return config;
 }
 
@@ -275,6 +281,18 @@ apply (CompanionConfig  *config,
     return parse_count (name, value, &config->max_streams, error);
   if (strcmp (name, "max-streams-per-order") == 0)
     return parse_count (name, value, &config->max_streams_per_order, error);
+  if (strcmp (name, "max-pending-orders") == 0)
+    return parse_count (name, value, &config->max_pending_orders, error);
+  if (strcmp (name, "max-starts-per-minute") == 0)
+    return parse_count (name, value, &config->max_starts_per_minute, error);
+  if (strcmp (name, "max-failures-per-minute") == 0)
+    return parse_count (name, value, &config->max_failures_per_minute, error);
+  if (strcmp (name, "max-connections-per-ip") == 0)
+    return parse_count (name, value, &config->max_connections_per_ip, error);
+  if (strcmp (name, "request-timeout") == 0)
+    return parse_seconds (name, value, 3600, &config->request_timeout, error);
+  if (strcmp (name, "idle-timeout") == 0)
+    return parse_seconds (name, value, 3600, &config->idle_timeout, error);
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown setting '%s'", name);
   return FALSE;
@@ -283,7 +301,8 @@ apply (CompanionConfig  *config,
 static const char *value_settings[] = {
   "listen", "public-url", "base-path", "db", "app-name", "order-ttl", "finalize-grace",
   "session-ttl", "registration", "check-code", "claim-path-template", "tls-cert", "tls-key",
-  "max-streams", "max-streams-per-order",
+  "max-streams", "max-streams-per-order", "max-pending-orders", "max-starts-per-minute",
+  "max-failures-per-minute", "max-connections-per-ip", "request-timeout", "idle-timeout",
 };
 
 static gboolean

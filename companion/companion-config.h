@@ -32,6 +32,12 @@ typedef struct {
   gboolean  trust_proxy;
   guint     max_streams;
   guint     max_streams_per_order;
+  guint     max_pending_orders;
+  guint     max_starts_per_minute;     /* per client address (IPv6: per /64) */
+  guint     max_failures_per_minute;   /* failed token checks, per client address */
+  guint     max_connections_per_ip;    /* not applied with trust_proxy */
+  guint     request_timeout;           /* seconds to send a request and read the answer */
+  guint     idle_timeout;              /* seconds a kept-alive connection may idle */
 
   /* Derived from public_url by companion_config_set_listening_url(). */
   char     *public_origin;        /* "scheme://host[:port]" */

@@ -10,6 +10,8 @@
 
 #include "crossing-token.h"
 
+#include "companion-json.h"
+#include "companion-limits.h"
 #include "companion-page.h"
 #include "companion-server.h"
 
@@ -25,6 +27,7 @@ struct _CompanionServer
   CompanionStore    *store;
   CompanionEventHub *hub;
   CompanionEngine   *engine;
+  CompanionLimits   *limits;
   SoupServer        *server;
   char              *url;
   char              *api_prefix;    /* "{basePath}/cross-device" */
@@ -96,6 +99,30 @@ send_gerror (SoupServerMessage *msg,
   g_warning ("Internal error on %s: %s", g_uri_get_path (soup_server_message_get_uri (msg)),
              error->message);
   send_error (msg, CROSSING_ERROR_INTERNAL);
+}
+
+static void
+send_rate_limited (SoupServerMessage *msg,
+                   guint              retry_after,
+                   const char        *message)
+{
+  g_autofree char *seconds = g_strdup_printf ("%u", retry_after);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                seconds);
+  send_error_message (msg, CROSSING_ERROR_RATE_LIMITED, message);
+}
+
+/* A wrong token, proof or order ID: what someone guessing would get. */
+static gboolean
+is_failed_attempt (const GError *error)
+{
+  guint status;
+
+  if (error == NULL || error->domain != CROSSING_ERROR)
+    return FALSE;
+  status = crossing_error_to_http_status (error->code);
+  return status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_NOT_FOUND;
 }
 
 static void
@@ -416,12 +443,17 @@ handle_token_route (CompanionServer   *self,
 static gboolean
 is_json_content_type (SoupServerMessage *msg)
 {
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(GHashTable) params = NULL;
   const char *type;
   const char *charset;
+  const char *coding = soup_message_headers_get_one (headers, "Content-Encoding");
 
-  type = soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg),
-                                                &params);
+  /* A gzipped (or otherwise coded) body is not JSON as it stands. */
+  if (coding != NULL && g_ascii_strcasecmp (coding, "identity") != 0)
+    return FALSE;
+
+  type = soup_message_headers_get_content_type (headers, &params);
   if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
     return FALSE;
 
@@ -450,6 +482,34 @@ has_escaped_nul (const char *data,
   return FALSE;
 }
 
+#define BODY_TOO_LARGE "companion-body-too-large"
+
+/* json-glib keeps the last of two members with the same name. A request
+ * where two values compete is ambiguous: refuse it. The parser adds each
+ * member before it tells, so a repeat leaves an object smaller than the
+ * number of members it was told of. */
+typedef struct {
+  GHashTable *told;   /* JsonObject -> members told */
+  gboolean    duplicate;
+} MemberCount;
+
+static void
+on_object_member (JsonParser *parser,
+                  JsonObject *object,
+                  const char *member_name,
+                  gpointer    user_data)
+{
+  MemberCount *count = user_data;
+  guint told;
+
+  if (count->told == NULL)
+    count->told = g_hash_table_new (NULL, NULL);
+  told = GPOINTER_TO_UINT (g_hash_table_lookup (count->told, object)) + 1;
+  g_hash_table_insert (count->told, object, GUINT_TO_POINTER (told));
+  if (told > json_object_get_size (object))
+    count->duplicate = TRUE;
+}
+
 static void
 serve_post (CompanionServer   *self,
             SoupServerMessage *msg,
@@ -460,13 +520,28 @@ serve_post (CompanionServer   *self,
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) response = NULL;
+  g_autofree char *ip = requester_ip (self, msg);
+  MemberCount members = { NULL, FALSE };
+  gboolean loaded;
   JsonNode *root;
   const char *data;
   gsize len;
+  guint retry_after = 0;
 
-  if (request_body->length > CROSSING_MAX_BODY_SIZE)
+  if (request_body->length > CROSSING_MAX_BODY_SIZE ||
+      g_object_get_data (G_OBJECT (msg), BODY_TOO_LARGE) != NULL)
     {
       send_error (msg, CROSSING_ERROR_PAYLOAD_TOO_LARGE);
+      return;
+    }
+
+  if (post_routes[route].handler == handle_start
+        ? !companion_limits_allow_start (self->limits, ip, &retry_after)
+        : !companion_limits_allow_attempt (self->limits, ip, &retry_after))
+    {
+      send_rate_limited (msg, retry_after, post_routes[route].handler == handle_start
+                                             ? "Too many orders started; try again later"
+                                             : "Too many failed attempts; try again later");
       return;
     }
 
@@ -492,10 +567,25 @@ serve_post (CompanionServer   *self,
       return;
     }
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, len, NULL))
+  if (!companion_json_is_strict (data, len))
     {
       send_error_message (msg, CROSSING_ERROR_INVALID_REQUEST, "The body is not valid JSON");
+      return;
+    }
+
+  parser = json_parser_new_immutable ();
+  g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member), &members);
+  loaded = json_parser_load_from_data (parser, data, len, NULL);
+  g_clear_pointer (&members.told, g_hash_table_unref);
+  if (!loaded)
+    {
+      send_error_message (msg, CROSSING_ERROR_INVALID_REQUEST, "The body is not valid JSON");
+      return;
+    }
+  if (members.duplicate)
+    {
+      send_error_message (msg, CROSSING_ERROR_INVALID_REQUEST,
+                          "A member appears twice in the same object");
       return;
     }
 
@@ -512,6 +602,8 @@ serve_post (CompanionServer   *self,
     response = handle_token_route (self, msg, json_node_get_object (root), route, &error);
   if (response == NULL)
     {
+      if (is_failed_attempt (error))
+        companion_limits_count_failure (self->limits, ip);
       send_gerror (msg, error);
       return;
     }
@@ -529,8 +621,16 @@ serve_events (CompanionServer   *self,
   const char *order_id = query != NULL ? g_hash_table_lookup (query, "orderId") : NULL;
   const char *event_token = query != NULL ? g_hash_table_lookup (query, "eventToken") : NULL;
   const char *last_id_header = request_header (msg, "Last-Event-ID");
+  g_autofree char *ip = requester_ip (self, msg);
   gint64 after = -1;
   guint64 last_id;
+  guint retry_after = 0;
+
+  if (!companion_limits_allow_attempt (self->limits, ip, &retry_after))
+    {
+      send_rate_limited (msg, retry_after, "Too many failed attempts; try again later");
+      return;
+    }
 
   if (order_id == NULL || event_token == NULL)
     {
@@ -540,6 +640,7 @@ serve_events (CompanionServer   *self,
     }
   if (!crossing_token_is_well_formed (order_id))
     {
+      companion_limits_count_failure (self->limits, ip);
       send_error (msg, CROSSING_ERROR_ORDER_NOT_FOUND);
       return;
     }
@@ -547,6 +648,8 @@ serve_events (CompanionServer   *self,
   order = companion_engine_open_events (self->engine, order_id, event_token, &error);
   if (order == NULL)
     {
+      if (is_failed_attempt (error))
+        companion_limits_count_failure (self->limits, ip);
       send_gerror (msg, error);
       return;
     }
@@ -586,7 +689,10 @@ serve_events (CompanionServer   *self,
   if (crossing_status_is_terminal (order->status))
     companion_event_hub_end_stream (msg);
   else
-    companion_event_hub_subscribe (self->hub, order_id, msg);
+    {
+      companion_event_hub_subscribe (self->hub, order_id, msg);
+      companion_limits_keep_open (self->limits, msg);
+    }
 }
 
 /* ---- sessions ------------------------------------------------------------ */
@@ -613,13 +719,29 @@ serve_get_session (CompanionServer   *self,
                    SoupServerMessage *msg)
 {
   g_autofree char *token = session_token_from_request (msg);
+  g_autofree char *ip = requester_ip (self, msg);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) response = companion_engine_get_session (self->engine, token, &error);
+  g_autoptr(JsonNode) response = NULL;
+  guint retry_after = 0;
 
+  if (!companion_limits_allow_attempt (self->limits, ip, &retry_after))
+    {
+      send_rate_limited (msg, retry_after, "Too many failed attempts; try again later");
+      return;
+    }
+
+  response = companion_engine_get_session (self->engine, token, &error);
   if (response == NULL)
-    send_gerror (msg, error);
-  else
-    send_json (msg, SOUP_STATUS_OK, response);
+    {
+      if (is_failed_attempt (error))
+        companion_limits_count_failure (self->limits, ip);
+      send_gerror (msg, error);
+      return;
+    }
+  /* No session for a token that was sent: a guess, or an old token. */
+  if (token != NULL && JSON_NODE_HOLDS_NULL (response))
+    companion_limits_count_failure (self->limits, ip);
+  send_json (msg, SOUP_STATUS_OK, response);
 }
 
 static void
@@ -787,6 +909,22 @@ on_request (SoupServer        *server,
   send_error (msg, CROSSING_ERROR_NOT_FOUND);
 }
 
+/* Past the limit, drops what was read and marks the request: the answer is
+ * a 413 once the body ends (or the request timeout ends the connection). */
+static void
+on_got_chunk (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  if (body->length <= CROSSING_MAX_BODY_SIZE &&
+      g_object_get_data (G_OBJECT (msg), BODY_TOO_LARGE) == NULL)
+    return;
+  g_object_set_data (G_OBJECT (msg), BODY_TOO_LARGE, GINT_TO_POINTER (TRUE));
+  soup_message_body_truncate (body);
+}
+
 /* Refuses oversized bodies from their headers, before reading them. */
 static void
 on_request_headers (SoupServer        *server,
@@ -795,11 +933,37 @@ on_request_headers (SoupServer        *server,
                     GHashTable        *query,
                     gpointer           user_data)
 {
-  goffset length = soup_message_headers_get_content_length (
-    soup_server_message_get_request_headers (msg));
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
-  if (length > CROSSING_MAX_BODY_SIZE)
-    send_error (msg, CROSSING_ERROR_PAYLOAD_TOO_LARGE);
+  /* Both lengths: a proxy in front may have read the other one. Refuse
+   * rather than guess where this request ends, and close. */
+  if (soup_message_headers_get_one (headers, "Content-Length") != NULL &&
+      soup_message_headers_get_one (headers, "Transfer-Encoding") != NULL)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                    "close");
+      send_error_message (msg, CROSSING_ERROR_INVALID_REQUEST,
+                          "A request may not carry both Content-Length and Transfer-Encoding");
+      return;
+    }
+
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if (soup_message_headers_get_content_length (headers) > CROSSING_MAX_BODY_SIZE)
+        send_error (msg, CROSSING_ERROR_PAYLOAD_TOO_LARGE);
+      break;
+    case SOUP_ENCODING_CHUNKED:
+    case SOUP_ENCODING_EOF:
+      /* No length up front: keep at most the limit. */
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), NULL);
+      break;
+    case SOUP_ENCODING_UNRECOGNIZED:
+    case SOUP_ENCODING_NONE:
+    case SOUP_ENCODING_BYTERANGES:
+    default:
+      break;
+    }
 }
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -817,6 +981,7 @@ companion_server_new (CompanionConfig *config,
   self->config = config;
   self->store = g_object_ref (store);
   self->hub = companion_event_hub_new (config->max_streams, config->max_streams_per_order);
+  self->limits = companion_limits_new (config, store);
   self->api_prefix = g_strconcat (config->base_path, CROSSING_CROSS_DEVICE_PREFIX, NULL);
   return self;
 }
@@ -850,6 +1015,7 @@ companion_server_listen (CompanionServer  *self,
                                   "tls-certificate", certificate, NULL);
   soup_server_add_early_handler (self->server, NULL, on_request_headers, self, NULL);
   soup_server_add_handler (self->server, NULL, on_request, self, NULL);
+  companion_limits_watch_server (self->limits, self->server);
 
   host = self->config->listen_host;
   address = g_inet_address_new_from_string (strcmp (host, "localhost") == 0 ? "127.0.0.1" : host);
@@ -915,14 +1081,33 @@ companion_server_get_hub (CompanionServer *self)
   return self->hub;
 }
 
+CompanionLimits *
+companion_server_get_limits (CompanionServer *self)
+{
+  g_return_val_if_fail (COMPANION_IS_SERVER (self), NULL);
+  return self->limits;
+}
+
+SoupServer *
+companion_server_get_soup_server (CompanionServer *self)
+{
+  g_return_val_if_fail (COMPANION_IS_SERVER (self), NULL);
+  return self->server;
+}
+
 void
 companion_server_stop_accepting (CompanionServer *self)
 {
   g_return_if_fail (COMPANION_IS_SERVER (self));
 
   if (self->server != NULL)
-    for (GSList *l = soup_server_get_listeners (self->server); l != NULL; l = l->next)
-      g_socket_close (l->data, NULL);
+    {
+      /* (transfer container): the list is ours to free. */
+      g_autoptr(GSList) listeners = soup_server_get_listeners (self->server);
+
+      for (GSList *l = listeners; l != NULL; l = l->next)
+        g_socket_close (l->data, NULL);
+    }
 
   companion_event_hub_close_all (self->hub);
 }
@@ -932,6 +1117,9 @@ companion_server_disconnect (CompanionServer *self)
 {
   g_return_if_fail (COMPANION_IS_SERVER (self));
 
+  /* libsoup frees a message whose connection it drops without emitting
+   * "finished": end the event streams first, or the hub would keep them. */
+  companion_event_hub_close_all (self->hub);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
 }
@@ -941,10 +1129,13 @@ companion_server_dispose (GObject *object)
 {
   CompanionServer *self = (CompanionServer *) object;
 
+  if (self->hub != NULL)
+    companion_event_hub_close_all (self->hub);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
   g_clear_object (&self->engine);
+  g_clear_object (&self->limits);
   g_clear_object (&self->hub);
   g_clear_object (&self->store);
 

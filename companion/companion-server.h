@@ -11,6 +11,7 @@
 
 #include "companion-config.h"
 #include "companion-engine.h"
+#include "companion-limits.h"
 #include "companion-store.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,10 @@ const char        *companion_server_get_url     (CompanionServer  *self);
 
 CompanionEngine   *companion_server_get_engine  (CompanionServer  *self);
 CompanionEventHub *companion_server_get_hub     (CompanionServer  *self);
+CompanionLimits   *companion_server_get_limits  (CompanionServer  *self);
+/* The libsoup server once listening, to hand it connections of one's own
+ * (soup_server_accept_iostream(), as the fuzz targets do). */
+SoupServer        *companion_server_get_soup_server (CompanionServer *self);
 
 /* Stops accepting connections and ends open event streams cleanly. */
 void               companion_server_stop_accepting (CompanionServer *self);

@@ -99,6 +99,7 @@ typedef enum {
   STMT_LIST_EVENTS,
   STMT_LIST_DUE,
   STMT_NEXT_EXPIRY,
+  STMT_COUNT_PENDING,
   STMT_INSERT_USER,
   STMT_GET_USER_BY_SUBJECT,
   STMT_LIST_USERS,
@@ -145,6 +146,7 @@ static const char *stmt_sql[N_STMTS] = {
     "SELECT " ORDER_COLUMNS " FROM orders WHERE status < 4 AND expires_at <= ?1"
     " ORDER BY expires_at LIMIT ?2",
   [STMT_NEXT_EXPIRY] = "SELECT min (expires_at) FROM orders WHERE status < 4",
+  [STMT_COUNT_PENDING] = "SELECT count (*) FROM orders WHERE status < 4",
   [STMT_INSERT_USER] =
     "INSERT INTO users (id, subject, name, created_at) VALUES (?1, ?2, ?3, ?4)",
   [STMT_GET_USER_BY_SUBJECT] =
@@ -707,6 +709,25 @@ companion_sqlite_store_next_expiry (CompanionStore  *store,
   return next;
 }
 
+static guint64
+companion_sqlite_store_count_pending (CompanionStore  *store,
+                                     GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_COUNT_PENDING);
+  guint64 count;
+
+  if (sqlite3_step (s) != SQLITE_ROW)
+    {
+      set_db_error (self, error, "count pending");
+      sqlite3_reset (s);
+      return 0;
+    }
+  count = (guint64) sqlite3_column_int64 (s, 0);
+  sqlite3_reset (s);
+  return count;
+}
+
 static gboolean
 companion_sqlite_store_add_user (CompanionStore       *store,
                                  const CompanionUser  *user,
@@ -849,6 +870,7 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->list_events = companion_sqlite_store_list_events;
   iface->list_due_orders = companion_sqlite_store_list_due_orders;
   iface->next_expiry = companion_sqlite_store_next_expiry;
+  iface->count_pending = companion_sqlite_store_count_pending;
   iface->add_user = companion_sqlite_store_add_user;
   iface->get_user_by_subject = companion_sqlite_store_get_user_by_subject;
   iface->list_users = companion_sqlite_store_list_users;

@@ -136,6 +136,14 @@ companion_store_next_expiry (CompanionStore  *self,
   return IFACE (self)->next_expiry (self, error);
 }
 
+guint64
+companion_store_count_pending (CompanionStore  *self,
+                               GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), 0);
+  return IFACE (self)->count_pending (self, error);
+}
+
 gboolean
 companion_store_add_user (CompanionStore       *self,
                           const CompanionUser  *user,

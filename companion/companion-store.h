@@ -110,6 +110,8 @@ struct _CompanionStoreInterface
                                          GError                    **error);
   gint64           (*next_expiry)       (CompanionStore             *self,
                                          GError                    **error);
+  guint64          (*count_pending)     (CompanionStore             *self,
+                                         GError                    **error);
   gboolean         (*add_user)          (CompanionStore             *self,
                                          const CompanionUser        *user,
                                          GError                    **error);
@@ -176,6 +178,9 @@ GPtrArray       *companion_store_list_due_orders (CompanionStore            *sel
                                                  GError                    **error);
 /* The earliest expires_at of a non-terminal order, or G_MAXINT64. */
 gint64           companion_store_next_expiry    (CompanionStore             *self,
+                                                 GError                    **error);
+/* How many orders are not terminal yet (0 on error). */
+guint64          companion_store_count_pending  (CompanionStore             *self,
                                                  GError                    **error);
 gboolean         companion_store_add_user       (CompanionStore             *self,
                                                  const CompanionUser        *user,
