@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "crossing-claim-url.h"
+#include "crossing-json.h"
 #include "crossing-proof.h"
 #include "crossing-protocol.h"
 #include "crossing-token.h"
@@ -389,42 +390,6 @@ companion_approve_load_key (const char  *path,
 
 /* Answers from the server ------------------------------------------------- */
 
-/* json-glib parses recursively; a body of nested brackets must not be able
- * to exhaust the stack. */
-static gboolean
-nesting_within (const char *data,
-                gsize       len,
-                guint       max_depth)
-{
-  gboolean in_string = FALSE, escaped = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (escaped)
-            escaped = FALSE;
-          else if (c == '\\')
-            escaped = TRUE;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > max_depth)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 JsonObject *
 companion_approve_parse_reply (const char  *data,
                                gsize        len,
@@ -445,7 +410,8 @@ companion_approve_parse_reply (const char  *data,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the answer is too large");
       return NULL;
     }
-  if (memchr (data, '\0', len) != NULL || !nesting_within (data, len, MAX_REPLY_DEPTH))
+  /* json-glib recurses per level and takes much that is not JSON. */
+  if (memchr (data, '\0', len) != NULL || !crossing_json_is_strict (data, len, MAX_REPLY_DEPTH))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the answer is not JSON");
       return NULL;

@@ -8,9 +8,9 @@
 
 #include <string.h>
 
+#include "crossing-json.h"
 #include "crossing-token.h"
 
-#include "companion-json.h"
 #include "companion-limits.h"
 #include "companion-page.h"
 #include "companion-server.h"
@@ -567,7 +567,7 @@ serve_post (CompanionServer   *self,
       return;
     }
 
-  if (!companion_json_is_strict (data, len))
+  if (!crossing_json_is_strict (data, len, CROSSING_JSON_MAX_DEPTH))
     {
       send_error_message (msg, CROSSING_ERROR_INVALID_REQUEST, "The body is not valid JSON");
       return;

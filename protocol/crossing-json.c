@@ -1,4 +1,4 @@
-/* companion-json.c
+/* crossing-json.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "companion-json.h"
+#include "crossing-json.h"
 
 /* A scanner, not a parser: it keeps only the closers of the open
  * containers, so hostile nesting costs neither stack nor heap. */
@@ -129,10 +129,11 @@ json_scan_name (const char *p,
 }
 
 gboolean
-companion_json_is_strict (const char *p,
-                          gsize       len)
+crossing_json_is_strict (const char *p,
+                         gsize       len,
+                         guint       max_depth)
 {
-  char closers[COMPANION_JSON_MAX_DEPTH];
+  char closers[CROSSING_JSON_MAX_DEPTH];
   guint depth = 0;
   gsize i = json_skip_space (p, 0, len);
 
@@ -145,7 +146,7 @@ companion_json_is_strict (const char *p,
         {
           char closer = p[i] == '{' ? '}' : ']';
 
-          if (depth == COMPANION_JSON_MAX_DEPTH)
+          if (depth == MIN (max_depth, CROSSING_JSON_MAX_DEPTH))
             return FALSE;
           i = json_skip_space (p, i + 1, len);
           if (i < len && p[i] == closer)

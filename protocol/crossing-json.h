@@ -1,0 +1,28 @@
+/* crossing-json.h: what JSON Crossing reads
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * json-glib is lenient: comments, single quotes, hex and leading-zero
+ * numbers, a byte order mark, several values in a row (keeping the last),
+ * and one level of C recursion per level of nesting, which a deep enough
+ * text turns into a crash. Whatever comes from the network (a request body
+ * on the companion, an answer or an event on the client) must be RFC 8259
+ * JSON, nested at most so deep, before json-glib sees it.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The contract nests 3 deep; this leaves room and bounds the scan. */
+#define CROSSING_JSON_MAX_DEPTH 32
+
+/* One JSON text (surrounding white space allowed) and nothing else, nested
+ * at most @max_depth deep (and never more than CROSSING_JSON_MAX_DEPTH); no
+ * lone UTF-16 surrogate escapes. Does not check UTF-8: do that first. */
+gboolean crossing_json_is_strict (const char *data,
+                                  gsize       len,
+                                  guint       max_depth);
+
+G_END_DECLS
