@@ -18,8 +18,12 @@
 
 #include "crossing-api.h"
 
-/* No reply of the contract comes near this; a larger one is not ours. */
+/* No reply of the contract comes near this; a larger one is not ours, and
+ * reading stops there. */
 #define MAX_REPLY_BYTES (256 * 1024)
+/* A server's error message longer than this is not a sentence for a person. */
+#define MAX_MESSAGE_BYTES 300
+#define READ_CHUNK (16 * 1024)
 
 struct _CrossingApi
 {
@@ -28,6 +32,7 @@ struct _CrossingApi
   SoupSession *session;
   char        *server_url;
   char        *base_url;     /* server_url + base path */
+  guint        timeout_ms;
 };
 
 G_DEFINE_FINAL_TYPE (CrossingApi, crossing_api, G_TYPE_OBJECT)
@@ -36,14 +41,31 @@ typedef gpointer (*ReplyFunc) (JsonObject  *object,
                                GError     **error);
 
 typedef struct {
-  SoupMessage *msg;
-  ReplyFunc    func;
-  GDestroyNotify free_func;
+  SoupMessage    *msg;
+  ReplyFunc       func;
+  GDestroyNotify  free_func;
+  GInputStream   *stream;
+  GByteArray     *body;
+  /* Cancelled by the caller's cancellable or by the deadline; the reply
+   * to a cancelled call says which. */
+  GCancellable   *cancellable;
+  GCancellable   *caller_cancellable;
+  gulong          caller_handler;
+  guint           deadline_id;
+  guint           timeout_ms;
+  gboolean        timed_out;
 } Call;
 
 static void
 call_free (Call *call)
 {
+  g_clear_handle_id (&call->deadline_id, g_source_remove);
+  if (call->caller_cancellable != NULL)
+    g_cancellable_disconnect (call->caller_cancellable, call->caller_handler);
+  g_clear_object (&call->caller_cancellable);
+  g_clear_object (&call->cancellable);
+  g_clear_object (&call->stream);
+  g_clear_pointer (&call->body, g_byte_array_unref);
   g_clear_object (&call->msg);
   g_free (call);
 }
@@ -107,8 +129,14 @@ member_int (JsonObject *object,
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return 0;
+  /* Times in ms: past 1e15 (year 33658) or negative is no time, and would
+   * overflow the arithmetic on it. */
   if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_int (node);
+    {
+      gint64 value = json_node_get_int (node);
+      if (value >= 0 && value < G_GINT64_CONSTANT (1000000000000000))
+        return value;
+    }
   if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
     {
       double value = json_node_get_double (node);
@@ -129,12 +157,42 @@ member_object (JsonObject *object,
   return json_node_get_object (node);
 }
 
+/* A string the window may show: clean, and short enough to lay out. */
+static gboolean
+is_showable (const char *str,
+             gsize       max_len)
+{
+  return str != NULL && strlen (str) <= max_len && crossing_string_is_clean (str);
+}
+
+static gboolean
+is_hex (const char *str,
+        gsize       max_len)
+{
+  if (str == NULL || *str == '\0' || strlen (str) > max_len)
+    return FALSE;
+  for (const char *p = str; *p != '\0'; p++)
+    if (!g_ascii_isxdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
 static gpointer
 invalid (GError     **error,
          const char  *what)
 {
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The server's answer lacks %s", what);
   return NULL;
+}
+
+/* The reason phrase is the server's text: shown only when it is short and clean. */
+static const char *
+clean_reason (guint       status,
+              const char *reason)
+{
+  if (reason != NULL && strlen (reason) <= 64 && crossing_string_is_clean (reason))
+    return reason;
+  return soup_status_get_phrase (status) != NULL ? soup_status_get_phrase (status) : "";
 }
 
 JsonObject *
@@ -151,7 +209,9 @@ crossing_api_parse_reply (guint        status,
 
   if (body != NULL)
     data = g_bytes_get_data (body, &len);
+  reason = clean_reason (status, reason);
   if (len > 0 && len <= MAX_REPLY_BYTES &&
+      crossing_json_is_strict (data, len, CROSSING_JSON_MAX_DEPTH) &&
       json_parser_load_from_data (parser, data, (gssize) len, NULL))
     root = json_parser_get_root (parser);
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
@@ -182,20 +242,122 @@ crossing_api_parse_reply (guint        status,
         if (value == CROSSING_ERROR_TRANSITION_CONFLICT && status == 409)
           value = CROSSING_ERROR_TRANSITION_RACE;
         g_set_error_literal (error, CROSSING_ERROR, value,
-                             message != NULL && crossing_string_is_clean (message) && *message
+                             message != NULL && crossing_string_is_clean (message) &&
+                             *message != '\0' && strlen (message) <= MAX_MESSAGE_BYTES
                              ? message : crossing_error_default_message (value));
       }
     else if (status >= 500)
-      g_set_error (error, CROSSING_ERROR, CROSSING_ERROR_INTERNAL, "HTTP %u %s", status,
-                   reason != NULL ? reason : "");
+      g_set_error (error, CROSSING_ERROR, CROSSING_ERROR_INTERNAL, "HTTP %u %s", status, reason);
     else
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The server answered HTTP %u %s", status, reason != NULL ? reason : "");
+                   "The server answered HTTP %u %s", status, reason);
   }
   return NULL;
 }
 
 /* ---- one call ------------------------------------------------------------ */
+
+/* Every error of a call goes out here: a call the deadline cancelled
+ * says it timed out. */
+static void
+call_return_error (GTask  *task,
+                   GError *error)
+{
+  Call *call = g_task_get_task_data (task);
+
+  g_clear_handle_id (&call->deadline_id, g_source_remove);
+  if (call->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           "The server did not answer in full within %u s",
+                           (call->timeout_ms + 999) / 1000);
+    }
+  g_task_return_error (task, error);
+}
+
+static void
+call_complete (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  guint status = soup_message_get_status (call->msg);
+  gpointer reply;
+
+  g_clear_handle_id (&call->deadline_id, g_source_remove);
+  if (call->body != NULL)
+    body = g_byte_array_free_to_bytes (g_steal_pointer (&call->body));
+
+  object = crossing_api_parse_reply (status, soup_message_get_reason_phrase (call->msg), body,
+                                     &error);
+  if (error != NULL)
+    {
+      call_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  reply = call->func (object, &error);
+  if (error != NULL)
+    call_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, reply, call->free_func);
+}
+
+static void
+on_body_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = NULL;
+  gsize len;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    {
+      call_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  len = g_bytes_get_size (chunk);
+  if (len == 0)
+    {
+      g_clear_object (&call->stream);
+      call_complete (task);
+      return;
+    }
+
+  if (call->body->len + len > MAX_REPLY_BYTES)
+    {
+      /* Stop reading: closing the stream drops the connection. */
+      g_clear_object (&call->stream);
+      if (SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (call->msg)))
+        {
+          call_return_error (task, g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                                                "The server's answer is larger than %u KiB",
+                                                MAX_REPLY_BYTES / 1024));
+          return;
+        }
+      /* A refusal with a huge page (a proxy's): its status says enough. */
+      g_clear_pointer (&call->body, g_byte_array_unref);
+      call_complete (task);
+      return;
+    }
+
+  g_byte_array_append (call->body, g_bytes_get_data (chunk, NULL), (guint) len);
+  g_input_stream_read_bytes_async (call->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   call->cancellable, on_body_read, g_steal_pointer (&task));
+}
+
+static gboolean
+is_json (const char *content_type)
+{
+  return content_type != NULL && g_ascii_strcasecmp (content_type, "application/json") == 0;
+}
 
 static void
 on_sent (GObject      *source,
@@ -205,30 +367,74 @@ on_sent (GObject      *source,
   g_autoptr(GTask) task = user_data;
   Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  gpointer reply;
+  SoupMessageHeaders *headers;
+  const char *type;
+  guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (body == NULL)
+  call->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (call->stream == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      call_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  object = crossing_api_parse_reply (soup_message_get_status (call->msg),
-                                     soup_message_get_reason_phrase (call->msg), body, &error);
-  if (error != NULL)
+  status = soup_message_get_status (call->msg);
+  headers = soup_message_get_response_headers (call->msg);
+  type = soup_message_headers_get_content_type (headers, NULL);
+  if (SOUP_STATUS_IS_REDIRECTION (status))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      /* Followed, a redirect could carry the request and its bearer token
+       * anywhere; a companion never sends one. */
+      g_clear_object (&call->stream);
+      call_return_error (task, g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                            "The server redirected the request (HTTP %u); "
+                                            "Crossing follows no redirects", status));
       return;
     }
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      if (!is_json (type))
+        {
+          g_clear_object (&call->stream);
+          call_return_error (task, g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                                "The server answered with %s, not JSON",
+                                                type != NULL && strlen (type) <= 64 &&
+                                                crossing_string_is_clean (type)
+                                                ? type : "no content type"));
+          return;
+        }
+      if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+          soup_message_headers_get_content_length (headers) > MAX_REPLY_BYTES)
+        {
+          g_clear_object (&call->stream);
+          call_return_error (task, g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                                                "The server's answer is larger than %u KiB",
+                                                MAX_REPLY_BYTES / 1024));
+          return;
+        }
+    }
 
-  reply = call->func (object, &error);
-  if (error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, reply, call->free_func);
+  call->body = g_byte_array_new ();
+  g_input_stream_read_bytes_async (call->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   call->cancellable, on_body_read, g_steal_pointer (&task));
+}
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  Call *call = user_data;
+
+  call->deadline_id = 0;
+  call->timed_out = TRUE;
+  g_cancellable_cancel (call->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_caller_cancelled (GCancellable *caller,
+                     GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
 }
 
 static void
@@ -253,6 +459,15 @@ send_call (CrossingApi         *self,
   call->func = func;
   call->free_func = free_func;
   call->msg = soup_message_new (method, url);
+  call->timeout_ms = self->timeout_ms;
+  call->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      call->caller_cancellable = g_object_ref (cancellable);
+      call->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                                    g_object_ref (call->cancellable),
+                                                    g_object_unref);
+    }
   if (call->msg == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -277,8 +492,11 @@ send_call (CrossingApi         *self,
       soup_message_headers_replace (headers, "Authorization", bearer);
     }
 
-  soup_session_send_and_read_async (self->session, call->msg, G_PRIORITY_DEFAULT, cancellable,
-                                    on_sent, g_steal_pointer (&task));
+  soup_message_add_flags (call->msg, SOUP_MESSAGE_NO_REDIRECT);
+  /* However slowly the server drips its answer, the call ends in time. */
+  call->deadline_id = g_timeout_add (call->timeout_ms, on_deadline, call);
+  soup_session_send_async (self->session, call->msg, G_PRIORITY_DEFAULT, call->cancellable,
+                           on_sent, g_steal_pointer (&task));
 }
 
 static gpointer
@@ -448,8 +666,15 @@ finalize_reply (JsonObject  *object,
     }
 
   artifact = member_object (object, "proofArtifact");
-  if (member_string (artifact, "subject") == NULL ||
-      member_string (artifact, "signatureHex") == NULL)
+  /* The window shows these: lines of the signed message may break, nothing
+   * else may, and none is long. */
+  if (!is_showable (member_string (artifact, "subject"), 256) ||
+      !is_hex (member_string (artifact, "signatureHex"), 1024) ||
+      (member_string (artifact, "publicKeyHex") != NULL &&
+       !is_hex (member_string (artifact, "publicKeyHex"), 1024)) ||
+      (member_string (artifact, "message") != NULL &&
+       (strlen (member_string (artifact, "message")) > CROSSING_MAX_BODY_SIZE ||
+        !g_utf8_validate (member_string (artifact, "message"), -1, NULL))))
     return invalid (error, "the signature");
   reply->subject = g_strdup (member_string (artifact, "subject"));
   reply->public_key_hex = g_strdup (member_string (artifact, "publicKeyHex"));
@@ -502,6 +727,10 @@ session_reply (JsonObject  *object,
     return NULL;
   if (user == NULL || session == NULL)
     return invalid (error, "the session");
+  if ((member_string (user, "name") != NULL && !is_showable (member_string (user, "name"), 256)) ||
+      (member_string (user, "subject") != NULL &&
+       !is_showable (member_string (user, "subject"), 256)))
+    return invalid (error, "a readable user");
 
   info = g_new0 (CrossingSessionInfo, 1);
   info->user_name = g_strdup (member_string (user, "name"));
@@ -562,6 +791,18 @@ crossing_api_sign_out_finish (CrossingApi   *self,
 }
 
 /* ---- object -------------------------------------------------------------- */
+
+void
+crossing_api_set_timeout (CrossingApi *self,
+                          guint        timeout_ms)
+{
+  g_return_if_fail (CROSSING_IS_API (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  self->timeout_ms = timeout_ms;
+  /* Also the wait for each read: a silent server fails as soon. */
+  g_object_set (self->session, "timeout", MAX (1, (timeout_ms + 999) / 1000), NULL);
+}
 
 const char *
 crossing_api_get_server_url (CrossingApi *self)
@@ -630,7 +871,28 @@ crossing_api_init (CrossingApi *self)
 {
   g_autofree char *agent = g_strdup_printf ("crossing/%s", PACKAGE_VERSION);
 
-  self->session = soup_session_new_with_options ("user-agent", agent, "timeout", 30, NULL);
+  self->timeout_ms = CROSSING_API_DEFAULT_TIMEOUT_MS;
+  self->session = soup_session_new_with_options ("user-agent", agent,
+                                                 "timeout", self->timeout_ms / 1000, NULL);
+}
+
+gboolean
+crossing_api_url_is_loopback (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  const char *host;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
 static char *
@@ -663,5 +925,30 @@ crossing_api_new (const char *server_url,
       path = slashed;
     }
   self->base_url = g_strconcat (self->server_url, path, NULL);
+  if (crossing_api_url_is_loopback (self->server_url))
+    soup_session_set_proxy_resolver (self->session, NULL);
   return self;
+}
+
+/* ---- replies without a server (the fuzz target) --------------------------- */
+
+CrossingStartReply *
+crossing_api_start_reply_from_json (JsonObject  *object,
+                                    GError     **error)
+{
+  return start_reply (object, error);
+}
+
+CrossingFinalizeReply *
+crossing_api_finalize_reply_from_json (JsonObject  *object,
+                                       GError     **error)
+{
+  return finalize_reply (object, error);
+}
+
+CrossingSessionInfo *
+crossing_api_session_info_from_json (JsonObject  *object,
+                                     GError     **error)
+{
+  return session_reply (object, error);
 }

@@ -9,13 +9,19 @@
  * {code, message}) is a CROSSING_ERROR whose message is the server's own;
  * network and TLS failures keep their G_IO_ERROR, G_RESOLVER_ERROR and
  * G_TLS_ERROR domains; an answer that is not what the contract promises is
- * G_IO_ERROR_INVALID_DATA. crossing_error_describe() words any of them.
+ * G_IO_ERROR_INVALID_DATA. A hostile or broken server cannot hold a call or
+ * its memory: an answer over 256 KiB is G_IO_ERROR_MESSAGE_TOO_LARGE (and is
+ * not read further), a redirect G_IO_ERROR_NOT_SUPPORTED (none is followed),
+ * and a call not answered in full within the timeout G_IO_ERROR_TIMED_OUT,
+ * however slowly the server drips its bytes. crossing_error_describe() words
+ * any of them.
  */
 #pragma once
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "crossing-json.h"
 #include "crossing-protocol.h"
 
 G_BEGIN_DECLS
@@ -52,6 +58,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrossingStartReply, crossing_start_reply_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrossingFinalizeReply, crossing_finalize_reply_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrossingSessionInfo, crossing_session_info_free)
 
+/* The most one call may take, from sending to the last byte of the answer. */
+#define CROSSING_API_DEFAULT_TIMEOUT_MS 30000
+
 #define CROSSING_TYPE_API (crossing_api_get_type ())
 G_DECLARE_FINAL_TYPE (CrossingApi, crossing_api, CROSSING, API, GObject)
 
@@ -60,6 +69,9 @@ G_DECLARE_FINAL_TYPE (CrossingApi, crossing_api, CROSSING, API, GObject)
 CrossingApi           *crossing_api_new                 (const char           *server_url,
                                                          const char           *base_path);
 const char            *crossing_api_get_server_url      (CrossingApi          *self);
+/* Calls started afterwards fail with G_IO_ERROR_TIMED_OUT after @timeout_ms. */
+void                   crossing_api_set_timeout         (CrossingApi          *self,
+                                                         guint                 timeout_ms);
 /* "{server}{basePath}/cross-device/{endpoint}" */
 char                  *crossing_api_cross_device_url    (CrossingApi          *self,
                                                          const char           *endpoint);
@@ -126,5 +138,22 @@ JsonObject            *crossing_api_parse_reply         (guint                 s
                                                          const char           *reason,
                                                          GBytes               *body,
                                                          GError              **error);
+
+/* What the calls make of the object crossing_api_parse_reply() returned for a
+ * 2xx answer (NULL for a "null" body): the reply, or NULL and
+ * G_IO_ERROR_INVALID_DATA (get-session: NULL without an error for "null").
+ * Public so that hostile answers can be fuzzed without a server. */
+CrossingStartReply    *crossing_api_start_reply_from_json    (JsonObject  *object,
+                                                              GError     **error);
+CrossingFinalizeReply *crossing_api_finalize_reply_from_json (JsonObject  *object,
+                                                              GError     **error);
+CrossingSessionInfo   *crossing_api_session_info_from_json   (JsonObject  *object,
+                                                              GError     **error);
+
+/* Whether @url's host is this machine (localhost, 127.0.0.0/8, ::1). No
+ * proxy can reach such a server, so the sessions for it look none up: the
+ * system's proxy settings would be read on the first request, off the main
+ * loop, delaying the first code on screen. */
+gboolean               crossing_api_url_is_loopback     (const char           *url);
 
 G_END_DECLS

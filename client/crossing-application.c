@@ -20,6 +20,7 @@ struct _CrossingApplication
   AdwApplication  parent_instance;
 
   CrossingOrder  *order;
+  guint           present_id;
   char           *server;
   char           *kind;
   char           *title;
@@ -99,6 +100,18 @@ crossing_application_handle_local_options (GApplication *application,
   return -1;
 }
 
+static gboolean
+present_window (gpointer user_data)
+{
+  CrossingApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  self->present_id = 0;
+  if (window != NULL)
+    gtk_window_present (window);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 crossing_application_activate (GApplication *application)
 {
@@ -115,9 +128,17 @@ crossing_application_activate (GApplication *application)
       if (self->kind != NULL)
         crossing_order_set_kind (self->order, crossing_kind_from_string (self->kind));
       crossing_order_set_display (self->order, self->title, self->summary, self->payload_hash);
-      window = GTK_WINDOW (crossing_window_new (GTK_APPLICATION (application), self->order));
-      /* The user opened the app to sign in: show a code at once. */
+      /* The user opened the app to sign in: ask for a code at once. */
       crossing_order_start (self->order);
+      crossing_window_new (GTK_APPLICATION (application), self->order);
+      /* The request goes out only once the main loop runs, and showing a
+       * window keeps the loop busy for tens of milliseconds (styles, fonts,
+       * the first layout). Presented when the loop is idle, the window
+       * comes up while the server answers, and a local server's answer is
+       * read before the first frame: the code is in it. */
+      if (self->present_id == 0)
+        self->present_id = g_idle_add (present_window, self);
+      return;
     }
   gtk_window_present (window);
 }
@@ -188,6 +209,7 @@ crossing_application_dispose (GObject *object)
 {
   CrossingApplication *self = (CrossingApplication *) object;
 
+  g_clear_handle_id (&self->present_id, g_source_remove);
   g_clear_object (&self->order);
 
   G_OBJECT_CLASS (crossing_application_parent_class)->dispose (object);

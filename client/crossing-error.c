@@ -37,6 +37,20 @@ crossing_error_describe (const GError *error,
     return g_strdup_printf (_("The server address %s is not a valid web address. "
                               "Check the Crossing settings."), server_url);
 
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    return g_strdup_printf (_("The server at %s redirects Crossing elsewhere. Check the server "
+                              "address in the Crossing settings."), server_url);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+    return g_strdup_printf (_("The server at %s sent far more data than a sign-in needs, so "
+                              "Crossing stopped listening to it."), server_url);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+    return g_strdup_printf (_("The connection to %s broke off in the middle of an answer. "
+                              "Try again."), server_url);
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
     return g_strdup (_("The server stopped sending updates about this request. "
                        "Start over to get a new code."));

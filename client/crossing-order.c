@@ -251,7 +251,9 @@ crossing_order_handle_event (CrossingOrder *self,
     return;
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, -1, NULL) ||
+  /* json-glib recurses once per nesting level: no stack for a hostile depth. */
+  if (!crossing_json_is_strict (data, strlen (data), CROSSING_JSON_MAX_DEPTH) ||
+      !json_parser_load_from_data (parser, data, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_debug ("ignoring a malformed %s event", event_type);

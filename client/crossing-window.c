@@ -100,6 +100,7 @@ render_signed_in (CrossingWindow *self)
   if (name != NULL && *name != '\0')
     /* Translators: %s is the user's name */
     title = g_strdup_printf (_("Signed In as %s"), name);
+  adw_status_page_set_icon_name (self->signed_in_page, "emblem-ok-symbolic");
   adw_status_page_set_title (self->signed_in_page, title != NULL ? title : _("Signed In"));
   set_description (self->signed_in_page,
                                    _("This computer is signed in with your phone."));
@@ -115,6 +116,7 @@ render_done (CrossingWindow *self)
   CrossingOrder *order = self->order;
   gboolean transaction = crossing_order_get_kind (order) == CROSSING_KIND_TRANSACTION;
 
+  adw_status_page_set_icon_name (self->done_page, "emblem-ok-symbolic");
   adw_status_page_set_title (self->done_page, transaction ? _("Transaction Approved")
                                                           : _("Signed"));
   set_description (self->done_page,
@@ -158,9 +160,13 @@ render (CrossingWindow *self)
   g_autofree char *code_text = NULL;
   const char *code;
 
+  /* Each status page gets its icon when it is shown: the stack measures
+   * every page, so icons in the template were all loaded at start, with
+   * librsvg for the SVG ones (8 MB), for pages that may never show. */
   switch (state)
     {
     case CROSSING_ORDER_IDLE:
+      adw_status_page_set_icon_name (self->start_page, APP_ID "-symbolic");
       gtk_stack_set_visible_child_name (self->stack, "start");
       break;
 
@@ -175,7 +181,8 @@ render (CrossingWindow *self)
       gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
       gtk_label_set_label (self->link_label, crossing_order_get_claim_url (order));
       update_time_left (self);
-      gtk_stack_set_visible_child_name (self->stack, "qr");
+      /* No cross-fade: a half-transparent code does not scan. */
+      gtk_stack_set_visible_child_full (self->stack, "qr", GTK_STACK_TRANSITION_TYPE_NONE);
       break;
 
     case CROSSING_ORDER_SCANNED:
@@ -227,6 +234,7 @@ render (CrossingWindow *self)
       break;
 
     case CROSSING_ORDER_ERROR:
+      adw_status_page_set_icon_name (self->error_page, "network-error-symbolic");
       set_description (self->error_page, crossing_order_get_error (order));
       gtk_stack_set_visible_child_name (self->stack, "error");
       break;

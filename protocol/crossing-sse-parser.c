@@ -20,6 +20,10 @@ struct _CrossingSseParser
   GString  *line;
   GString  *data;
   GString  *event_type;
+  /* The WHATWG "last event ID buffer": an id: line sets it, but it only
+   * becomes the last event ID when its event is dispatched, so a stream cut
+   * in the middle of an event does not resume after that event. */
+  char     *id_buffer;
   char     *last_event_id;
   gint64    retry;
   gsize     max_line;
@@ -42,6 +46,7 @@ crossing_sse_parser_new (CrossingSseEventFunc   event_func,
   parser->data = g_string_new (NULL);
   parser->event_type = g_string_new (NULL);
   parser->last_event_id = g_strdup ("");
+  parser->id_buffer = g_strdup ("");
   parser->retry = -1;
   parser->max_line = CROSSING_SSE_DEFAULT_MAX_LINE;
   parser->max_event = CROSSING_SSE_DEFAULT_MAX_EVENT;
@@ -57,6 +62,7 @@ crossing_sse_parser_free (CrossingSseParser *parser)
   g_string_free (parser->data, TRUE);
   g_string_free (parser->event_type, TRUE);
   g_free (parser->last_event_id);
+  g_free (parser->id_buffer);
   g_free (parser);
 }
 
@@ -79,6 +85,8 @@ crossing_sse_parser_reset (CrossingSseParser *parser)
   g_string_truncate (parser->line, 0);
   g_string_truncate (parser->data, 0);
   g_string_truncate (parser->event_type, 0);
+  g_free (parser->id_buffer);
+  parser->id_buffer = g_strdup (parser->last_event_id);
   parser->seen_start = FALSE;
   parser->skip_lf = FALSE;
 }
@@ -88,6 +96,13 @@ crossing_sse_parser_get_last_event_id (CrossingSseParser *parser)
 {
   g_return_val_if_fail (parser != NULL, NULL);
   return parser->last_event_id;
+}
+
+gsize
+crossing_sse_parser_get_buffered (CrossingSseParser *parser)
+{
+  g_return_val_if_fail (parser != NULL, 0);
+  return parser->line->len + parser->data->len + parser->event_type->len;
 }
 
 gint64
@@ -100,6 +115,12 @@ crossing_sse_parser_get_retry (CrossingSseParser *parser)
 static void
 dispatch (CrossingSseParser *parser)
 {
+  if (strcmp (parser->last_event_id, parser->id_buffer) != 0)
+    {
+      g_free (parser->last_event_id);
+      parser->last_event_id = g_strdup (parser->id_buffer);
+    }
+
   if (parser->data->len == 0)
     {
       g_string_truncate (parser->event_type, 0);
@@ -194,8 +215,8 @@ process_line (CrossingSseParser  *parser,
     {
       if (memchr (value, '\0', value_len) == NULL)
         {
-          g_free (parser->last_event_id);
-          parser->last_event_id = g_strndup (value, value_len);
+          g_free (parser->id_buffer);
+          parser->id_buffer = g_strndup (value, value_len);
         }
     }
   else if (field_is (line, field_len, "retry"))

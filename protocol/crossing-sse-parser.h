@@ -52,7 +52,11 @@ gboolean           crossing_sse_parser_feed               (CrossingSseParser    
  * event ID and retry. */
 void               crossing_sse_parser_reset              (CrossingSseParser      *parser);
 
+/* The ID of the last dispatched event: an id: line counts once its event is
+ * complete, so a stream cut in the middle of one resumes before it. */
 const char        *crossing_sse_parser_get_last_event_id  (CrossingSseParser      *parser);
+/* Bytes held for the partial line and event: never much over the limits. */
+gsize              crossing_sse_parser_get_buffered       (CrossingSseParser      *parser);
 /* The reconnection time from the last valid "retry:" field, or -1. */
 gint64             crossing_sse_parser_get_retry          (CrossingSseParser      *parser);
 

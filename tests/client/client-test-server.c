@@ -200,3 +200,226 @@ test_wait_until (gboolean (*done) (gpointer data),
     g_source_remove (id);
   return done (data);
 }
+
+/* ---- the hostile server -------------------------------------------------- */
+
+struct _TestRawServer
+{
+  GSocketService *service;
+  char           *url;
+  TestRawHandler  handler;
+  gpointer        user_data;
+  GCancellable   *cancellable;   /* cancelled when the server stops */
+  GMutex          lock;
+  GPtrArray      *threads;       /* GThread *, joined by free */
+  gint            requests;      /* atomic */
+  gint            hangups;       /* atomic */
+};
+
+typedef struct {
+  TestRawServer     *server;
+  GSocketConnection *connection;
+} RawJob;
+
+/* Reads up to the end of the head, then as much body as it announces, so
+ * the client never finds its request unread (the kernel would reset the
+ * connection and hide the answer). */
+static char *
+read_request (TestRawServer *self,
+              GInputStream  *in)
+{
+  g_autoptr(GString) buffer = g_string_new (NULL);
+  const char *end = NULL;
+  gsize head_len;
+  guint64 body_len = 0;
+  g_autofree char *lower = NULL;
+  const char *length;
+
+  while ((end = strstr (buffer->str, "\r\n\r\n")) == NULL)
+    {
+      char chunk[1024];
+      gssize n = g_input_stream_read (in, chunk, sizeof chunk, self->cancellable, NULL);
+
+      if (n <= 0 || buffer->len > 64 * 1024)
+        return NULL;
+      g_string_append_len (buffer, chunk, n);
+    }
+  head_len = (gsize) (end - buffer->str) + 4;
+  lower = g_ascii_strdown (buffer->str, (gssize) head_len);
+  length = strstr (lower, "\r\ncontent-length:");
+  if (length != NULL)
+    body_len = g_ascii_strtoull (length + strlen ("\r\ncontent-length:"), NULL, 10);
+  while (buffer->len - head_len < body_len)
+    {
+      char chunk[1024];
+      gssize n = g_input_stream_read (in, chunk, sizeof chunk, self->cancellable, NULL);
+
+      if (n <= 0)
+        return NULL;
+      g_string_append_len (buffer, chunk, n);
+    }
+  g_string_truncate (buffer, head_len);
+  return g_string_free (g_steal_pointer (&buffer), FALSE);
+}
+
+static gpointer
+serve_connection (gpointer data)
+{
+  RawJob *job = data;
+  TestRawServer *self = job->server;
+  GIOStream *io = G_IO_STREAM (job->connection);
+  g_autofree char *head = read_request (self, g_io_stream_get_input_stream (io));
+
+  if (head != NULL)
+    {
+      g_auto(GStrv) words = g_strsplit_set (head, " \r\n", 3);
+
+      g_atomic_int_inc (&self->requests);
+      if (g_strv_length (words) >= 2)
+        self->handler (self, g_io_stream_get_output_stream (io), words[0], words[1], head,
+                       self->user_data);
+    }
+  g_io_stream_close (io, NULL, NULL);
+  g_object_unref (job->connection);
+  g_free (job);
+  return NULL;
+}
+
+static gboolean
+on_raw_incoming (GSocketService    *service,
+                 GSocketConnection *connection,
+                 GObject           *source_object,
+                 gpointer           user_data)
+{
+  TestRawServer *self = user_data;
+  RawJob *job = g_new0 (RawJob, 1);
+
+  job->server = self;
+  job->connection = g_object_ref (connection);
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->threads, g_thread_new ("raw-server", serve_connection, job));
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+TestRawServer *
+test_raw_server_new (TestRawHandler handler,
+                     gpointer       user_data)
+{
+  TestRawServer *self = g_new0 (TestRawServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  self->handler = handler;
+  self->user_data = user_data;
+  self->cancellable = g_cancellable_new ();
+  self->threads = g_ptr_array_new ();
+  g_mutex_init (&self->lock);
+  self->service = g_socket_service_new ();
+  g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
+                                 &error);
+  g_assert_no_error (error);
+  self->url = g_strdup_printf ("http://127.0.0.1:%u",
+                               g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_raw_incoming), self);
+  g_socket_service_start (self->service);
+  return self;
+}
+
+void
+test_raw_server_free (TestRawServer *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  g_signal_handlers_disconnect_by_data (self->service, self);
+  for (guint i = 0; i < self->threads->len; i++)
+    g_thread_join (g_ptr_array_index (self->threads, i));
+  g_ptr_array_unref (self->threads);
+  g_clear_object (&self->service);
+  g_clear_object (&self->cancellable);
+  g_mutex_clear (&self->lock);
+  g_free (self->url);
+  g_free (self);
+}
+
+const char *
+test_raw_server_get_url (TestRawServer *self)
+{
+  return self->url;
+}
+
+guint
+test_raw_server_get_requests (TestRawServer *self)
+{
+  return (guint) g_atomic_int_get (&self->requests);
+}
+
+guint
+test_raw_server_get_hangups (TestRawServer *self)
+{
+  return (guint) g_atomic_int_get (&self->hangups);
+}
+
+gboolean
+test_raw_write (TestRawServer *self,
+                GOutputStream *out,
+                const void    *data,
+                gsize          len)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_output_stream_write_all (out, data, len, NULL, self->cancellable, &error))
+    return TRUE;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_atomic_int_inc (&self->hangups);
+  return FALSE;
+}
+
+gboolean
+test_raw_write_str (TestRawServer *self,
+                    GOutputStream *out,
+                    const char    *text)
+{
+  return test_raw_write (self, out, text, strlen (text));
+}
+
+gboolean
+test_raw_write_endless (TestRawServer *self,
+                        GOutputStream *out,
+                        char           byte,
+                        gsize          max)
+{
+  char chunk[16 * 1024];
+
+  memset (chunk, byte, sizeof chunk);
+  for (gsize written = 0; written < max; written += sizeof chunk)
+    if (!test_raw_write (self, out, chunk, sizeof chunk))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+test_raw_drip (TestRawServer *self,
+               GOutputStream *out,
+               const char    *text,
+               guint          interval_ms)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      gint64 until = g_get_monotonic_time () + interval_ms * G_TIME_SPAN_MILLISECOND;
+
+      if (!test_raw_write (self, out, p, 1))
+        return FALSE;
+      while (g_get_monotonic_time () < until)
+        {
+          if (g_cancellable_is_cancelled (self->cancellable))
+            return FALSE;
+          g_usleep (5000);
+        }
+    }
+  return TRUE;
+}

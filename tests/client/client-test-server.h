@@ -54,4 +54,51 @@ gboolean    test_wait_until           (gboolean   (*done) (gpointer data),
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)
 
+/* A hostile server: byte-level control of every answer, for what libsoup's
+ * server would refuse to send (endless lines, drips, lies in headers).
+ * Each connection is served in a thread of its own with blocking I/O, so a
+ * handler may write, sleep and drip without blocking the test's main loop;
+ * it reads one request, calls the handler, and closes. */
+typedef struct _TestRawServer TestRawServer;
+
+/* @head is the request line and headers; the body has been read. */
+typedef void (*TestRawHandler) (TestRawServer *server,
+                                GOutputStream *out,
+                                const char    *method,
+                                const char    *path,
+                                const char    *head,
+                                gpointer       user_data);
+
+TestRawServer *test_raw_server_new          (TestRawHandler  handler,
+                                             gpointer        user_data);
+/* Stops the handlers (their writes and drips are cancelled) and joins them. */
+void           test_raw_server_free         (TestRawServer  *self);
+const char    *test_raw_server_get_url      (TestRawServer  *self);
+guint          test_raw_server_get_requests (TestRawServer  *self);
+/* Answers whose writing failed because the client had hung up. */
+guint          test_raw_server_get_hangups  (TestRawServer  *self);
+
+/* Writes all of @data; FALSE (and counts a hang-up) when the client is gone. */
+gboolean       test_raw_write               (TestRawServer  *self,
+                                             GOutputStream  *out,
+                                             const void     *data,
+                                             gsize           len);
+gboolean       test_raw_write_str           (TestRawServer  *self,
+                                             GOutputStream  *out,
+                                             const char     *text);
+/* Writes @byte until the client hangs up or @max bytes are written;
+ * returns FALSE when the client hung up. */
+gboolean       test_raw_write_endless       (TestRawServer  *self,
+                                             GOutputStream  *out,
+                                             char            byte,
+                                             gsize           max);
+/* One byte of @text every @interval_ms; FALSE when the client hung up or
+ * the server is stopping. */
+gboolean       test_raw_drip                (TestRawServer  *self,
+                                             GOutputStream  *out,
+                                             const char     *text,
+                                             guint           interval_ms);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestRawServer, test_raw_server_free)
+
 G_END_DECLS

@@ -191,6 +191,26 @@ test_untrusted_certificate_in_words (void)
   g_assert_nonnull (strstr (text, url));
 }
 
+/* Sessions for a server on this machine look up no proxy: the system's proxy
+ * settings are read on a worker thread and delayed the first code. */
+static void
+test_loopback_servers_use_no_proxy (void)
+{
+  static const char *loopback[] = {
+    "http://127.0.0.1:8787", "http://127.1.2.3", "https://localhost:8443/auth",
+    "http://LOCALHOST", "http://[::1]:8787/",
+  };
+  static const char *remote[] = {
+    "https://auth.example.org", "http://192.168.1.20:8787", "http://[2001:db8::1]/",
+    "http://localhost.example.org", "not a url", "",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (loopback); i++)
+    g_assert_true (crossing_api_url_is_loopback (loopback[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (remote); i++)
+    g_assert_false (crossing_api_url_is_loopback (remote[i]));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,6 +220,7 @@ main (int argc, char **argv)
                    test_refusals_keep_the_servers_message);
   g_test_add_func ("/client/api/success-and-null", test_success_and_null);
   g_test_add_func ("/client/api/urls", test_urls);
+  g_test_add_func ("/client/api/loopback-servers-use-no-proxy", test_loopback_servers_use_no_proxy);
   g_test_add_func ("/client/error/sentences-a-person-reads", test_error_sentences);
   g_test_add_func ("/client/error/untrusted-certificate-in-words",
                    test_untrusted_certificate_in_words);

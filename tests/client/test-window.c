@@ -33,11 +33,14 @@ iterate (guint ms)
 {
   gint64 end = g_get_monotonic_time () + ms * 1000;
 
+  /* The deadline is checked after every dispatch: while something animates
+   * (the scanned page's spinner) there is always a frame due, and a slow
+   * renderer (llvmpipe on a loaded machine, a sanitizer build) would
+   * otherwise never leave an inner "dispatch until idle" loop. */
   while (g_get_monotonic_time () < end)
     {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (5000);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (5000);
     }
 }
 
@@ -68,7 +71,15 @@ assert_shows (CrossingWindow *window,
               const char     *page,
               const char     *text)
 {
-  iterate (50);
+  /* Polled for up to 5 s: a slow renderer maps the page (or a banner) a
+   * few frames later, and a frame can take long under a sanitizer. */
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  do
+    iterate (50);
+  while (g_get_monotonic_time () < end &&
+         (g_strcmp0 (crossing_window_get_visible_page (window), page) != 0 ||
+          (text != NULL && !find_label (GTK_WIDGET (window), text))));
   g_assert_cmpstr (crossing_window_get_visible_page (window), ==, page);
   if (text != NULL && !find_label (GTK_WIDGET (window), text))
     g_error ("page %s does not show «%s»", page, text);

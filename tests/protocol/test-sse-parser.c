@@ -373,6 +373,26 @@ test_reset_keeps_last_id_and_retry (void)
 }
 
 static void
+test_id_of_a_cut_event_is_not_taken (void)
+{
+  Recorder recorder = { g_string_new (NULL), g_string_new (NULL) };
+  g_autoptr(CrossingSseParser) parser = crossing_sse_parser_new (on_event, on_comment, &recorder);
+
+  /* Resuming after event 2, which never arrived, would lose it for good. */
+  g_assert_true (crossing_sse_parser_feed (
+    parser, STREAM ("id: 1\ndata: a\n\nid: 2\nevent: claimed\ndata: {\"che"), NULL));
+  g_assert_cmpstr (crossing_sse_parser_get_last_event_id (parser), ==, "1");
+  crossing_sse_parser_reset (parser);
+  g_assert_cmpstr (crossing_sse_parser_get_last_event_id (parser), ==, "1");
+  g_assert_true (crossing_sse_parser_feed (parser, STREAM ("data: b\n\nid: 3\n\n"), NULL));
+  g_assert_cmpstr (recorder.events->str, ==, "message|a|1\x1emessage|b|1");
+  g_assert_cmpstr (crossing_sse_parser_get_last_event_id (parser), ==, "3");
+
+  g_string_free (recorder.events, TRUE);
+  g_string_free (recorder.comments, TRUE);
+}
+
+static void
 test_reset_drops_partial_event_and_allows_bom (void)
 {
   Recorder recorder = { g_string_new (NULL), g_string_new (NULL) };
@@ -473,6 +493,8 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/sse-parser/many-events-in-one-chunk", test_many_events_in_one_chunk);
   g_test_add_func ("/protocol/sse-parser/long-line-in-small-chunks",
                    test_long_line_in_small_chunks);
+  g_test_add_func ("/protocol/sse-parser/id-of-a-cut-event-is-not-taken",
+                   test_id_of_a_cut_event_is_not_taken);
   g_test_add_func ("/protocol/sse-parser/reset-keeps-last-event-id-and-retry",
                    test_reset_keeps_last_id_and_retry);
   g_test_add_func ("/protocol/sse-parser/reset-drops-partial-event-and-allows-bom",
