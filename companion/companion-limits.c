@@ -18,12 +18,15 @@
  * what stops a client that opens connections and sends nothing, or a
  * header a byte at a time.
  */
+#define _GNU_SOURCE   /* POLLRDHUP */
 #define G_LOG_DOMAIN "companion-limits"
 
 #include "config.h"
 
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <math.h>
+#include <poll.h>
 #include <string.h>
 
 #include "crossing-protocol.h"
@@ -41,10 +44,14 @@ typedef struct {
 } Bucket;
 
 typedef struct {
-  CompanionLimits *limits;
-  GSocket         *socket;    /* weak */
-  char            *key;
-  gint64           deadline;  /* monotonic µs, 0 for none */
+  CompanionLimits   *limits;
+  GSocket           *socket;    /* weak, or strong when owns_ref */
+  char              *key;
+  gint64             deadline;  /* monotonic µs, 0 for none */
+  gboolean           owns_ref;  /* the reference libsoup's listener leaked */
+  SoupServerMessage *idle_msg;  /* last finished message, while idle */
+  guint              idle_watch;
+  guint              idle_refs;  /* references to socket when idle_msg finished */
 } Connection;
 
 struct _CompanionLimits
@@ -266,10 +273,44 @@ connection_free (Connection *connection)
   else
     g_hash_table_remove (self->per_address, connection->key);
 
+  g_clear_handle_id (&connection->idle_watch, g_source_remove);
+  g_clear_object (&connection->idle_msg);
   if (connection->socket != NULL)
-    g_object_weak_unref (G_OBJECT (connection->socket), on_socket_gone, connection);
+    {
+      g_object_weak_unref (G_OBJECT (connection->socket), on_socket_gone, connection);
+      if (connection->owns_ref)
+        g_object_unref (connection->socket);
+    }
   g_free (connection->key);
   g_free (connection);
+}
+
+/* libsoup before 3.4 (its commit b545d5f0) never drops the reference
+ * g_socket_accept() gave its listener: every accepted GSocket outlives its
+ * connection, closed but never freed (~450 bytes each, for ever). When a
+ * connection is first seen (request-started for its first message, emitted
+ * before libsoup wraps the socket in a stream) a fixed libsoup holds one
+ * reference, a leaking one two: take over the leaked one, and drop it once
+ * the socket is closed. */
+static gboolean
+listener_leaks_sockets (void)
+{
+  return soup_get_major_version () == 3 && soup_get_minor_version () < 4;
+}
+
+static void
+adopt_leaked_ref (Connection *connection)
+{
+  if (listener_leaks_sockets () &&
+      g_atomic_int_get (&G_OBJECT (connection->socket)->ref_count) == 2)
+    connection->owns_ref = TRUE;
+}
+
+static void
+stop_idle_watch (Connection *connection)
+{
+  g_clear_handle_id (&connection->idle_watch, g_source_remove);
+  g_clear_object (&connection->idle_msg);
 }
 
 static void
@@ -278,6 +319,96 @@ shut_down (Connection *connection)
   connection->deadline = 0;
   if (connection->socket != NULL)
     g_socket_shutdown (connection->socket, TRUE, TRUE, NULL);
+}
+
+/* libsoup 3.2 (fixed by its commit d20c6601 in 3.3.0) never learns that a
+ * client closed a kept-alive connection between requests: the message it
+ * waits on has no completion callback, so it stops reading, keeps the
+ * connection, its socket and file descriptor for ever, and emits nothing.
+ * It can only be made to let go while that message still waits, by
+ * stealing the connection through the previous one: watch for the hang-up
+ * (POLLRDHUP, not POLLIN, so a next request is left to libsoup), at a
+ * higher priority than libsoup's read source so that it usually runs
+ * first. */
+static gboolean
+idle_close_leaks (void)
+{
+  return soup_get_major_version () == 3 && soup_get_minor_version () < 3;
+}
+
+/* Ends an idle kept-alive connection so that libsoup 3.2 lets go of it. */
+static void
+release_idle (Connection *connection)
+{
+  g_autoptr(SoupServerMessage) msg = g_steal_pointer (&connection->idle_msg);
+  GSocket *socket = connection->socket;
+
+  g_clear_handle_id (&connection->idle_watch, g_source_remove);
+  connection->deadline = 0;
+  if (socket == NULL || g_socket_is_closed (socket))
+    return;
+
+  /* While libsoup still waits for the next request, its read source holds
+   * one more reference to the socket than when the last request finished.
+   * Without it, libsoup has already read the end (its read is not always
+   * polled, so it can run first) and left the connection half torn down,
+   * where stealing it would crash: then only close the socket (its fd and
+   * our count of it come back, the ~5 kB libsoup keeps for the connection
+   * does not). */
+  if (msg != NULL &&
+      (guint) g_atomic_int_get (&G_OBJECT (socket)->ref_count) > connection->idle_refs)
+    {
+      g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+      if (stream != NULL)
+        g_io_stream_close (stream, NULL, NULL);
+    }
+  g_socket_close (socket, NULL);
+}
+
+static gboolean
+on_idle_hangup (gint         fd,
+                GIOCondition condition,
+                gpointer     user_data)
+{
+  Connection *connection = user_data;
+
+  connection->idle_watch = 0;
+  g_debug ("Connection from %s closed by the client while idle", connection->key);
+  release_idle (connection);
+  g_hash_table_remove (connection->limits->connections, connection->socket);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_idle (Connection        *connection,
+            SoupServerMessage *msg)
+{
+  stop_idle_watch (connection);
+  if (connection->socket == NULL || g_socket_is_closed (connection->socket))
+    return;
+
+  connection->idle_msg = g_object_ref (msg);
+  connection->idle_refs = (guint) g_atomic_int_get (&G_OBJECT (connection->socket)->ref_count);
+  connection->idle_watch = g_unix_fd_add_full (G_PRIORITY_HIGH,
+                                               g_socket_get_fd (connection->socket),
+                                               (GIOCondition) (POLLRDHUP | G_IO_HUP | G_IO_ERR),
+                                               on_idle_hangup, connection, NULL);
+}
+
+/* What libsoup's private soup_server_message_is_keepalive() decides. */
+static gboolean
+may_keep_alive (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+  if (soup_message_headers_get_encoding (response) == SOUP_ENCODING_EOF)
+    return FALSE;
+  if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0)
+    return soup_message_headers_header_contains (response, "Connection", "Keep-Alive");
+  return !soup_message_headers_header_contains (request, "Connection", "close") &&
+         !soup_message_headers_header_contains (response, "Connection", "close");
 }
 
 static Connection *
@@ -329,6 +460,7 @@ on_request_started (SoupServer        *server,
         ? g_strdup ("proxy")
         : client_key (soup_server_message_get_remote_host (msg));
       g_object_weak_ref (G_OBJECT (socket), on_socket_gone, connection);
+      adopt_leaked_ref (connection);
       g_hash_table_insert (self->connections, socket, connection);
 
       count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, connection->key)) + 1;
@@ -347,6 +479,7 @@ on_request_started (SoupServer        *server,
         }
     }
 
+  stop_idle_watch (connection);
   connection->deadline = g_get_monotonic_time () +
                          (gint64) self->config->request_timeout * G_USEC_PER_SEC;
 }
@@ -360,8 +493,14 @@ on_request_done (SoupServer        *server,
   Connection *connection = lookup_connection (self, msg);
 
   if (connection != NULL && connection->socket != NULL)
-    connection->deadline = g_get_monotonic_time () +
-                           (gint64) self->config->idle_timeout * G_USEC_PER_SEC;
+    {
+      connection->deadline = g_get_monotonic_time () +
+                             (gint64) self->config->idle_timeout * G_USEC_PER_SEC;
+      /* Not over TLS: libsoup can read a close_notify before the hang-up
+       * is seen (untested there; TLS connections leak more anyway). */
+      if (idle_close_leaks () && !soup_server_is_https (server) && may_keep_alive (msg))
+        watch_idle (connection, msg);
+    }
 }
 
 void
@@ -391,7 +530,12 @@ on_sweep (gpointer user_data)
     if (connection->deadline != 0 && connection->deadline <= now)
       {
         g_debug ("Connection from %s timed out", connection->key);
-        shut_down (connection);
+        /* An idle one is taken from libsoup, which would keep it (and
+         * its descriptor) after a plain shutdown; the next sweep forgets it. */
+        if (connection->idle_msg != NULL)
+          release_idle (connection);
+        else
+          shut_down (connection);
       }
 
   if (++self->ticks % 60 == 0)

@@ -426,6 +426,35 @@ test_sequential_connections (CtFixture     *f,
     }
 }
 
+/* libsoup 3.2 keeps a kept-alive connection its client closed while idle,
+ * descriptor and all: the limits take it back, or after a few such closes
+ * an address would be locked out. */
+static void
+test_kept_alive_connections_closed_by_client (CtFixture     *f,
+                                              gconstpointer  data)
+{
+  f->config->max_connections_per_ip = 4;
+  ct_fixture_start (f);
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(GSocket) socket = raw_connect (f);
+      g_autoptr(GString) received = g_string_new (NULL);
+      RawPeer peer = { socket, received };
+
+      raw_send (socket, "GET /api/auth/get-session HTTP/1.1\r\nHost: x\r\n\r\n");
+      /* Read the answer; the connection stays open (kept alive). */
+      while (strstr (received->str, "\r\n\r\nnull") == NULL)
+        {
+          g_assert_false (peer_closed (&peer));
+          g_main_context_iteration (NULL, FALSE);
+        }
+      g_assert_true (g_str_has_prefix (received->str, "HTTP/1.1 200"));
+      g_socket_close (socket, NULL);
+    }
+  g_assert_true (ct_wait_until (no_connections, f, 3000));
+}
+
 static void
 setup_unstarted (CtFixture     *f,
                  gconstpointer  data)
@@ -455,6 +484,8 @@ main (int    argc,
   ADD ("/limits/event-stream-outlives-deadlines", test_event_stream_outlives_deadlines);
   ADD ("/limits/connections-per-address", test_connections_per_address);
   ADD ("/limits/sequential-connections", test_sequential_connections);
+  ADD ("/limits/kept-alive-connections-closed-by-client",
+       test_kept_alive_connections_closed_by_client);
 
   return g_test_run ();
 }
