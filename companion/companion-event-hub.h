@@ -30,7 +30,9 @@ gboolean           companion_event_hub_can_subscribe (CompanionEventHub  *self,
 /* Takes over @msg, whose response headers are set and whose body is already
  * streaming (see companion_event_hub_begin_stream()). The hub writes each
  * published event to it and drops it when the client goes away or the order
- * ends. */
+ * ends. Over HTTP/1.x it takes the connection from libsoup (the response
+ * then says "Connection: close"), so @msg is only good for reading its
+ * request and socket until the handler returns. */
 void               companion_event_hub_subscribe     (CompanionEventHub  *self,
                                                       const char         *order_id,
                                                       SoupServerMessage  *msg);

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "crossing-json.h"
@@ -44,6 +46,28 @@ typedef JsonNode *(*PostHandler) (CompanionServer   *self,
 /* ---- responses ---------------------------------------------------------- */
 
 static void
+on_wrote_body_uncork (SoupServerMessage *msg,
+                      gpointer           user_data)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket != NULL)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, 0, NULL);
+}
+
+/* libsoup writes the headers and the body in two send()s, and with
+ * TCP_NODELAY each leaves as its own packet: corked until the body is
+ * written, a small answer leaves in one packet (five fewer per flow). */
+static void
+cork_until_written (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket != NULL && g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, 1, NULL))
+    g_signal_connect (msg, "wrote-body", G_CALLBACK (on_wrote_body_uncork), NULL);
+}
+
+static void
 send_json (SoupServerMessage *msg,
            guint              status,
            JsonNode          *node)
@@ -51,6 +75,7 @@ send_json (SoupServerMessage *msg,
   gsize len = 0;
   char *text = json_to_string (node, FALSE);
 
+  cork_until_written (msg);
   len = strlen (text);
   soup_server_message_set_status (msg, status, NULL);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
