@@ -562,6 +562,7 @@ post (Client       *client,
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonObject) object = NULL;
   g_autofree char *sentence = NULL;
@@ -582,8 +583,9 @@ post (Client       *client,
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
                                 "application/json");
   text = json_to_string (root, FALSE);
-  soup_message_set_request_body_from_bytes (msg, "application/json",
-                                            g_bytes_new_take (text, strlen (text)));
+  /* The message takes its own reference to the body. */
+  body = g_bytes_new_take (text, strlen (text));
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
 
   g_debug ("POST %s", endpoint);
   stream = soup_session_send (client->session, msg, NULL, &local_error);

@@ -47,7 +47,7 @@ function startCompanion(name, extra = []) {
       const match = out.match(/crossing-companion listening on (http:\/\/\S+)/);
       if (match) { clearTimeout(timer); resolve(match[1]); }
     });
-    child.stderr.on('data', (chunk) => { err += chunk; });
+    child.stderr.on('data', (chunk) => { err += chunk; child.stderrText = err; });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`companion ${name} exited ${code}: ${err}`)); });
   });
 }
@@ -595,4 +595,18 @@ test('nimiq-pay: cancelling in the wallet keeps the request open', { skip }, asy
   assert.equal(d.events.some((e) => e.type === 'rejected' || e.type === 'approved'), false);
   checkProblems(page);
   d.close();
+});
+
+// Last: each companion stops on SIGTERM with status 0. Under the sanitizer
+// build (scripts/test.sh) that exit is also where LeakSanitizer checks it.
+test('every companion stops on SIGTERM with status 0', { skip }, async () => {
+  for (const child of children) {
+    const exited = child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    assert.equal(child.exitCode, 0,
+                 `companion exited with ${child.exitCode ?? child.signalCode}: ${child.stderrText ?? ''}`);
+  }
 });
