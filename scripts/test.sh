@@ -69,9 +69,28 @@ if [[ ${CROSSING_SANITIZE:-1} != 0 ]]; then
   unset LSAN_OPTIONS UBSAN_OPTIONS GDK_DEBUG
 fi
 
-python3 - "${logs[@]}" <<'PY'
-import json, sys
-passed = failed = skipped = 0
+# libFuzzer (clang, ASan + UBSan): every target replays its seed corpus
+# under meson test, then is fuzzed FUZZ_SECONDS (10) each by scripts/fuzz.sh;
+# each timed run counts as one test (CROSSING_FUZZ=0 skips).
+fuzz_passed=0
+fuzz_failed=0
+if [[ ${CROSSING_FUZZ:-1} != 0 ]]; then
+  fuzz_build=${build}-fuzz
+  fuzz_log=$(mktemp)
+  FUZZ_BUILD_DIR=$fuzz_build FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh | tee "$fuzz_log" ||
+    status=$?
+  fuzz_passed=$(grep -c ', no finding$' "$fuzz_log" || true)
+  fuzz_failed=$(grep -c ': FINDING' "$fuzz_log" || true)
+  rm -f "$fuzz_log"
+  G_SLICE=always-malloc meson test -C "$fuzz_build" --suite fuzz --print-errorlogs || status=$?
+  logs+=("$fuzz_build/meson-logs/testlog.json")
+fi
+
+FUZZ_PASSED=$fuzz_passed FUZZ_FAILED=$fuzz_failed python3 - "${logs[@]}" <<'PY'
+import json, os, sys
+passed = int(os.environ["FUZZ_PASSED"])
+failed = int(os.environ["FUZZ_FAILED"])
+skipped = 0
 for path in sys.argv[1:]:
     with open(path) as log:
         for line in log:
