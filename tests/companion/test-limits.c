@@ -404,6 +404,32 @@ test_connections_per_address (CtFixture     *f,
   }
 }
 
+/* Asks get-session on a new connection and reads the answer; with
+ * @keep_alive the server leaves the connection open and the client closes
+ * it, otherwise the server closes it after answering. */
+static void
+get_session_on_new_connection (CtFixture *f,
+                               gboolean   keep_alive)
+{
+  g_autoptr(GSocket) socket = raw_connect (f);
+  g_autoptr(GString) received = g_string_new (NULL);
+  RawPeer peer = { socket, received };
+
+  raw_send (socket, keep_alive
+                      ? "GET /api/auth/get-session HTTP/1.1\r\nHost: x\r\n\r\n"
+                      : "GET /api/auth/get-session HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  if (keep_alive)
+    while (strstr (received->str, "\r\n\r\nnull") == NULL)
+      {
+        g_assert_false (peer_closed (&peer));
+        g_main_context_iteration (NULL, FALSE);
+      }
+  else
+    g_assert_true (ct_wait_until (peer_closed, &peer, 3000));
+  g_assert_true (g_str_has_prefix (received->str, "HTTP/1.1 200"));
+  g_socket_close (socket, NULL);
+}
+
 /* Closed connections must stop counting even when libsoup keeps their
  * socket objects: one after another, far more than the cap get through. */
 static void
@@ -414,16 +440,7 @@ test_sequential_connections (CtFixture     *f,
   ct_fixture_start (f);
 
   for (guint i = 0; i < 60; i++)
-    {
-      g_autoptr(GSocket) socket = raw_connect (f);
-      g_autoptr(GString) received = g_string_new (NULL);
-      RawPeer peer = { socket, received };
-
-      raw_send (socket, "GET /api/auth/get-session HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-      g_assert_true (ct_wait_until (peer_closed, &peer, 3000));
-      g_assert_true (g_str_has_prefix (received->str, "HTTP/1.1 200"));
-      g_socket_close (socket, NULL);
-    }
+    get_session_on_new_connection (f, FALSE);
 }
 
 /* libsoup 3.2 keeps a kept-alive connection its client closed while idle,
@@ -437,21 +454,7 @@ test_kept_alive_connections_closed_by_client (CtFixture     *f,
   ct_fixture_start (f);
 
   for (guint i = 0; i < 40; i++)
-    {
-      g_autoptr(GSocket) socket = raw_connect (f);
-      g_autoptr(GString) received = g_string_new (NULL);
-      RawPeer peer = { socket, received };
-
-      raw_send (socket, "GET /api/auth/get-session HTTP/1.1\r\nHost: x\r\n\r\n");
-      /* Read the answer; the connection stays open (kept alive). */
-      while (strstr (received->str, "\r\n\r\nnull") == NULL)
-        {
-          g_assert_false (peer_closed (&peer));
-          g_main_context_iteration (NULL, FALSE);
-        }
-      g_assert_true (g_str_has_prefix (received->str, "HTTP/1.1 200"));
-      g_socket_close (socket, NULL);
-    }
+    get_session_on_new_connection (f, TRUE);
   g_assert_true (ct_wait_until (no_connections, f, 3000));
 }
 
