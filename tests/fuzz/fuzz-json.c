@@ -30,7 +30,12 @@ depth_of (JsonNode *node)
 
       json_object_iter_init (&iter, json_node_get_object (node));
       while (json_object_iter_next (&iter, NULL, &member))
-        deepest = MAX (deepest, depth_of (member));
+        {
+          /* Not inside MAX(), which would evaluate it twice per level. */
+          guint depth = depth_of (member);
+
+          deepest = MAX (deepest, depth);
+        }
       return deepest + 1;
     }
   if (JSON_NODE_HOLDS_ARRAY (node))
@@ -38,7 +43,11 @@ depth_of (JsonNode *node)
       JsonArray *array = json_node_get_array (node);
 
       for (guint i = 0; i < json_array_get_length (array); i++)
-        deepest = MAX (deepest, depth_of (json_array_get_element (array, i)));
+        {
+          guint depth = depth_of (json_array_get_element (array, i));
+
+          deepest = MAX (deepest, depth);
+        }
       return deepest + 1;
     }
   return 0;
