@@ -799,6 +799,41 @@ serve_sign_out (CompanionServer   *self,
   send_json (msg, SOUP_STATUS_OK, response);
 }
 
+/* ---- operations ---------------------------------------------------------- */
+
+/* 200 while the store answers, 503 when it does not: for load balancers,
+ * the systemd unit and the desktop app's check of a server URL. */
+static void
+serve_health (CompanionServer   *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) response = NULL;
+  gboolean ok;
+
+  companion_store_count_pending (self->store, &error);
+  ok = error == NULL;
+  if (!ok)
+    g_warning ("Health check: the store does not answer: %s", error->message);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, ok ? "ok" : "unavailable");
+  json_builder_set_member_name (builder, "store");
+  json_builder_add_string_value (builder, "sqlite");
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, PACKAGE_VERSION);
+  json_builder_end_object (builder);
+  response = json_builder_get_root (builder);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  if (!ok)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                  "5");
+  send_json (msg, ok ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, response);
+}
+
 /* ---- routing ------------------------------------------------------------- */
 
 /* Browser apps on a trusted origin may call the API from their pages. */
@@ -882,6 +917,16 @@ route_api (CompanionServer   *self,
         send_method_not_allowed (msg, "GET");
       else
         serve_get_session (self, msg);
+      return;
+    }
+  else if (strcmp (rest, "/health") == 0)
+    {
+      if (method == SOUP_METHOD_OPTIONS)
+        serve_preflight (self, msg, "GET");
+      else if (method != SOUP_METHOD_GET)
+        send_method_not_allowed (msg, "GET");
+      else
+        serve_health (self, msg);
       return;
     }
   else if (strcmp (rest, "/sign-out") == 0)

@@ -1364,6 +1364,22 @@ test_not_found (CtFixture     *f,
 }
 
 static void
+test_health (CtFixture     *f,
+             gconstpointer  data)
+{
+  g_autoptr(CtResponse) response = ct_get (f, "/api/auth/health");
+  JsonObject *o;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  o = ct_response_object (response);
+  g_assert_cmpstr (ct_json_string (o, "status"), ==, "ok");
+  g_assert_cmpstr (ct_json_string (o, "store"), ==, "sqlite");
+  g_assert_cmpstr (ct_json_string (o, "version"), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Cache-Control"), ==,
+                   "no-store");
+}
+
+static void
 test_method_not_allowed (CtFixture     *f,
                          gconstpointer  data)
 {
@@ -1374,6 +1390,7 @@ test_method_not_allowed (CtFixture     *f,
     { "POST", "events", "GET" },
     { "POST", "/api/auth/get-session", "GET" },
     { "GET", "/api/auth/sign-out", "POST" },
+    { "POST", "/api/auth/health", "GET" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -1692,6 +1709,7 @@ main (int    argc,
   ADD ("routes/order-not-found", test_order_not_found);
   ADD ("routes/unknown-route-not-found", test_not_found);
   ADD ("routes/wrong-method-with-allow", test_method_not_allowed);
+  ADD ("health/ok-with-store-and-version", test_health);
   ADD ("body/over-16-kib-too-large", test_payload_too_large);
   ADD ("body/chunked-over-16-kib-too-large", test_payload_too_large_chunked);
   ADD ("body/not-json-media-type", test_unsupported_media_type);
