@@ -9,26 +9,39 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "companion-approve.h"
+#include "companion-feature.h"
 #include "companion-serve.h"
 #include "companion-users.h"
 
-static const struct {
-  const char *name;
-  int       (*run) (int argc, char **argv);
-  const char *summary;
-} commands[] = {
+/* The core's commands; each feature adds its own (companion-features.c). */
+static const CompanionCommand core_commands[] = {
   { "serve", companion_serve_main, "Serve the sign-in API and the phone page" },
-  { "approve", companion_approve_main, "Play the phone: approve a claim link from a terminal" },
   { "users", companion_users_main, "Add, list or remove users (subjects) who may sign in" },
 };
+
+static const CompanionCommand *
+find_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (core_commands); i++)
+    if (strcmp (core_commands[i].name, name) == 0)
+      return &core_commands[i];
+  for (guint i = 0; companion_features[i] != NULL; i++)
+    for (gsize j = 0; j < companion_features[i]->n_commands; j++)
+      if (strcmp (companion_features[i]->commands[j].name, name) == 0)
+        return &companion_features[i]->commands[j];
+  return NULL;
+}
 
 static int
 usage (FILE *out)
 {
   fprintf (out, "Usage: crossing-companion COMMAND [OPTION…]\n\nCommands:\n");
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+  for (guint i = 0; i < G_N_ELEMENTS (core_commands); i++)
+    fprintf (out, "  %-9s %s\n", core_commands[i].name, core_commands[i].summary);
+  for (guint i = 0; companion_features[i] != NULL; i++)
+    for (gsize j = 0; j < companion_features[i]->n_commands; j++)
+      fprintf (out, "  %-9s %s\n", companion_features[i]->commands[j].name,
+               companion_features[i]->commands[j].summary);
   fprintf (out, "\nRun crossing-companion COMMAND --help for its options.\n");
   return out == stdout ? 0 : 2;
 }
@@ -37,6 +50,8 @@ int
 main (int    argc,
       char **argv)
 {
+  const CompanionCommand *command;
+
   setlocale (LC_ALL, "");
 
   if (argc < 2)
@@ -52,12 +67,12 @@ main (int    argc,
       return 0;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (strcmp (argv[1], commands[i].name) == 0)
-      {
-        g_set_prgname (argv[0]);
-        return commands[i].run (argc - 1, argv + 1);
-      }
+  command = find_command (argv[1]);
+  if (command != NULL)
+    {
+      g_set_prgname (argv[0]);
+      return command->run (argc - 1, argv + 1);
+    }
 
   fprintf (stderr, "crossing-companion: unknown command '%s'\n\n", argv[1]);
   return usage (stderr);

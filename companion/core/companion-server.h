@@ -2,15 +2,15 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Routes requests, checks their shape (methods, media type, size, fields)
- * and turns engine results and errors into the contract's responses.
+ * Listens, routes each request through the route table of the core and the
+ * features (companion-features.c), and writes their replies.
  */
 #pragma once
 
 #include <libsoup/soup.h>
 
 #include "companion-config.h"
-#include "companion-engine.h"
+#include "companion-event-hub.h"
 #include "companion-limits.h"
 #include "companion-store.h"
 
@@ -31,7 +31,9 @@ gboolean           companion_server_listen      (CompanionServer  *self,
 /* "http://127.0.0.1:PORT" as actually bound. */
 const char        *companion_server_get_url     (CompanionServer  *self);
 
-CompanionEngine   *companion_server_get_engine  (CompanionServer  *self);
+/* The state of a feature by name ("cross-device"), once listening. */
+gpointer           companion_server_get_feature (CompanionServer  *self,
+                                                 const char       *name);
 CompanionEventHub *companion_server_get_hub     (CompanionServer  *self);
 CompanionLimits   *companion_server_get_limits  (CompanionServer  *self);
 /* The libsoup server once listening, to hand it connections of one's own

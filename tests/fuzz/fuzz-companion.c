@@ -20,6 +20,7 @@
 #include "crossing-proof.h"
 #include "crossing-token.h"
 
+#include "companion-cross-device.h"
 #include "companion-server.h"
 #include "companion-sqlite-store.h"
 
@@ -140,7 +141,8 @@ expect_object (JsonNode     *node,
 static void
 prepare_order (FuzzOrderState state)
 {
-  CompanionEngine *engine = companion_server_get_engine (fuzz.server);
+  CompanionEngine *engine =
+    companion_cross_device_get_engine (companion_server_get_feature (fuzz.server, "cross-device"));
   gboolean sign = state >= FUZZ_ORDER_SIGN_STARTED;
   CompanionStartRequest start = {
     .kind = sign ? CROSSING_KIND_SIGN : CROSSING_KIND_LOGIN,

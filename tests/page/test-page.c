@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A SoupServer on 127.0.0.1 port 0 hands every request to
- * companion_page_handle(). The path after "/cross-device/" is the relative
+ * A SoupServer on 127.0.0.1 port 0 looks every request up in the
+ * cross-device feature's own routes and hands the page's to
+ * companion_page_serve(). The path after "/cross-device/" is the relative
  * path, unless the request carries X-Test-Rel-Path: then that exact string
  * is, so the handler meets paths a client library would have normalised.
  */
@@ -14,7 +15,10 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "companion-cross-device.h"
 #include "companion-page.h"
+#include "companion-reply-private.h"
+#include "companion-router.h"
 
 #define PAGE_PREFIX "/cross-device/"
 /* Every character that means something in HTML, to prove the escaping. */
@@ -61,12 +65,34 @@ on_request (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *rel_path = soup_message_headers_get_one (headers, "X-Test-Rel-Path");
 
+  g_autoptr(CompanionRouter) router = companion_router_new ();
+  g_autoptr(CompanionReply) reply = companion_reply_new ();
+  g_autofree char *full_path = NULL;
+  g_autofree char *allow = NULL;
+  const char *rest;
+
   if (rel_path == NULL)
     {
       g_assert_true (g_str_has_prefix (path, PAGE_PREFIX));
       rel_path = path + strlen (PAGE_PREFIX);
     }
-  companion_page_handle (msg, rel_path, HOSTILE_API_BASE);
+  full_path = g_strconcat (PAGE_PREFIX, rel_path, NULL);
+  /* As the companion does for every answer outside its API. */
+  companion_reply_set_page_headers (reply);
+
+  companion_router_add (router, companion_cross_device_feature.routes,
+                        companion_cross_device_feature.n_routes, NULL);
+  if (companion_router_lookup (router, TRUE, soup_server_message_get_method (msg), full_path,
+                               &rest, &allow) != NULL)
+    companion_page_serve (rel_path, HOSTILE_API_BASE, reply);
+  else if (allow != NULL)
+    {
+      companion_reply_set_header (reply, "Allow", allow);
+      companion_reply_set_error_code (reply, CROSSING_ERROR_METHOD_NOT_ALLOWED, NULL);
+    }
+  else
+    companion_reply_set_error_code (reply, CROSSING_ERROR_NOT_FOUND, NULL);
+  companion_reply_write (reply, msg);
 }
 
 static void

@@ -4,17 +4,17 @@
  */
 #pragma once
 
-#include <libsoup/soup.h>
+#include "companion-reply.h"
 
 G_BEGIN_DECLS
 
-/* Serves the phone page and its assets. @rel_path is the request path after
- * "{publicPrefix}/cross-device/", e.g. "claim/ORDERID" or "assets/claim.js".
- * @api_base is the same-origin path of the API, e.g. "/api/auth/cross-device".
- * Answers 404 (JSON error body {"code":"NOT_FOUND","message":...}) for anything unknown,
- * 405 with Allow for non GET/HEAD. */
-void companion_page_handle (SoupServerMessage *msg,
-                            const char        *rel_path,
-                            const char        *api_base);
+/* Fills @reply with the phone page or one of its assets. @rel_path is the
+ * request path after "{publicPrefix}/cross-device/", e.g. "claim/ORDERID"
+ * or "assets/claim.js"; @api_base is the same-origin path of the API, e.g.
+ * "/api/auth/cross-device". Anything else is a 404 NOT_FOUND. The route
+ * table answers methods other than GET and HEAD. */
+void companion_page_serve (const char     *rel_path,
+                           const char     *api_base,
+                           CompanionReply *reply);
 
 G_END_DECLS

@@ -1,0 +1,351 @@
+/* companion-cross-device.c: the cross-device routes
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Reads each request's fields, checks their shape, and hands them to the
+ * engine; the engine owns the contract's behaviour.
+ */
+#define G_LOG_DOMAIN "companion-cross-device"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "crossing-token.h"
+
+#include "companion-approve.h"
+#include "companion-core.h"
+#include "companion-cross-device.h"
+#include "companion-page.h"
+
+#define PREFIX CROSSING_CROSS_DEVICE_PREFIX
+
+struct _CompanionCrossDevice
+{
+  CompanionCore   *core;
+  CompanionEngine *engine;
+  char            *page_api_base;   /* what the phone page calls, same origin */
+};
+
+static gboolean
+is_payload_hash (const char *value)
+{
+  for (const char *p = value; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return *value != '\0';
+}
+
+static gboolean
+is_allowed_return_to (const char *value)
+{
+  return value[0] == '/' && value[1] != '/' && strchr (value, '\\') == NULL &&
+         strstr (value, "://") == NULL;
+}
+
+static gboolean
+set_code (GError        **error,
+          CrossingError   code)
+{
+  g_set_error_literal (error, CROSSING_ERROR, code, crossing_error_default_message (code));
+  return FALSE;
+}
+
+static gboolean
+reply_json (CompanionReply *reply,
+            JsonNode       *response)
+{
+  if (response == NULL)
+    return FALSE;
+  companion_reply_take_json (reply, SOUP_STATUS_OK, response);
+  return TRUE;
+}
+
+/* The order ID (a well-formed token, else ORDER_NOT_FOUND) and one token. */
+static gboolean
+get_order_and_token (CompanionRequest  *request,
+                     const char        *token_field,
+                     const char       **out_order_id,
+                     const char       **out_token,
+                     GError           **error)
+{
+  return companion_request_get_token (request, "orderId", CROSSING_ERROR_ORDER_NOT_FOUND,
+                                      out_order_id, error) &&
+         companion_request_get_string (request, token_field, TRUE, COMPANION_MAX_TOKEN_FIELD,
+                                       out_token, error);
+}
+
+static gboolean
+handle_start (gpointer           state,
+              CompanionRequest  *request,
+              CompanionReply    *reply,
+              GError           **error)
+{
+  CompanionCrossDevice *self = state;
+  CompanionStartRequest start = { 0, };
+  const char *kind = NULL;
+  const char *adapter = NULL;
+
+  if (!companion_request_get_string (request, "kind", TRUE, 32, &kind, error) ||
+      !companion_request_get_string (request, "adapterId", FALSE, 32, &adapter, error) ||
+      !companion_request_get_string (request, "returnTo", FALSE, 2048, &start.return_to, error) ||
+      !companion_request_get_string (request, "displayTitle", FALSE, CROSSING_MAX_TITLE_CHARS,
+                                     &start.title, error) ||
+      !companion_request_get_string (request, "displaySummary", FALSE,
+                                     CROSSING_MAX_SUMMARY_CHARS, &start.summary, error) ||
+      !companion_request_get_string (request, "payloadHash", FALSE,
+                                     CROSSING_MAX_PAYLOAD_HASH_CHARS, &start.payload_hash, error))
+    return FALSE;
+
+  start.kind = crossing_kind_from_string (kind);
+  if (start.kind == CROSSING_KIND_INVALID)
+    return companion_invalid_request (error, "The field %s must be login, sign or transaction",
+                                      "kind");
+
+  start.adapter = adapter != NULL ? crossing_adapter_from_string (adapter)
+                                  : CROSSING_DEFAULT_ADAPTER;
+  if (start.adapter == CROSSING_ADAPTER_INVALID)
+    return set_code (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
+  if (start.return_to != NULL && !is_allowed_return_to (start.return_to))
+    return set_code (error, CROSSING_ERROR_RETURN_TO_NOT_ALLOWED);
+  if (start.payload_hash != NULL && !is_payload_hash (start.payload_hash))
+    return companion_invalid_request (error, "The field %s must be hex or base64url",
+                                      "payloadHash");
+
+  start.origin = request->origin;
+  start.requester_ip = request->client_ip;
+  start.requester_user_agent = request->user_agent;
+  return reply_json (reply, companion_engine_start (self->engine, &start, error));
+}
+
+static gboolean
+handle_approve (gpointer           state,
+                CompanionRequest  *request,
+                CompanionReply    *reply,
+                GError           **error)
+{
+  CompanionCrossDevice *self = state;
+  CompanionApproveRequest approve = { 0, };
+  JsonObject *proof;
+
+  if (!get_order_and_token (request, "challengeToken", &approve.order_id,
+                            &approve.challenge_token, error) ||
+      !companion_request_get_string (request, "checkCode", FALSE, 8, &approve.check_code, error) ||
+      !companion_json_get_object (request->body, "proof", &proof, error) ||
+      !companion_json_get_string (proof, "publicKeyHex", TRUE, 128, &approve.public_key_hex,
+                                  error) ||
+      !companion_json_get_string (proof, "signatureHex", TRUE, 256, &approve.signature_hex,
+                                  error) ||
+      !companion_json_get_string (proof, "address", FALSE, 64, &approve.address, error))
+    return FALSE;
+
+  approve.origin = request->origin;
+  return reply_json (reply, companion_engine_approve (self->engine, &approve, error));
+}
+
+static gboolean
+handle_finalize (gpointer           state,
+                 CompanionRequest  *request,
+                 CompanionReply    *reply,
+                 GError           **error)
+{
+  CompanionCrossDevice *self = state;
+  g_autofree char *session_token = NULL;
+  const char *order_id, *token;
+  JsonNode *response;
+
+  if (!get_order_and_token (request, "desktopToken", &order_id, &token, error))
+    return FALSE;
+
+  response = companion_engine_finalize (self->engine, order_id, token, &session_token, error);
+  if (response == NULL)
+    return FALSE;
+  if (session_token != NULL)
+    companion_core_reply_session (self->core, reply, session_token);
+  return reply_json (reply, response);
+}
+
+/* The routes whose body is the order ID and one token. */
+typedef JsonNode *(*TokenAction) (CompanionEngine  *engine,
+                                  const char       *order_id,
+                                  const char       *token,
+                                  GError          **error);
+
+static gboolean
+handle_token_action (CompanionCrossDevice  *self,
+                     CompanionRequest      *request,
+                     CompanionReply        *reply,
+                     const char            *token_field,
+                     TokenAction            action,
+                     GError               **error)
+{
+  const char *order_id, *token;
+
+  if (!get_order_and_token (request, token_field, &order_id, &token, error))
+    return FALSE;
+  return reply_json (reply, action (self->engine, order_id, token, error));
+}
+
+static gboolean
+handle_claim (gpointer state, CompanionRequest *request, CompanionReply *reply, GError **error)
+{
+  return handle_token_action (state, request, reply, "claimToken", companion_engine_claim, error);
+}
+
+static gboolean
+handle_challenge (gpointer state, CompanionRequest *request, CompanionReply *reply, GError **error)
+{
+  return handle_token_action (state, request, reply, "challengeToken",
+                              companion_engine_challenge, error);
+}
+
+static gboolean
+handle_reject (gpointer state, CompanionRequest *request, CompanionReply *reply, GError **error)
+{
+  return handle_token_action (state, request, reply, "challengeToken", companion_engine_reject,
+                              error);
+}
+
+static gboolean
+handle_cancel (gpointer state, CompanionRequest *request, CompanionReply *reply, GError **error)
+{
+  return handle_token_action (state, request, reply, "desktopToken", companion_engine_cancel,
+                              error);
+}
+
+static gboolean
+handle_events (gpointer           state,
+               CompanionRequest  *request,
+               CompanionReply    *reply,
+               GError           **error)
+{
+  CompanionCrossDevice *self = state;
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  const char *order_id = companion_request_get_query (request, "orderId");
+  const char *event_token = companion_request_get_query (request, "eventToken");
+  const char *last_id_header = companion_request_get_header (request, "Last-Event-ID");
+  CompanionEventHub *hub = companion_core_get_hub (self->core);
+  gint64 after;
+  guint64 last_id;
+
+  if (order_id == NULL || event_token == NULL)
+    return companion_invalid_request (error, "The query needs orderId and eventToken");
+  if (!crossing_token_is_well_formed (order_id))
+    return set_code (error, CROSSING_ERROR_ORDER_NOT_FOUND);
+
+  order = companion_engine_open_events (self->engine, order_id, event_token, error);
+  if (order == NULL)
+    return FALSE;
+
+  if (!crossing_status_is_terminal (order->status) &&
+      !companion_event_hub_can_subscribe (hub, order_id))
+    {
+      companion_reply_set_header (reply, "Retry-After", "5");
+      g_set_error_literal (error, CROSSING_ERROR, CROSSING_ERROR_RATE_LIMITED,
+                           "Too many open event streams");
+      return FALSE;
+    }
+
+  if (last_id_header != NULL &&
+      g_ascii_string_to_unsigned (last_id_header, 10, 0, G_MAXINT64, &last_id, NULL))
+    after = (gint64) last_id;
+  else if (order->event_seq > 0)
+    after = order->event_seq - 1;   /* only the current state */
+  else
+    after = 0;
+
+  events = companion_store_list_events (companion_core_get_store (self->core), order_id, after,
+                                        error);
+  if (events == NULL)
+    return FALSE;
+
+  companion_reply_set_stream (reply, order_id, events, crossing_status_is_terminal (order->status));
+  return TRUE;
+}
+
+static gboolean
+handle_page (gpointer           state,
+             CompanionRequest  *request,
+             CompanionReply    *reply,
+             GError           **error)
+{
+  CompanionCrossDevice *self = state;
+
+  /* The page's own names are relative to {publicPrefix}/cross-device/. */
+  companion_page_serve (request->path + strlen (PREFIX "/"), self->page_api_base, reply);
+  return TRUE;
+}
+
+#define POST_JSON(path, extra, handler) \
+  { "POST", PREFIX path, COMPANION_ROUTE_JSON_BODY | (extra), handler }
+#define PAGE(path, handler) \
+  { "GET", PREFIX path, COMPANION_ROUTE_PUBLIC | COMPANION_ROUTE_PREFIX, handler }, \
+  { "HEAD", PREFIX path, COMPANION_ROUTE_PUBLIC | COMPANION_ROUTE_PREFIX, handler }
+
+static const CompanionRoute routes[] = {
+  POST_JSON ("/start", COMPANION_ROUTE_LIMIT_STARTS, handle_start),
+  POST_JSON ("/claim", COMPANION_ROUTE_CHECKS_TOKEN, handle_claim),
+  POST_JSON ("/challenge", COMPANION_ROUTE_CHECKS_TOKEN, handle_challenge),
+  POST_JSON ("/approve", COMPANION_ROUTE_CHECKS_TOKEN, handle_approve),
+  POST_JSON ("/reject", COMPANION_ROUTE_CHECKS_TOKEN, handle_reject),
+  POST_JSON ("/cancel", COMPANION_ROUTE_CHECKS_TOKEN, handle_cancel),
+  POST_JSON ("/finalize", COMPANION_ROUTE_CHECKS_TOKEN, handle_finalize),
+  { "GET", PREFIX "/events", COMPANION_ROUTE_CHECKS_TOKEN, handle_events },
+  PAGE ("/claim/", handle_page),
+  PAGE ("/assets/", handle_page),
+};
+
+static const CompanionCommand commands[] = {
+  { "approve", companion_approve_main, "Play the phone: approve a claim link from a terminal" },
+};
+
+static gpointer
+cross_device_create (CompanionCore  *core,
+                     GError        **error)
+{
+  CompanionCrossDevice *self = g_new0 (CompanionCrossDevice, 1);
+  CompanionConfig *config = companion_core_get_config (core);
+
+  self->core = core;
+  self->engine = companion_engine_new (config, companion_core_get_store (core),
+                                       companion_core_get_hub (core));
+  self->page_api_base = g_strconcat (config->public_prefix, config->base_path, PREFIX, NULL);
+  return self;
+}
+
+static void
+cross_device_start (gpointer state)
+{
+  CompanionCrossDevice *self = state;
+
+  companion_engine_start_timers (self->engine);
+}
+
+static void
+cross_device_destroy (gpointer state)
+{
+  CompanionCrossDevice *self = state;
+
+  g_clear_object (&self->engine);
+  g_free (self->page_api_base);
+  g_free (self);
+}
+
+CompanionEngine *
+companion_cross_device_get_engine (CompanionCrossDevice *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->engine;
+}
+
+const CompanionFeature companion_cross_device_feature = {
+  .name = "cross-device",
+  .create = cross_device_create,
+  .start = cross_device_start,
+  .destroy = cross_device_destroy,
+  .routes = routes,
+  .n_routes = G_N_ELEMENTS (routes),
+  .commands = commands,
+  .n_commands = G_N_ELEMENTS (commands),
+};
