@@ -29,7 +29,8 @@ usage (FILE *out)
   fprintf (out, "Usage: crossing-companion COMMAND [OPTION…]\n\nCommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\nRun crossing-companion COMMAND --help for its options.\n");
+  fprintf (out, "\nRun crossing-companion COMMAND --help for its options.\n"
+           "crossing-companion --version (or COMMAND --version) prints the version.\n");
   return out == stdout ? 0 : 2;
 }
 
@@ -55,7 +56,10 @@ main (int    argc,
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
       {
-        g_set_prgname (argv[0]);
+        g_autofree char *prgname = g_strdup_printf ("crossing-companion %s", commands[i].name);
+
+        /* GOption prints it in the usage line and errors: "crossing-companion serve". */
+        g_set_prgname (prgname);
         return commands[i].run (argc - 1, argv + 1);
       }
 
