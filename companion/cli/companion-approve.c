@@ -77,8 +77,9 @@ printable (const char *text,
         }
       if (c == '\t' || c == '\n' || c == '\r')
         g_string_append_c (out, ' ');
-      else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x200e ||
-               c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+      else if (crossing_unichar_is_control (c) || (c >= 0x80 && c < 0xa0) || c == 0x061c ||
+               c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+               (c >= 0x2066 && c <= 0x2069))
         g_string_append_unichar (out, 0xfffd);
       else
         g_string_append_unichar (out, c);
