@@ -42,7 +42,8 @@ usage (FILE *out)
     for (gsize j = 0; j < companion_features[i]->n_commands; j++)
       fprintf (out, "  %-9s %s\n", companion_features[i]->commands[j].name,
                companion_features[i]->commands[j].summary);
-  fprintf (out, "\nRun crossing-companion COMMAND --help for its options.\n");
+  fprintf (out, "\nRun crossing-companion COMMAND --help for its options.\n"
+           "crossing-companion --version (or COMMAND --version) prints the version.\n");
   return out == stdout ? 0 : 2;
 }
 
@@ -70,7 +71,10 @@ main (int    argc,
   command = find_command (argv[1]);
   if (command != NULL)
     {
-      g_set_prgname (argv[0]);
+      g_autofree char *prgname = g_strdup_printf ("crossing-companion %s", command->name);
+
+      /* GOption prints it in the usage line and errors: "crossing-companion serve". */
+      g_set_prgname (prgname);
       return command->run (argc - 1, argv + 1);
     }
 

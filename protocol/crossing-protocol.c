@@ -200,8 +200,37 @@ crossing_string_is_clean (const char *str)
 {
   if (str == NULL || !g_utf8_validate (str, -1, NULL))
     return FALSE;
+  /* Every control character is one byte below 0x80 in UTF-8. */
   for (const unsigned char *p = (const unsigned char *) str; *p != '\0'; p++)
-    if (*p < 0x20 || *p == 0x7f)
+    if (crossing_unichar_is_control (*p))
       return FALSE;
   return TRUE;
+}
+
+gboolean
+crossing_unichar_is_control (gunichar c)
+{
+  return c < 0x20 || c == 0x7f;
+}
+
+char *
+crossing_string_scrub (const char *text,
+                       gsize       max_chars)
+{
+  g_autofree char *valid = NULL;
+  GString *clean;
+  gsize n = 0;
+
+  if (text == NULL)
+    return g_strdup ("");
+
+  valid = g_utf8_make_valid (text, -1);
+  clean = g_string_sized_new (strlen (valid));
+  for (const char *p = valid; *p != '\0' && n < max_chars; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_string_append_unichar (clean, crossing_unichar_is_control (c) ? ' ' : c);
+    }
+  return g_string_free (clean, FALSE);
 }

@@ -118,4 +118,12 @@ char         *crossing_format_iso8601_ms    (gint64         epoch_ms);
  * valid UTF-8. */
 gboolean      crossing_string_is_clean      (const char    *str);
 
+/* The one control-character test: U+0000..U+001F and U+007F. */
+gboolean      crossing_unichar_is_control   (gunichar       c);
+
+/* @text made valid UTF-8, each control character a space, cut to
+ * @max_chars characters; "" for NULL. For untrusted text we keep or log. */
+char         *crossing_string_scrub         (const char    *text,
+                                             gsize          max_chars);
+
 G_END_DECLS

@@ -13,7 +13,7 @@ build_packages=(
 test_packages=(
   xvfb xauth dbus-daemon imagemagick zbar-tools curl jq python3 sqlite3
   nodejs npm chromium
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev uncrustify
 )
 
 case "${1:-all}" in

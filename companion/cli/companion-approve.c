@@ -32,6 +32,7 @@
 #include "crossing-token.h"
 
 #include "companion-approve.h"
+#include "companion-config.h"
 
 #define PREFIX               "crossing-companion approve"
 #define REQUEST_TIMEOUT_S    15
@@ -76,8 +77,9 @@ printable (const char *text,
         }
       if (c == '\t' || c == '\n' || c == '\r')
         g_string_append_c (out, ' ');
-      else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x200e ||
-               c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+      else if (crossing_unichar_is_control (c) || (c >= 0x80 && c < 0xa0) || c == 0x061c ||
+               c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+               (c >= 0x2066 && c <= 0x2069))
         g_string_append_unichar (out, 0xfffd);
       else
         g_string_append_unichar (out, c);
@@ -1061,20 +1063,20 @@ companion_approve_main (int    argc,
   Client client;
   int status = COMPANION_APPROVE_EXIT_ERROR;
   GOptionEntry entries[] = {
-    { "yes", 0, 0, G_OPTION_ARG_NONE, &yes, "Approve without asking", NULL },
-    { "reject", 0, 0, G_OPTION_ARG_NONE, &reject, "Reject without asking", NULL },
+    { "yes", 0, 0, G_OPTION_ARG_NONE, &yes, "Approve without asking (a flag)", NULL },
+    { "reject", 0, 0, G_OPTION_ARG_NONE, &reject, "Reject without asking (a flag)", NULL },
     { "check-code", 0, 0, G_OPTION_ARG_STRING, &check_code,
-      "The number shown on the desktop", "NN" },
+      "The number shown on the desktop (default: ask when the request needs it)", "NN" },
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &key_path,
-      "The device key (default: $XDG_DATA_HOME/crossing/device-key)", "FILE" },
+      "The device key (default: $XDG_DATA_HOME/crossing/device-key)", "PATH" },
     { "base-path", 0, 0, G_OPTION_ARG_STRING, &base_path,
       "Where the server's API lives (default: " CROSSING_DEFAULT_BASE_PATH ")", "PATH" },
     { "adapter", 0, 0, G_OPTION_ARG_STRING, &adapter_name,
-      "Sign as ed25519 or nimiq-pay (default: what the request asks for)", "ID" },
+      "Sign as ed25519 or nimiq-pay (default: what the request asks for)", "ed25519|nimiq-pay" },
+    COMPANION_VERSION_ENTRY,
     { NULL }
   };
 
-  g_set_prgname ("crossing-companion approve");
   context = g_option_context_new ("CLAIM_URL");
   g_option_context_set_summary (context,
                                 "Approve or reject a sign-in from a terminal, as a phone would:\n"

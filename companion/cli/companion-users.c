@@ -70,12 +70,18 @@ companion_users_main (int    argc,
   CompanionStore *store;
   const char *command;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "SQLite database file", "PATH" },
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Display name of the user (add)", "NAME" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path,
+      "SQLite database file (default $XDG_STATE_HOME/crossing/companion.db)", "PATH" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name,
+      "Display name of the user, for add (default none)", "NAME" },
+    COMPANION_VERSION_ENTRY,
     { NULL }
   };
 
-  context = g_option_context_new ("add|list|remove [SUBJECT] - manage who may sign in");
+  context = g_option_context_new ("add|list|remove [SUBJECT]");
+  g_option_context_set_summary (context,
+                                "Manage who may sign in. SUBJECT is a Nimiq address (NQ..) or\n"
+                                "ed25519:PUBLIC_KEY_HEX.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (context, error->message);

@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crossing-protocol.h"
@@ -14,6 +16,21 @@
 #include "companion-config.h"
 
 #define CONFIG_GROUP "serve"
+
+/* Written once for companion_config_new_default() and the --help text. */
+#define DEFAULT_APP_NAME                 "Crossing"
+#define DEFAULT_ORDER_TTL                120
+#define DEFAULT_FINALIZE_GRACE           60
+#define DEFAULT_SESSION_TTL              604800
+#define DEFAULT_CLAIM_PATH_TEMPLATE      "{publicUrl}/cross-device/claim/{orderId}?token={claimToken}"
+#define DEFAULT_MAX_STREAMS              20000
+#define DEFAULT_MAX_STREAMS_PER_ORDER    8
+#define DEFAULT_MAX_PENDING_ORDERS       100000
+#define DEFAULT_MAX_STARTS_PER_MINUTE    120
+#define DEFAULT_MAX_FAILURES_PER_MINUTE  60
+#define DEFAULT_MAX_CONNECTIONS_PER_IP   256
+#define DEFAULT_REQUEST_TIMEOUT          20
+#define DEFAULT_IDLE_TIMEOUT             60
 
 CompanionConfig *
 companion_config_new_default (void)
@@ -24,21 +41,21 @@ companion_config_new_default (void)
   config->listen_port = COMPANION_DEFAULT_PORT;
   config->base_path = g_strdup (CROSSING_DEFAULT_BASE_PATH);
   config->db_path = g_build_filename (g_get_user_state_dir (), "crossing", "companion.db", NULL);
-  config->app_name = g_strdup ("Crossing");
-  config->order_ttl = 120;
-  config->finalize_grace = 60;
-  config->session_ttl = 7 * 24 * 3600;
+  config->app_name = g_strdup (DEFAULT_APP_NAME);
+  config->order_ttl = DEFAULT_ORDER_TTL;
+  config->finalize_grace = DEFAULT_FINALIZE_GRACE;
+  config->session_ttl = DEFAULT_SESSION_TTL;
   config->registration_open = TRUE;
   config->check_code = TRUE;
-  config->claim_path_template = g_strdup ("{publicUrl}/cross-device/claim/{orderId}?token={claimToken}");
-  config->max_streams = 20000;
-  config->max_streams_per_order = 8;
-  config->max_pending_orders = 100000;
-  config->max_starts_per_minute = 120;
-  config->max_failures_per_minute = 60;
-  config->max_connections_per_ip = 256;
-  config->request_timeout = 20;
-  config->idle_timeout = 60;
+  config->claim_path_template = g_strdup (DEFAULT_CLAIM_PATH_TEMPLATE);
+  config->max_streams = DEFAULT_MAX_STREAMS;
+  config->max_streams_per_order = DEFAULT_MAX_STREAMS_PER_ORDER;
+  config->max_pending_orders = DEFAULT_MAX_PENDING_ORDERS;
+  config->max_starts_per_minute = DEFAULT_MAX_STARTS_PER_MINUTE;
+  config->max_failures_per_minute = DEFAULT_MAX_FAILURES_PER_MINUTE;
+  config->max_connections_per_ip = DEFAULT_MAX_CONNECTIONS_PER_IP;
+  config->request_timeout = DEFAULT_REQUEST_TIMEOUT;
+  config->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   return config;
 }
 
@@ -298,11 +315,48 @@ apply (CompanionConfig  *config,
   return FALSE;
 }
 
-static const char *value_settings[] = {
-  "listen", "public-url", "base-path", "db", "app-name", "order-ttl", "finalize-grace",
-  "session-ttl", "registration", "check-code", "claim-path-template", "tls-cert", "tls-key",
-  "max-streams", "max-streams-per-order", "max-pending-orders", "max-starts-per-minute",
-  "max-failures-per-minute", "max-connections-per-ip", "request-timeout", "idle-timeout",
+/* The serve options that take a value, as flags and as keys of the [serve]
+ * group; every default here is the one companion_config_new_default() sets. */
+static const struct {
+  const char *name;
+  const char *arg;
+  const char *description;
+} value_settings[] = {
+  { "listen", "HOST:PORT",
+    "Address to listen on (default 127.0.0.1:" G_STRINGIFY (COMPANION_DEFAULT_PORT) ")" },
+  { "public-url", "URL",
+    "Public URL of the companion, used in claim links (default: http://HOST:PORT of --listen)" },
+  { "base-path", "PATH", "Path of the auth API (default " CROSSING_DEFAULT_BASE_PATH ")" },
+  { "db", "PATH", "SQLite database file (default $XDG_STATE_HOME/crossing/companion.db)" },
+  { "app-name", "NAME", "Name shown to the phone (default " DEFAULT_APP_NAME ")" },
+  { "order-ttl", "SECONDS",
+    "Seconds an order lives (default " G_STRINGIFY (DEFAULT_ORDER_TTL) ")" },
+  { "finalize-grace", "SECONDS",
+    "Seconds an approved order stays finalizable (default " G_STRINGIFY (DEFAULT_FINALIZE_GRACE) ")" },
+  { "session-ttl", "SECONDS",
+    "Seconds a session lives (default " G_STRINGIFY (DEFAULT_SESSION_TTL) ", 7 days)" },
+  { "registration", "open|closed", "May keys with no user sign in (default open)" },
+  { "check-code", "on|off", "Ask the phone for the desktop's check code (default on)" },
+  { "claim-path-template", "TEMPLATE",
+    "Claim link with {publicUrl} {orderId} {claimToken} (default " DEFAULT_CLAIM_PATH_TEMPLATE ")" },
+  { "tls-cert", "PATH", "TLS certificate (PEM) to serve https (default none: plain http)" },
+  { "tls-key", "PATH", "TLS private key (PEM), with --tls-cert (default none)" },
+  { "max-streams", "COUNT",
+    "Open event streams allowed in total (default " G_STRINGIFY (DEFAULT_MAX_STREAMS) ")" },
+  { "max-streams-per-order", "COUNT",
+    "Open event streams allowed per order (default " G_STRINGIFY (DEFAULT_MAX_STREAMS_PER_ORDER) ")" },
+  { "max-pending-orders", "COUNT",
+    "Orders not yet finished allowed at once (default " G_STRINGIFY (DEFAULT_MAX_PENDING_ORDERS) ")" },
+  { "max-starts-per-minute", "COUNT",
+    "Orders one client address may start per minute (default " G_STRINGIFY (DEFAULT_MAX_STARTS_PER_MINUTE) ")" },
+  { "max-failures-per-minute", "COUNT",
+    "Failed token checks one client address may make per minute (default " G_STRINGIFY (DEFAULT_MAX_FAILURES_PER_MINUTE) ")" },
+  { "max-connections-per-ip", "COUNT",
+    "Open connections per client address, off with --trust-proxy (default " G_STRINGIFY (DEFAULT_MAX_CONNECTIONS_PER_IP) ")" },
+  { "request-timeout", "SECONDS",
+    "Seconds to send a request and read the answer (default " G_STRINGIFY (DEFAULT_REQUEST_TIMEOUT) ")" },
+  { "idle-timeout", "SECONDS",
+    "Seconds a kept-alive connection may idle (default " G_STRINGIFY (DEFAULT_IDLE_TIMEOUT) ")" },
 };
 
 static gboolean
@@ -392,38 +446,27 @@ companion_config_parse (CompanionConfig   *config,
   g_auto(GStrv) trusted = NULL;
   gboolean trust_proxy = FALSE;
   g_autoptr(GOptionContext) context = NULL;
-  GOptionEntry entries[G_N_ELEMENTS (value_settings) + 4];
+  GOptionEntry entries[G_N_ELEMENTS (value_settings) + 5];
   gboolean ok = FALSE;
   guint n = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (value_settings); i++)
-    entries[n++] = (GOptionEntry) { value_settings[i], 0, 0, G_OPTION_ARG_STRING, &values[i],
-                                    NULL, "VALUE" };
+    entries[n++] = (GOptionEntry) { value_settings[i].name, 0, 0, G_OPTION_ARG_STRING,
+                                    &values[i], value_settings[i].description,
+                                    value_settings[i].arg };
   entries[n++] = (GOptionEntry) { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_file,
-                                  "Read settings from the [serve] group of FILE", "FILE" };
+                                  "Read settings from the [serve] group of FILE (default none)", "FILE" };
   entries[n++] = (GOptionEntry) { "trusted-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trusted,
-                                  "An origin allowed to start orders (repeatable)", "URL" };
+                                  "Another origin allowed to start orders, repeatable (default: only the "
+                                  "public URL's)", "ORIGIN" };
   entries[n++] = (GOptionEntry) { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy,
-                                  "Take the client address from X-Forwarded-For", NULL };
+                                  "Take the client address from X-Forwarded-For (a flag; default off)", NULL };
+  entries[n++] = (GOptionEntry) COMPANION_VERSION_ENTRY;
   entries[n++] = (GOptionEntry) { NULL };
 
-  entries[0].description = "Address to listen on (default 127.0.0.1:8787)";
-  entries[1].description = "Public URL of the companion, used in claim links";
-  entries[2].description = "Path of the auth API (default /api/auth)";
-  entries[3].description = "SQLite database file";
-  entries[4].description = "Name shown to the phone";
-  entries[5].description = "Seconds an order lives (default 120)";
-  entries[6].description = "Seconds an approved order stays finalizable (default 60)";
-  entries[7].description = "Seconds a session lives (default 7 days)";
-  entries[8].description = "open or closed: may unknown keys sign in";
-  entries[9].description = "on or off: ask the phone for the desktop's check code";
-  entries[10].description = "Claim link template with {publicUrl} {orderId} {claimToken}";
-  entries[11].description = "TLS certificate (PEM) to serve https";
-  entries[12].description = "TLS private key (PEM)";
-  entries[13].description = "Open event streams allowed in total";
-  entries[14].description = "Open event streams allowed per order";
 
-  context = g_option_context_new ("- serve the cross-device sign-in API");
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, "Serve the cross-device sign-in API and the phone page.");
   g_option_context_set_help_enabled (context, TRUE);
   g_option_context_add_main_entries (context, entries, NULL);
 
@@ -441,7 +484,7 @@ companion_config_parse (CompanionConfig   *config,
     goto out;
 
   for (guint i = 0; i < G_N_ELEMENTS (value_settings); i++)
-    if (values[i] != NULL && !apply (config, value_settings[i], values[i], error))
+    if (values[i] != NULL && !apply (config, value_settings[i].name, values[i], error))
       goto out;
 
   if (trusted != NULL && !add_trusted_origins (config, trusted, error))
@@ -462,6 +505,16 @@ out:
   for (guint i = 0; i < G_N_ELEMENTS (value_settings); i++)
     g_free (values[i]);
   return ok;
+}
+
+gboolean
+companion_print_version (const char  *option_name,
+                         const char  *value,
+                         gpointer     data,
+                         GError     **error)
+{
+  printf ("crossing-companion %s\n", PACKAGE_VERSION);
+  exit (0);
 }
 
 void

@@ -62,6 +62,16 @@ void             companion_config_set_listening_url (CompanionConfig *config,
 gboolean         companion_config_is_trusted_origin (const CompanionConfig *config,
                                                      const char            *origin);
 
+/* Every subcommand's --version: prints "crossing-companion VERSION" and exits. */
+gboolean         companion_print_version (const char  *option_name,
+                                          const char  *value,
+                                          gpointer     data,
+                                          GError     **error);
+
+#define COMPANION_VERSION_ENTRY \
+  { "version", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) companion_print_version, \
+    "Show the version and exit", NULL }
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionConfig, companion_config_free)
 
 G_END_DECLS

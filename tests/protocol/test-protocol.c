@@ -226,6 +226,34 @@ test_clean_strings (void)
   g_assert_false (crossing_string_is_clean (NULL));
 }
 
+static void
+test_scrub_strings (void)
+{
+  struct {
+    const char *in;
+    gsize       max;
+    const char *out;
+  } cases[] = {
+    { NULL, 10, "" },
+    { "plain", 10, "plain" },
+    { "a\tb\nc\x7f" "d", 10, "a b c d" },
+    { "caf\xc3\xa9 au lait", 4, "caf\xc3\xa9" },
+    { "bad\xff", 10, "bad\xef\xbf\xbd" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = crossing_string_scrub (cases[i].in, cases[i].max);
+
+      g_assert_cmpstr (out, ==, cases[i].out);
+      g_assert_true (crossing_string_is_clean (out));
+    }
+  g_assert_true (crossing_unichar_is_control (0x1f));
+  g_assert_true (crossing_unichar_is_control (0x7f));
+  g_assert_false (crossing_unichar_is_control (0x80));
+  g_assert_false (crossing_unichar_is_control (' '));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -243,5 +271,6 @@ main (int argc, char **argv)
                    test_iso8601_is_utc_whatever_the_zone);
   g_test_add_func ("/protocol/time/now-is-epoch-milliseconds", test_now_ms);
   g_test_add_func ("/protocol/strings/control-characters-are-refused", test_clean_strings);
+  g_test_add_func ("/protocol/strings/scrub-makes-controls-spaces", test_scrub_strings);
   return g_test_run ();
 }
