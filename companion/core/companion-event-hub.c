@@ -44,6 +44,7 @@ typedef struct {
 
   /* Once the hub owns it */
   GIOStream         *stream;
+  GSocket           *socket;         /* the connection's, taken before the stream */
   int                fd;
   gboolean           chunked;        /* FALSE for HTTP/1.0: the body ends at close */
   gboolean           ending;         /* close once pending is written */
@@ -88,6 +89,7 @@ subscriber_free (Subscriber *sub)
       g_io_stream_close (sub->stream, NULL, NULL);
       g_clear_object (&sub->stream);
     }
+  g_clear_object (&sub->socket);
   g_clear_pointer (&sub->pending, g_byte_array_unref);
   g_free (sub->order_id);
   g_free (sub);
@@ -417,7 +419,8 @@ take_over (CompanionEventHub *self,
 
   if (version != SOUP_HTTP_1_0 && version != SOUP_HTTP_1_1)
     return TAKEOVER_REFUSED;
-  if (soup_server_message_get_socket (msg) == NULL)
+  socket = soup_server_message_get_socket (msg);
+  if (socket == NULL)
     return TAKEOVER_REFUSED;
   ensure_epoll (self);
   if (self->epoll_fd < 0)
@@ -425,10 +428,12 @@ take_over (CompanionEventHub *self,
 
   sub->chunked = version == SOUP_HTTP_1_1;
   head = serialize_response (msg, sub->chunked);
+  /* The socket through public API while libsoup still has the connection;
+   * the stolen stream (plain or TLS) reveals it no longer. */
+  sub->socket = g_object_ref (socket);
   /* From here on libsoup has let go of the connection, whatever happens. */
   sub->stream = soup_server_message_steal_connection (msg);
-  socket = sub->stream != NULL ? g_object_get_data (G_OBJECT (sub->stream), "GSocket") : NULL;
-  if (socket == NULL)
+  if (sub->stream == NULL || g_socket_is_closed (socket))
     {
       if (sub->stream != NULL)
         g_io_stream_close (sub->stream, NULL, NULL);
