@@ -336,7 +336,7 @@ response_new (SoupMessage *msg,
   response->body = bytes != NULL ? g_bytes_ref (bytes) : g_bytes_new (NULL, 0);
 
   content_type = soup_message_headers_get_content_type (response->headers, NULL);
-  if (g_strcmp0 (content_type, "application/json") == 0)
+  if (g_strcmp0 (content_type, "application/json") == 0 && g_bytes_get_size (response->body) > 0)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
       g_autoptr(GError) error = NULL;
