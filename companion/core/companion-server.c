@@ -410,13 +410,18 @@ handle_finalize (CompanionServer   *self,
                  GError           **error)
 {
   g_autofree char *session_token = NULL;
+  g_autofree char *ip = NULL;
+  g_autofree char *user_agent = NULL;
   const char *order_id, *token;
   JsonNode *response;
 
   if (!get_order_and_token (body, "desktopToken", &order_id, &token, error))
     return NULL;
 
-  response = companion_engine_finalize (self->engine, order_id, token, &session_token, error);
+  ip = requester_ip (self, msg);
+  user_agent = requester_user_agent (msg);
+  response = companion_engine_finalize (self->engine, order_id, token, ip, user_agent,
+                                        &session_token, error);
   if (response != NULL && session_token != NULL)
     {
       SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
@@ -821,7 +826,7 @@ serve_health (CompanionServer   *self,
   json_builder_set_member_name (builder, "status");
   json_builder_add_string_value (builder, ok ? "ok" : "unavailable");
   json_builder_set_member_name (builder, "store");
-  json_builder_add_string_value (builder, "sqlite");
+  json_builder_add_string_value (builder, companion_store_get_backend_name (self->store));
   json_builder_set_member_name (builder, "version");
   json_builder_add_string_value (builder, PACKAGE_VERSION);
   json_builder_end_object (builder);
@@ -1051,6 +1056,7 @@ companion_server_new (CompanionConfig *config,
   self->config = config;
   self->store = g_object_ref (store);
   self->hub = companion_event_hub_new (config->max_streams, config->max_streams_per_order);
+  companion_event_hub_attach_store (self->hub, store);
   self->limits = companion_limits_new (config, store);
   self->api_prefix = g_strconcat (config->base_path, CROSSING_CROSS_DEVICE_PREFIX, NULL);
   return self;
@@ -1125,7 +1131,7 @@ companion_server_listen (CompanionServer  *self,
   companion_config_set_listening_url (self->config, self->url);
   self->page_api_base = g_strconcat (self->config->public_prefix, self->api_prefix, NULL);
 
-  self->engine = companion_engine_new (self->config, self->store, self->hub);
+  self->engine = companion_engine_new (self->config, self->store);
   companion_engine_start_timers (self->engine);
   return TRUE;
 }

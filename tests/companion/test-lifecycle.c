@@ -173,11 +173,11 @@ assert_open_fails_untouched (const char *path,
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   gsize before_len, after_len;
   g_autoptr(GError) error = NULL;
-  g_autoptr(CompanionSqliteStore) store = NULL;
+  g_autoptr(CompanionStore) store = NULL;
 
   g_assert_true (g_file_get_contents (path, &before, &before_len, NULL));
 
-  store = companion_sqlite_store_open (path, &error);
+  store = companion_store_open (path, &error);
   g_assert_null (store);
   g_assert_error (error, domain, code);
   g_test_message ("error: %s", error->message);
@@ -203,7 +203,7 @@ test_garbage_database_refused (void)
     g_string_append_c (garbage, (char) ("not a database, just some text\n"[i % 31]));
   g_assert_true (g_file_set_contents (path, garbage->str, garbage->len, NULL));
 
-  assert_open_fails_untouched (path, G_IO_ERROR, G_IO_ERROR_FAILED);
+  assert_open_fails_untouched (path, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT);
 
   g_assert_no_errno (g_unlink (path));
   g_assert_no_errno (g_rmdir (dir));
@@ -224,7 +224,7 @@ test_newer_schema_refused (void)
                                  NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
 
-  assert_open_fails_untouched (path, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  assert_open_fails_untouched (path, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED);
 
   g_assert_no_errno (g_unlink (path));
   g_assert_no_errno (g_rmdir (dir));
