@@ -74,6 +74,8 @@ static const struct {
                                               "The body must be application/json" },
   [CROSSING_ERROR_RATE_LIMITED] = { "RATE_LIMITED", 429, "Too many requests" },
   [CROSSING_ERROR_INTERNAL] = { "INTERNAL_ERROR", 500, "Internal error" },
+  [CROSSING_ERROR_UNAVAILABLE] = { "UNAVAILABLE", 503,
+                                   "The service is unavailable; try again shortly" },
 };
 
 G_DEFINE_QUARK (crossing-error-quark, crossing_error)

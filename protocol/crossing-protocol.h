@@ -93,9 +93,10 @@ typedef enum {
   CROSSING_ERROR_UNSUPPORTED_MEDIA_TYPE,
   CROSSING_ERROR_RATE_LIMITED,
   CROSSING_ERROR_INTERNAL,
+  CROSSING_ERROR_UNAVAILABLE,              /* 503: the store cannot be reached */
 } CrossingError;
 
-#define CROSSING_N_ERRORS (CROSSING_ERROR_INTERNAL + 1)
+#define CROSSING_N_ERRORS (CROSSING_ERROR_UNAVAILABLE + 1)
 
 #define CROSSING_ERROR (crossing_error_quark ())
 GQuark        crossing_error_quark          (void);

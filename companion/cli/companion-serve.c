@@ -13,7 +13,7 @@
 #include "companion-config.h"
 #include "companion-serve.h"
 #include "companion-server.h"
-#include "companion-sqlite-store.h"
+#include "companion-store.h"
 
 /* How long open streams get to flush their last bytes at shutdown. */
 #define DRAIN_MS 200
@@ -67,11 +67,10 @@ companion_serve_main (int    argc,
                       char **argv)
 {
   g_autoptr(CompanionConfig) config = companion_config_new_default ();
-  g_autoptr(CompanionSqliteStore) store = NULL;
+  g_autoptr(CompanionStore) store = NULL;
   g_autoptr(CompanionServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *db_dir = NULL;
   ServeState state = { 0, };
   guint sigint_id, sigterm_id;
 
@@ -81,14 +80,7 @@ companion_serve_main (int    argc,
       return 2;
     }
 
-  db_dir = g_path_get_dirname (config->db_path);
-  if (g_mkdir_with_parents (db_dir, 0700) != 0)
-    {
-      g_printerr ("crossing-companion serve: cannot create %s: %s\n", db_dir, g_strerror (errno));
-      return 1;
-    }
-
-  store = companion_sqlite_store_open (config->db_path, &error);
+  store = companion_store_open (config->db_path, &error);
   if (store == NULL)
     {
       g_printerr ("crossing-companion serve: %s\n", error->message);
@@ -97,7 +89,7 @@ companion_serve_main (int    argc,
 
   raise_file_limit ();
 
-  server = companion_server_new (config, COMPANION_STORE (store));
+  server = companion_server_new (config, store);
   if (!companion_server_listen (server, &error))
     {
       g_printerr ("crossing-companion serve: cannot listen on %s:%u: %s\n", config->listen_host,

@@ -13,7 +13,7 @@
 #include "crossing-token.h"
 
 #include "companion-config.h"
-#include "companion-sqlite-store.h"
+#include "companion-store.h"
 #include "companion-users.h"
 
 /* Operators type Nimiq addresses in any spacing and case: store the one
@@ -64,10 +64,9 @@ companion_users_main (int    argc,
   g_autofree char *db_path = NULL;
   g_autofree char *name = NULL;
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(CompanionSqliteStore) sqlite_store = NULL;
+  g_autoptr(CompanionStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *subject = NULL;
-  CompanionStore *store;
   const char *command;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path,
@@ -110,14 +109,12 @@ companion_users_main (int    argc,
         }
     }
 
-  sqlite_store = companion_sqlite_store_open (db_path != NULL ? db_path : defaults->db_path,
-                                              &error);
-  if (sqlite_store == NULL)
+  store = companion_store_open (db_path != NULL ? db_path : defaults->db_path, &error);
+  if (store == NULL)
     {
       g_printerr ("crossing-companion users: %s\n", error->message);
       return 1;
     }
-  store = COMPANION_STORE (sqlite_store);
 
   if (strcmp (command, "list") == 0)
     {
@@ -147,7 +144,9 @@ companion_users_main (int    argc,
       user.id = id;
       user.subject = subject;
       user.name = name;
+      user.role = COMPANION_ROLE_USER;
       user.created_at = crossing_now_ms ();
+      user.updated_at = user.created_at;
       if (!companion_store_add_user (store, &user, &error))
         {
           g_printerr ("crossing-companion users: %s\n", error->message);
@@ -159,12 +158,10 @@ companion_users_main (int    argc,
 
   if (!companion_store_remove_user (store, subject, &error))
     {
-      if (error != NULL)
-        {
-          g_printerr ("crossing-companion users: %s\n", error->message);
-          return 1;
-        }
-      g_printerr ("crossing-companion users: no user %s\n", subject);
+      if (g_error_matches (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND))
+        g_printerr ("crossing-companion users: no user %s\n", subject);
+      else
+        g_printerr ("crossing-companion users: %s\n", error->message);
       return 1;
     }
   g_print ("Removed %s and their sessions\n", subject);

@@ -8,7 +8,7 @@
 #include "config.h"
 
 #include "companion-core-private.h"
-#include "companion-cross-device.h"
+#include "companion-sessions.h"
 
 /* 200 while the store answers, 503 when it does not: for load balancers,
  * the systemd unit and the desktop app's check of a server URL. */
@@ -31,7 +31,8 @@ handle_health (gpointer           state,
   json_builder_set_member_name (builder, "status");
   json_builder_add_string_value (builder, ok ? "ok" : "unavailable");
   json_builder_set_member_name (builder, "store");
-  json_builder_add_string_value (builder, "sqlite");
+  json_builder_add_string_value (builder,
+                                 companion_store_get_backend_name (companion_core_get_store (request->core)));
   json_builder_set_member_name (builder, "version");
   json_builder_add_string_value (builder, PACKAGE_VERSION);
   json_builder_end_object (builder);
@@ -43,13 +44,6 @@ handle_health (gpointer           state,
   return TRUE;
 }
 
-static CompanionEngine *
-engine_of (CompanionRequest *request)
-{
-  return companion_cross_device_get_engine (companion_core_get_feature (request->core,
-                                                                        "cross-device"));
-}
-
 static gboolean
 handle_get_session (gpointer           state,
                     CompanionRequest  *request,
@@ -58,7 +52,8 @@ handle_get_session (gpointer           state,
 {
   JsonNode *response;
 
-  response = companion_engine_get_session (engine_of (request), request->session_token, error);
+  response = companion_sessions_get (companion_core_get_store (request->core),
+                                     request->session_token, error);
   if (response == NULL)
     return FALSE;
   /* No session for a token that was sent: a guess, or an old token. */
@@ -76,7 +71,8 @@ handle_sign_out (gpointer           state,
 {
   g_autoptr(JsonBuilder) builder = NULL;
 
-  if (!companion_engine_sign_out (engine_of (request), request->session_token, error))
+  if (!companion_sessions_sign_out (companion_core_get_store (request->core),
+                                    request->session_token, error))
     return FALSE;
 
   companion_core_reply_end_session (request->core, reply);

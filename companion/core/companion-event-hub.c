@@ -647,6 +647,27 @@ publish_to (CompanionEventHub *self,
   soup_server_message_unpause (msg);
 }
 
+static void
+on_event_committed (CompanionStore *store,
+                    const char     *order_id,
+                    gint64          seq,
+                    int             status,
+                    const char     *data,
+                    gpointer        user_data)
+{
+  companion_event_hub_publish (user_data, order_id, seq, (CrossingStatus) status, data);
+}
+
+void
+companion_event_hub_attach_store (CompanionEventHub *self,
+                                  CompanionStore    *store)
+{
+  g_return_if_fail (COMPANION_IS_EVENT_HUB (self));
+  g_return_if_fail (COMPANION_IS_STORE (store));
+
+  g_signal_connect_object (store, "event-committed", G_CALLBACK (on_event_committed), self, 0);
+}
+
 void
 companion_event_hub_publish (CompanionEventHub *self,
                              const char        *order_id,

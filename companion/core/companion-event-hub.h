@@ -8,6 +8,8 @@
 
 #include "crossing-protocol.h"
 
+#include "companion-store.h"
+
 G_BEGIN_DECLS
 
 #define COMPANION_TYPE_EVENT_HUB (companion_event_hub_get_type ())
@@ -36,6 +38,12 @@ gboolean           companion_event_hub_can_subscribe (CompanionEventHub  *self,
 void               companion_event_hub_subscribe     (CompanionEventHub  *self,
                                                       const char         *order_id,
                                                       SoupServerMessage  *msg);
+
+/* From now on, publishes every event @store commits ("event-committed"),
+ * as it commits: before the store call that made it returns, so before the
+ * HTTP answer to the request that made it. Until @self is finalized. */
+void               companion_event_hub_attach_store  (CompanionEventHub  *self,
+                                                      CompanionStore     *store);
 
 /* Sends one event to every stream of @order_id; a terminal @status ends
  * those streams afterwards. */

@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "companion-errors.h"
 #include "companion-reply-private.h"
 
 struct _CompanionReply
@@ -96,18 +97,29 @@ void
 companion_reply_set_error (CompanionReply *reply,
                            const GError   *error)
 {
+  CrossingError code;
+
   g_return_if_fail (reply != NULL);
   g_return_if_fail (error != NULL);
 
-  if (error->domain == CROSSING_ERROR && error->code != CROSSING_ERROR_INTERNAL)
+  code = companion_error_to_wire (error);
+  if (code == CROSSING_ERROR_INTERNAL)
     {
-      companion_reply_set_error_code (reply, error->code, error->message);
-      return;
+      /* Database and other internal failures: the detail is for the log. */
+      g_warning ("Internal error: %s", error->message);
+      companion_reply_set_error_code (reply, code, NULL);
     }
-
-  /* Database and other internal failures: the detail is for the log. */
-  g_warning ("Internal error: %s", error->message);
-  companion_reply_set_error_code (reply, CROSSING_ERROR_INTERNAL, NULL);
+  else if (code == CROSSING_ERROR_UNAVAILABLE)
+    {
+      /* The store's own words may name hosts or files: the log has them. */
+      if (error->domain != CROSSING_ERROR)
+        g_message ("Store unavailable: %s", error->message);
+      companion_reply_set_header (reply, "Retry-After", "5");
+      companion_reply_set_error_code (reply, code, NULL);
+    }
+  else
+    companion_reply_set_error_code (reply, code,
+                                    error->domain == CROSSING_ERROR ? error->message : NULL);
 }
 
 void

@@ -16,6 +16,7 @@
 #include "crossing-token.h"
 
 #include "companion-core-private.h"
+#include "companion-errors.h"
 #include "companion-reply-private.h"
 #include "companion-router.h"
 #include "companion-server.h"
@@ -78,9 +79,9 @@ is_failed_attempt (const GError *error)
 {
   guint status;
 
-  if (error == NULL || error->domain != CROSSING_ERROR)
+  if (error == NULL)
     return FALSE;
-  status = crossing_error_to_http_status (error->code);
+  status = crossing_error_to_http_status (companion_error_to_wire (error));
   return status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_NOT_FOUND;
 }
 
@@ -553,6 +554,8 @@ companion_server_new (CompanionConfig *config,
   self->config = config;
   self->store = g_object_ref (store);
   self->hub = companion_event_hub_new (config->max_streams, config->max_streams_per_order);
+  /* The hub fans out what the store says it committed. */
+  companion_event_hub_attach_store (self->hub, store);
   self->limits = companion_limits_new (config, store);
   self->core = companion_core_new (config, store, self->hub, self->limits);
   self->router = companion_router_new ();

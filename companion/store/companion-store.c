@@ -6,13 +6,114 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "companion-store.h"
+#include "companion-sqlite-store.h"
+
+G_DEFINE_QUARK (companion-store-error-quark, companion_store_error)
 
 G_DEFINE_INTERFACE (CompanionStore, companion_store, G_TYPE_OBJECT)
+
+enum {
+  EVENT_COMMITTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 companion_store_default_init (CompanionStoreInterface *iface)
 {
+  signals[EVENT_COMMITTED] =
+    g_signal_new ("event-committed",
+                  G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE,
+                  4,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_INT64,
+                  G_TYPE_INT,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static const char *role_names[] = { "user", "admin" };
+
+const char *
+companion_role_to_string (CompanionRole role)
+{
+  if ((guint) role >= G_N_ELEMENTS (role_names))
+    return NULL;
+  return role_names[role];
+}
+
+int
+companion_role_from_string (const char *str)
+{
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (role_names); i++)
+    if (strcmp (str, role_names[i]) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* "scheme" of "scheme://…", or NULL for a plain path. */
+static char *
+uri_scheme (const char *uri)
+{
+  const char *p = uri;
+
+  if (!g_ascii_isalpha (*p))
+    return NULL;
+  while (g_ascii_isalnum (*p) || *p == '+' || *p == '-' || *p == '.')
+    p++;
+  if (!g_str_has_prefix (p, "://"))
+    return NULL;
+  return g_ascii_strdown (uri, p - uri);
+}
+
+CompanionStore *
+companion_store_open (const char  *uri,
+                      GError     **error)
+{
+  g_autofree char *scheme = NULL;
+  const char *path = uri;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if (g_str_has_prefix (uri, "sqlite://"))
+    path = uri + strlen ("sqlite://");
+  else if (g_str_has_prefix (uri, "sqlite:"))
+    path = uri + strlen ("sqlite:");
+  else if ((scheme = uri_scheme (uri)) != NULL)
+    {
+      g_set_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED,
+                   "The store backend \"%s\" is not built into this companion "
+                   "(built in: sqlite; give a file path or sqlite:PATH)", scheme);
+      return NULL;
+    }
+
+  if (*path == '\0')
+    {
+      g_set_error_literal (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_FAILED,
+                           "The store URI names no database file");
+      return NULL;
+    }
+
+  return (CompanionStore *) companion_sqlite_store_open (path, error);
+}
+
+void
+companion_store_emit_event_committed (CompanionStore *self,
+                                      const char     *order_id,
+                                      gint64          seq,
+                                      CrossingStatus  status,
+                                      const char     *data)
+{
+  g_return_if_fail (COMPANION_IS_STORE (self));
+  g_signal_emit (self, signals[EVENT_COMMITTED], 0, order_id, seq, (int) status, data);
 }
 
 void
@@ -34,6 +135,8 @@ companion_session_free (CompanionSession *session)
   g_free (session->id);
   g_free (session->user_id);
   g_free (session->order_id);
+  g_free (session->ip_address);
+  g_free (session->user_agent);
   g_free (session);
 }
 
@@ -47,6 +150,20 @@ companion_event_free (CompanionEvent *event)
 }
 
 #define IFACE(self) COMPANION_STORE_GET_IFACE (self)
+
+const char *
+companion_store_get_backend_name (CompanionStore *self)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  return IFACE (self)->get_backend_name (self);
+}
+
+void
+companion_store_close (CompanionStore *self)
+{
+  g_return_if_fail (COMPANION_IS_STORE (self));
+  IFACE (self)->close (self);
+}
 
 gboolean
 companion_store_insert_order (CompanionStore        *self,

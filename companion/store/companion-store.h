@@ -16,18 +16,47 @@
 
 G_BEGIN_DECLS
 
+/* The store's own errors; core/companion-errors.c maps them to the wire. */
+typedef enum {
+  COMPANION_STORE_ERROR_FAILED,        /* anything else */
+  COMPANION_STORE_ERROR_NOT_FOUND,     /* no such order, user or live session */
+  COMPANION_STORE_ERROR_CONFLICT,      /* a compare-and-set found another status,
+                                        * or a unique key exists */
+  COMPANION_STORE_ERROR_UNAVAILABLE,   /* cannot reach the database, busy, locked,
+                                        * closed; worth a retry */
+  COMPANION_STORE_ERROR_CORRUPT,       /* not a database of ours, or a bad row */
+  COMPANION_STORE_ERROR_UNSUPPORTED,   /* a backend not built in, a newer schema */
+} CompanionStoreError;
+
+#define COMPANION_STORE_ERROR (companion_store_error_quark ())
+GQuark companion_store_error_quark (void);
+
+typedef enum {
+  COMPANION_ROLE_USER,
+  COMPANION_ROLE_ADMIN,
+} CompanionRole;
+
+/* "user", "admin"; from_string gives -1 for anything else. */
+const char *companion_role_to_string   (CompanionRole  role);
+int         companion_role_from_string (const char    *str);
+
 typedef struct {
-  char   *id;
-  char   *subject;
-  char   *name;        /* may be NULL */
-  gint64  created_at;
+  char          *id;
+  char          *subject;
+  char          *name;        /* may be NULL: the operator gave none */
+  CompanionRole  role;
+  gint64         created_at;
+  gint64         updated_at;  /* 0 on add: created_at */
 } CompanionUser;
 
 typedef struct {
   char   *id;
   char   *user_id;
-  char   *order_id;
+  char   *order_id;     /* the order it was made from, may be NULL */
+  char   *ip_address;   /* of the request that finalized, may be NULL */
+  char   *user_agent;   /* likewise */
   gint64  created_at;
+  gint64  updated_at;
   gint64  expires_at;
 } CompanionSession;
 
@@ -54,13 +83,16 @@ typedef struct {
 } CompanionOrderChange;
 
 /* A login finalize: the user is found by subject (or created), a session is
- * created and the order finalized, all or nothing. */
+ * created and the order finalized, all or nothing. Built by
+ * companion_sessions_prepare() (core/companion-sessions.h). */
 typedef struct {
   const char *subject;
   gboolean    create_user;
   const char *new_user_id;
   const char *session_id;
   const char *session_token_hash;
+  const char *ip_address;          /* nullable */
+  const char *user_agent;          /* nullable */
   gint64      session_expires_at;
   gint64      now;
 } CompanionLoginFinalize;
@@ -72,10 +104,19 @@ void  companion_event_free   (CompanionEvent   *event);
 #define COMPANION_TYPE_STORE (companion_store_get_type ())
 G_DECLARE_INTERFACE (CompanionStore, companion_store, COMPANION, STORE, GObject)
 
+/* Signal "event-committed" (const char *order_id, gint64 seq,
+ * CrossingStatus status, const char *data): emitted once per order event,
+ * right after the transaction that appended it committed and before the
+ * store call returns; never for a change that did not commit. The event
+ * hub fans out from it. A backend that learns of other processes' commits
+ * (PostgreSQL LISTEN) emits it for those too. */
+
 struct _CompanionStoreInterface
 {
   GTypeInterface parent_iface;
 
+  const char      *(*get_backend_name)  (CompanionStore             *self);
+  void             (*close)             (CompanionStore             *self);
   gboolean         (*insert_order)      (CompanionStore             *self,
                                          const CompanionOrder       *order,
                                          GError                    **error);
@@ -134,19 +175,33 @@ struct _CompanionStoreInterface
                                          GError                    **error);
 };
 
-/* Errors are in CROSSING_ERROR: CROSSING_ERROR_INTERNAL for a database
- * failure (its message is for the log, never for a response),
- * CROSSING_ERROR_TRANSITION_RACE when a compare-and-set found another status,
- * CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN when a login finalize may
- * not create a user that does not exist. */
+/* Every function fails with a COMPANION_STORE_ERROR, never another domain;
+ * a message is for the log, never for a response (it may name a file or
+ * quote the database). */
 
+/* Picks the backend from @uri: a plain path, "sqlite:PATH" or
+ * "sqlite://PATH" is SQLite (":memory:" too); any other "scheme://" fails
+ * with UNSUPPORTED, naming the backends built in. */
+CompanionStore  *companion_store_open           (const char                 *uri,
+                                                 GError                    **error);
+/* "sqlite", "postgresql": what /health reports. */
+const char      *companion_store_get_backend_name (CompanionStore           *self);
+/* Lets go of the database; every later call fails with UNAVAILABLE. */
+void             companion_store_close          (CompanionStore             *self);
+
+/* CONFLICT when the id exists. */
 gboolean         companion_store_insert_order   (CompanionStore             *self,
                                                  const CompanionOrder       *order,
                                                  GError                    **error);
-/* NULL without an error when there is no such order. */
+/* NOT_FOUND when there is no such order; CORRUPT for a row this program
+ * cannot read (a status or kind from a later version). */
 CompanionOrder  *companion_store_get_order      (CompanionStore             *self,
                                                  const char                 *order_id,
                                                  GError                    **error);
+/* The compare-and-set: applies @change when the order's status is one of
+ * @from_mask (COMPANION_STATUS_BIT()s) and only_if_expires_by holds, and
+ * appends the event @event_data in the same transaction. CONFLICT when it
+ * did not apply (also for no such order); "event-committed" after commit. */
 gboolean         companion_store_transition     (CompanionStore             *self,
                                                  const char                 *order_id,
                                                  guint                       from_mask,
@@ -154,11 +209,16 @@ gboolean         companion_store_transition     (CompanionStore             *sel
                                                  const char                 *event_data,
                                                  gint64                     *out_seq,
                                                  GError                    **error);
-/* Counts a wrong check code on a claimed or waiting order. */
+/* Counts a wrong check code on a claimed or waiting order; CONFLICT when
+ * the order is in another state. */
 gboolean         companion_store_add_check_code_failure (CompanionStore     *self,
                                                  const char                 *order_id,
                                                  guint                      *out_failures,
                                                  GError                    **error);
+/* approved -> finalized, the user (found by subject, or created when
+ * @login->create_user) and the session, all or nothing. CONFLICT when the
+ * order is not approved (a lost race); NOT_FOUND when the user does not
+ * exist and may not be created. "event-committed" after commit. */
 gboolean         companion_store_finalize_login (CompanionStore             *self,
                                                  const char                 *order_id,
                                                  const CompanionLoginFinalize *login,
@@ -166,44 +226,59 @@ gboolean         companion_store_finalize_login (CompanionStore             *sel
                                                  CompanionUser             **out_user,
                                                  gint64                     *out_seq,
                                                  GError                    **error);
-/* Events with seq > @after_seq, oldest first (CompanionEvent). */
+/* Events with seq > @after_seq, oldest first (CompanionEvent); empty for an
+ * unknown order. */
 GPtrArray       *companion_store_list_events    (CompanionStore             *self,
                                                  const char                 *order_id,
                                                  gint64                      after_seq,
                                                  GError                    **error);
-/* Non-terminal orders whose expires_at <= @now (CompanionOrder). */
+/* Non-terminal orders whose expires_at <= @now, earliest first, at most
+ * @limit (CompanionOrder); rows this program cannot read are skipped. */
 GPtrArray       *companion_store_list_due_orders (CompanionStore            *self,
                                                  gint64                      now,
                                                  guint                       limit,
                                                  GError                    **error);
-/* The earliest expires_at of a non-terminal order, or G_MAXINT64. */
+/* The earliest expires_at of a non-terminal order, or G_MAXINT64 (also on
+ * error). */
 gint64           companion_store_next_expiry    (CompanionStore             *self,
                                                  GError                    **error);
 /* How many orders are not terminal yet (0 on error). */
 guint64          companion_store_count_pending  (CompanionStore             *self,
                                                  GError                    **error);
+/* CONFLICT when a user with that subject (or id) exists. */
 gboolean         companion_store_add_user       (CompanionStore             *self,
                                                  const CompanionUser        *user,
                                                  GError                    **error);
+/* NOT_FOUND when there is none. */
 CompanionUser   *companion_store_get_user_by_subject (CompanionStore        *self,
                                                  const char                 *subject,
                                                  GError                    **error);
+/* Oldest first (CompanionUser). */
 GPtrArray       *companion_store_list_users     (CompanionStore             *self,
                                                  GError                    **error);
-/* FALSE without an error when there was no such user. */
+/* Removes the user and their sessions; NOT_FOUND when there was none. */
 gboolean         companion_store_remove_user    (CompanionStore             *self,
                                                  const char                 *subject,
                                                  GError                    **error);
-/* FALSE without an error when no live session has that token hash. */
+/* The live session with that token hash (compared in constant time) and
+ * its user; NOT_FOUND when there is none or it has expired at @now. */
 gboolean         companion_store_lookup_session (CompanionStore             *self,
                                                  const char                 *token_hash,
                                                  gint64                      now,
                                                  CompanionSession          **out_session,
                                                  CompanionUser             **out_user,
                                                  GError                    **error);
+/* TRUE also when there was no such session (signing out twice is fine). */
 gboolean         companion_store_delete_session (CompanionStore             *self,
                                                  const char                 *token_hash,
                                                  GError                    **error);
+
+/* For backends: emits "event-committed". */
+void             companion_store_emit_event_committed (CompanionStore       *self,
+                                                 const char                 *order_id,
+                                                 gint64                      seq,
+                                                 CrossingStatus              status,
+                                                 const char                 *data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionUser, companion_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionSession, companion_session_free)

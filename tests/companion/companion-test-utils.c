@@ -112,11 +112,11 @@ ct_fixture_start (CtFixture *f)
   /* A restart listens on a new port: the public URL follows it. */
   g_clear_pointer (&f->config->public_url, g_free);
 
-  f->store = companion_sqlite_store_open (f->db_path, &error);
+  f->store = companion_store_open (f->db_path, &error);
   g_assert_no_error (error);
   g_assert_nonnull (f->store);
 
-  f->server = companion_server_new (f->config, COMPANION_STORE (f->store));
+  f->server = companion_server_new (f->config, f->store);
   companion_server_listen (f->server, &error);
   g_assert_no_error (error);
 
@@ -195,7 +195,7 @@ ct_fixture_get_hub (CtFixture *f)
 CompanionStore *
 ct_fixture_get_store (CtFixture *f)
 {
-  return COMPANION_STORE (f->store);
+  return f->store;
 }
 
 /* ---- requests ------------------------------------------------------------ */

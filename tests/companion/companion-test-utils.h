@@ -29,7 +29,7 @@ typedef struct {
   char                 *tmp_dir;
   char                 *db_path;
   CompanionConfig      *config;
-  CompanionSqliteStore *store;
+  CompanionStore       *store;
   CompanionServer      *server;
   SoupSession          *session;
   char                 *url;     /* "http://127.0.0.1:PORT" */

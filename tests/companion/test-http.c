@@ -493,23 +493,103 @@ get_session (CtFixture  *f,
   return ct_send (f, msg);
 }
 
+/* "2026-12-02T10:00:00.000Z" exactly, as epoch ms. */
+static gint64
+iso_ms (JsonObject *object,
+        const char *member)
+{
+  const char *text = ct_json_string (object, member);
+  g_autoptr(GDateTime) time = NULL;
+  g_autofree char *again = NULL;
+  gint64 ms;
+
+  g_assert_true (g_regex_match_simple ("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                                       "\\.[0-9]{3}Z$", text, 0, 0));
+  time = g_date_time_new_from_iso8601 (text, NULL);
+  g_assert_nonnull (time);
+  ms = g_date_time_to_unix (time) * 1000 + g_date_time_get_microsecond (time) / 1000;
+  again = crossing_format_iso8601_ms (ms);
+  g_assert_cmpstr (again, ==, text);
+  return ms;
+}
+
+static void
+assert_member_null (JsonObject *object,
+                    const char *member)
+{
+  g_assert_true (json_object_has_member (object, member));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, member)));
+}
+
+static void
+assert_members (JsonObject         *object,
+                const char * const *members)
+{
+  guint n = 0;
+
+  for (; members[n] != NULL; n++)
+    g_assert_true (json_object_has_member (object, members[n]));
+  g_assert_cmpuint (json_object_get_size (object), ==, n);
+}
+
+/* Better Auth's shapes, exactly (PROTOCOL.md "Sessions"), for a session this
+ * suite's client made (User-Agent crossing-test/1, from 127.0.0.1). */
+static void
+assert_session_full (CtResponse *response,
+                     const char *subject,
+                     const char *name,
+                     const char *role)
+{
+  static const char * const session_members[] = {
+    "id", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent", NULL
+  };
+  static const char * const user_members[] = {
+    "id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "subject", "role",
+    NULL
+  };
+  JsonObject *o, *session, *user;
+  gint64 now = crossing_now_ms ();
+
+  g_assert_cmpuint (response->status, ==, 200);
+  o = ct_response_object (response);
+  g_assert_cmpuint (json_object_get_size (o), ==, 2);
+  session = ct_json_object (o, "session");
+  user = ct_json_object (o, "user");
+  assert_members (session, session_members);
+  assert_members (user, user_members);
+
+  g_assert_true (is_url_safe_token (ct_json_string (session, "id"), 22));
+  g_assert_cmpstr (ct_json_string (session, "userId"), ==, ct_json_string (user, "id"));
+  g_assert_cmpint (iso_ms (session, "expiresAt") - iso_ms (session, "createdAt"), ==,
+                   7 * 24 * 3600 * 1000LL);
+  g_assert_cmpint (iso_ms (session, "updatedAt"), ==, iso_ms (session, "createdAt"));
+  g_assert_cmpint (iso_ms (session, "createdAt"), <=, now);
+  g_assert_cmpint (iso_ms (session, "createdAt"), >, now - 60 * 1000);
+  g_assert_cmpstr (ct_json_string (session, "ipAddress"), ==, "127.0.0.1");
+  g_assert_cmpstr (ct_json_string (session, "userAgent"), ==, "crossing-test/1");
+
+  g_assert_cmpstr (ct_json_string (user, "name"), ==, name);
+  assert_member_null (user, "email");
+  g_assert_false (ct_json_bool (user, "emailVerified"));
+  assert_member_null (user, "image");
+  g_assert_cmpint (iso_ms (user, "createdAt"), <=, iso_ms (session, "createdAt"));
+  g_assert_cmpint (iso_ms (user, "updatedAt"), >=, iso_ms (user, "createdAt"));
+  g_assert_cmpstr (ct_json_string (user, "subject"), ==, subject);
+  g_assert_cmpstr (ct_json_string (user, "role"), ==, role);
+}
+
+/* A user the login created: no name given, so the subject's short form. */
 static void
 assert_session (CtResponse *response,
                 const char *subject)
 {
-  JsonObject *o, *session, *user;
+  g_autofree char *name = NULL;
 
-  g_assert_cmpuint (response->status, ==, 200);
-  o = ct_response_object (response);
-  session = ct_json_object (o, "session");
-  user = ct_json_object (o, "user");
-  g_assert_true (is_url_safe_token (ct_json_string (session, "id"), 16));
-  g_assert_cmpstr (ct_json_string (session, "userId"), ==, ct_json_string (user, "id"));
-  g_assert_cmpint (ct_json_int (session, "expiresAt") - ct_json_int (session, "createdAt"), ==,
-                   7 * 24 * 3600 * 1000LL);
-  g_assert_true (json_object_has_member (user, "name"));
-  g_assert_cmpstr (ct_json_string (user, "subject"), ==, subject);
-  g_assert_cmpint (ct_json_int (user, "createdAt"), <=, ct_json_int (session, "createdAt"));
+  if (g_str_has_prefix (subject, "ed25519:"))
+    name = g_strndup (subject, strlen ("ed25519:") + 16);
+  else
+    name = g_strdup (subject);
+  assert_session_full (response, subject, name, "user");
 }
 
 static void
@@ -563,6 +643,38 @@ test_session_bearer_cookie_sign_out (CtFixture     *f,
   assert_null_session (after_bearer);
   after_cookie = get_session (f, "Cookie", cookie);
   assert_null_session (after_cookie);
+}
+
+/* A user the operator added with a name and the admin role. */
+static void
+test_session_named_admin (CtFixture     *f,
+                          gconstpointer  data)
+{
+  g_autoptr(CtOrder) order = ct_order_start (f, "login", NULL);
+  g_autoptr(CtResponse) finalized = NULL;
+  g_autoptr(CtResponse) session = NULL;
+  g_autofree char *subject = ct_ed25519_subject (order->seed);
+  g_autofree char *bearer = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionUser user = {
+    .id = (char *) "operator-added-user",
+    .subject = subject,
+    .name = (char *) "Ada Lovelace",
+    .role = COMPANION_ROLE_ADMIN,
+    .created_at = crossing_now_ms () - 1000,
+  };
+
+  g_assert_true (companion_store_add_user (ct_fixture_get_store (f), &user, &error));
+  g_assert_no_error (error);
+
+  ct_order_approve (f, order);
+  finalized = ct_order_finalize (f, order);
+  g_assert_cmpuint (finalized->status, ==, 200);
+  bearer = g_strdup_printf ("Bearer %s", ct_json_string (ct_response_object (finalized), "token"));
+  session = get_session (f, "Authorization", bearer);
+  assert_session_full (session, subject, "Ada Lovelace", "admin");
+  g_assert_cmpstr (ct_json_string (ct_json_object (ct_response_object (session), "user"), "id"),
+                   ==, "operator-added-user");
 }
 
 static void
@@ -1317,7 +1429,7 @@ test_registration_closed (CtFixture     *f,
 
   bearer = g_strdup_printf ("Bearer %s", ct_json_string (ct_response_object (finalized), "token"));
   session = get_session (f, "Authorization", bearer);
-  assert_session (session, subject);
+  assert_session_full (session, subject, "Operator's friend", "user");
   g_assert_cmpstr (ct_json_string (ct_json_object (ct_response_object (session), "user"), "id"),
                    ==, "user-added-by-operator");
   g_assert_cmpstr (ct_json_string (ct_json_object (ct_response_object (session), "user"), "name"),
@@ -1684,6 +1796,7 @@ main (int    argc,
   ADD ("finalize/login-gives-token-header-and-cookie", test_finalize_login);
   ADD ("session/bearer-cookie-and-sign-out", test_session_bearer_cookie_sign_out);
   ADD ("session/unknown-token-is-null", test_session_garbage_token_is_null);
+  ADD ("session/operator-name-and-admin-role", test_session_named_admin);
   ADD ("finalize/sign-gives-same-proof-artifact-twice", test_finalize_sign_proof_artifact);
   ADD ("finalize/transaction-gives-proof-artifact", test_finalize_transaction_proof_artifact);
   ADD ("nimiq-pay/login-subject-is-address", test_nimiq_pay_login);

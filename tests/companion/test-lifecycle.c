@@ -8,6 +8,8 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "crossing-token.h"
+
 #include "companion-test-utils.h"
 
 static void
@@ -173,11 +175,11 @@ assert_open_fails_untouched (const char *path,
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   gsize before_len, after_len;
   g_autoptr(GError) error = NULL;
-  g_autoptr(CompanionSqliteStore) store = NULL;
+  g_autoptr(CompanionStore) store = NULL;
 
   g_assert_true (g_file_get_contents (path, &before, &before_len, NULL));
 
-  store = companion_sqlite_store_open (path, &error);
+  store = companion_store_open (path, &error);
   g_assert_null (store);
   g_assert_error (error, domain, code);
   g_test_message ("error: %s", error->message);
@@ -203,7 +205,7 @@ test_garbage_database_refused (void)
     g_string_append_c (garbage, (char) ("not a database, just some text\n"[i % 31]));
   g_assert_true (g_file_set_contents (path, garbage->str, garbage->len, NULL));
 
-  assert_open_fails_untouched (path, G_IO_ERROR, G_IO_ERROR_FAILED);
+  assert_open_fails_untouched (path, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT);
 
   g_assert_no_errno (g_unlink (path));
   g_assert_no_errno (g_rmdir (dir));
@@ -224,9 +226,126 @@ test_newer_schema_refused (void)
                                  NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
 
-  assert_open_fails_untouched (path, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  assert_open_fails_untouched (path, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED);
 
   g_assert_no_errno (g_unlink (path));
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+/* Schema 1 as released (companion 0.x): frozen here on purpose. */
+static const char *schema_1 =
+  "CREATE TABLE orders ("
+  "  id TEXT PRIMARY KEY,"
+  "  kind INTEGER NOT NULL,"
+  "  adapter INTEGER NOT NULL,"
+  "  status INTEGER NOT NULL," /* CrossingStatus: 0-3 pending, 4+ terminal */
+  "  claim_token_hash TEXT NOT NULL,"
+  "  desktop_token_hash TEXT NOT NULL,"
+  "  event_token_hash TEXT NOT NULL,"
+  "  challenge_token_hash TEXT,"
+  "  origin TEXT NOT NULL,"
+  "  return_to TEXT,"
+  "  title TEXT NOT NULL,"
+  "  summary TEXT NOT NULL,"
+  "  payload_hash TEXT,"
+  "  app_name TEXT NOT NULL,"
+  "  challenge_id TEXT NOT NULL,"
+  "  nonce TEXT NOT NULL,"
+  "  message TEXT NOT NULL,"
+  "  requester_ip TEXT,"
+  "  requester_user_agent TEXT,"
+  "  check_code TEXT,"
+  "  check_code_failures INTEGER NOT NULL DEFAULT 0,"
+  "  subject TEXT,"
+  "  public_key_hex TEXT,"
+  "  signature_hex TEXT,"
+  "  session_id TEXT,"
+  "  created_at INTEGER NOT NULL,"
+  "  issued_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  approved_at INTEGER NOT NULL DEFAULT 0,"
+  "  finalized_at INTEGER NOT NULL DEFAULT 0,"
+  "  event_seq INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX orders_pending_expiry ON orders (expires_at) WHERE status < 4;"
+  "CREATE TABLE order_events ("
+  "  order_id TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
+  "  seq INTEGER NOT NULL,"
+  "  status INTEGER NOT NULL,"
+  "  data TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (order_id, seq)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE users ("
+  "  id TEXT PRIMARY KEY,"
+  "  subject TEXT NOT NULL UNIQUE,"
+  "  name TEXT,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE sessions ("
+  "  id TEXT PRIMARY KEY,"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  order_id TEXT NOT NULL UNIQUE REFERENCES orders (id),"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL"
+  ");";
+
+/* A database from before Better Auth's fields keeps its users and sessions:
+ * role "user", updatedAt = createdAt, the session's address and User-Agent
+ * from the order it finalized. */
+static void
+test_migrates_schema_1 (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("crossing-companion-test-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autofree char *hash = crossing_token_hash ("old-session-token");
+  g_autofree char *sql = NULL;
+  g_autoptr(CompanionStore) store = NULL;
+  g_autoptr(CompanionSession) session = NULL;
+  g_autoptr(CompanionUser) user = NULL;
+  sqlite3 *db = NULL;
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "companion.db", NULL);
+  sql = g_strdup_printf (
+    "BEGIN; %s"
+    "INSERT INTO orders (id, kind, adapter, status, claim_token_hash, desktop_token_hash,"
+    " event_token_hash, origin, title, summary, app_name, challenge_id, nonce, message,"
+    " requester_ip, requester_user_agent, session_id, created_at, issued_at, expires_at)"
+    " VALUES ('o1', 0, 0, 4, 'c', 'd', 'e', 'https://x', 't', 's', 'a', 'ch', 'n', 'm',"
+    " '203.0.113.9', 'Old/1', 's1', 1000, 1000, 2000);"
+    "INSERT INTO users (id, subject, name, created_at) VALUES ('u1', 'ed25519:ab', NULL, 900);"
+    "INSERT INTO sessions (id, token_hash, user_id, order_id, created_at, expires_at)"
+    " VALUES ('s1', '%s', 'u1', 'o1', 1500, 9999999999999);"
+    "PRAGMA user_version = 1; COMMIT;", schema_1, hash);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  store = companion_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (companion_store_lookup_session (store, hash, 2000, &session, &user, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (session->id, ==, "s1");
+  g_assert_cmpstr (session->order_id, ==, "o1");
+  g_assert_cmpstr (session->ip_address, ==, "203.0.113.9");
+  g_assert_cmpstr (session->user_agent, ==, "Old/1");
+  g_assert_cmpint (session->created_at, ==, 1500);
+  g_assert_cmpint (session->updated_at, ==, 1500);
+  g_assert_cmpstr (user->id, ==, "u1");
+  g_assert_cmpint (user->role, ==, COMPANION_ROLE_USER);
+  g_assert_cmpint (user->updated_at, ==, 900);
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (file);
+    }
   g_assert_no_errno (g_rmdir (dir));
 }
 
@@ -248,6 +367,8 @@ main (int    argc,
                    test_garbage_database_refused);
   g_test_add_func ("/companion/lifecycle/database/newer-schema-refused-untouched",
                    test_newer_schema_refused);
+  g_test_add_func ("/companion/lifecycle/database/migrates-schema-1",
+                   test_migrates_schema_1);
 
   return g_test_run ();
 }

@@ -8,7 +8,9 @@
  */
 #include "config.h"
 
+#include "companion-errors.h"
 #include "companion-order.h"
+#include "companion-store.h"
 
 #define OK (-1)
 
@@ -279,6 +281,56 @@ test_past_expiry (void)
   g_assert_false (companion_order_is_past_expiry (order, order->expires_at + 1));
 }
 
+/* core/companion-errors.c: the one table from the store to the wire. */
+static void
+test_store_errors_to_wire (void)
+{
+  static const struct {
+    CompanionStoreError store;
+    const char         *code;
+    guint               status;
+  } table[] = {
+    { COMPANION_STORE_ERROR_CONFLICT, "TRANSITION_CONFLICT", 409 },
+    { COMPANION_STORE_ERROR_NOT_FOUND, "ORDER_NOT_FOUND", 404 },
+    { COMPANION_STORE_ERROR_UNAVAILABLE, "UNAVAILABLE", 503 },
+    { COMPANION_STORE_ERROR_CORRUPT, "INTERNAL_ERROR", 500 },
+    { COMPANION_STORE_ERROR_UNSUPPORTED, "INTERNAL_ERROR", 500 },
+    { COMPANION_STORE_ERROR_FAILED, "INTERNAL_ERROR", 500 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    {
+      CrossingError wire = companion_store_error_to_wire (table[i].store);
+      g_autoptr(GError) error = g_error_new_literal (COMPANION_STORE_ERROR, table[i].store,
+                                                     "SELECT secret FROM sessions");
+
+      g_assert_cmpstr (crossing_error_to_code (wire), ==, table[i].code);
+      g_assert_cmpuint (crossing_error_to_http_status (wire), ==, table[i].status);
+      g_assert_cmpint (companion_error_to_wire (error), ==, wire);
+
+      companion_error_from_store (&error);
+      g_assert_error (error, CROSSING_ERROR, (gint) wire);
+      /* Only INTERNAL keeps the detail, for the log line; a response never
+       * shows an INTERNAL message. */
+      if (wire == CROSSING_ERROR_INTERNAL)
+        g_assert_nonnull (strstr (error->message, "SELECT"));
+      else
+        g_assert_cmpstr (error->message, ==, crossing_error_default_message (wire));
+    }
+
+  {
+    g_autoptr(GError) other = g_error_new_literal (G_FILE_ERROR, G_FILE_ERROR_FAILED, "x");
+    g_autoptr(GError) wire = g_error_new_literal (CROSSING_ERROR, CROSSING_ERROR_INVALID_PROOF,
+                                                  "x");
+
+    g_assert_cmpint (companion_error_to_wire (other), ==, CROSSING_ERROR_INTERNAL);
+    g_assert_cmpint (companion_error_to_wire (wire), ==, CROSSING_ERROR_INVALID_PROOF);
+    companion_error_from_store (&other);
+    g_assert_error (other, G_FILE_ERROR, G_FILE_ERROR_FAILED);
+    companion_error_from_store (NULL);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -298,6 +350,7 @@ main (int    argc,
   g_test_add_func ("/companion/order/redirect-to/defaults-to-root",
                    test_redirect_to_defaults_to_root);
   g_test_add_func ("/companion/order/expiry/clock-decides-for-pending-only", test_past_expiry);
+  g_test_add_func ("/companion/errors/store-to-wire-table", test_store_errors_to_wire);
 
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "companion-errors.h"
 #include "companion-test-utils.h"
 
 #define N_RACERS 20
@@ -232,9 +233,11 @@ test_store_compare_and_set_loser (CtFixture     *f,
   g_assert_false (companion_store_transition (store, order->order_id,
                                               COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED),
                                               &claim, "{}", &seq, &error));
-  g_assert_error (error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE);
-  g_assert_cmpstr (crossing_error_to_code (error->code), ==, "TRANSITION_CONFLICT");
-  g_assert_cmpuint (crossing_error_to_http_status (error->code), ==, 409);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_assert_cmpint (companion_error_to_wire (error), ==, CROSSING_ERROR_TRANSITION_RACE);
+  g_assert_cmpstr (crossing_error_to_code (companion_error_to_wire (error)), ==,
+                   "TRANSITION_CONFLICT");
+  g_assert_cmpuint (crossing_error_to_http_status (companion_error_to_wire (error)), ==, 409);
 
   /* The loser left no event behind. */
   g_clear_error (&error);

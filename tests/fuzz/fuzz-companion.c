@@ -222,7 +222,8 @@ prepare_order (FuzzOrderState state)
   if (state == FUZZ_ORDER_APPROVED)
     return;
 
-  finalized = companion_engine_finalize (engine, order_id, value ("$DESKTOP"), &session, &error);
+  finalized = companion_engine_finalize (engine, order_id, value ("$DESKTOP"), "192.0.2.1",
+                                        "fuzz", &session, &error);
   expect_object (finalized, error, "finalize");
   set_value ("$SESSION", session);
 }

@@ -157,7 +157,8 @@ handle_finalize (gpointer           state,
   if (!get_order_and_token (request, "desktopToken", &order_id, &token, error))
     return FALSE;
 
-  response = companion_engine_finalize (self->engine, order_id, token, &session_token, error);
+  response = companion_engine_finalize (self->engine, order_id, token, request->client_ip,
+                                        request->user_agent, &session_token, error);
   if (response == NULL)
     return FALSE;
   if (session_token != NULL)
@@ -308,8 +309,7 @@ cross_device_create (CompanionCore  *core,
   CompanionConfig *config = companion_core_get_config (core);
 
   self->core = core;
-  self->engine = companion_engine_new (config, companion_core_get_store (core),
-                                       companion_core_get_hub (core));
+  self->engine = companion_engine_new (config, companion_core_get_store (core));
   self->page_api_base = g_strconcat (config->public_prefix, config->base_path, PREFIX, NULL);
   return self;
 }

@@ -13,6 +13,8 @@
 #include "crossing-token.h"
 
 #include "companion-engine.h"
+#include "companion-errors.h"
+#include "companion-sessions.h"
 
 /* How many due orders one timer tick expires before it yields. */
 #define EXPIRY_BATCH 256
@@ -23,7 +25,6 @@ struct _CompanionEngine
 
   CompanionConfig   *config;   /* not owned: lives as long as the program */
   CompanionStore    *store;
-  CompanionEventHub *hub;
 
   guint              expiry_id;
   gint64             expiry_at;   /* when the armed timer fires, epoch ms */
@@ -57,6 +58,14 @@ fail (GError        **error,
       CrossingError   code)
 {
   g_set_error_literal (error, CROSSING_ERROR, code, crossing_error_default_message (code));
+  return FALSE;
+}
+
+/* A store failure, as the wire says it (core/companion-errors.c). */
+static gboolean
+store_failed (GError **error)
+{
+  companion_error_from_store (error);
   return FALSE;
 }
 
@@ -119,7 +128,8 @@ companion_engine_event_data (const CompanionOrder *order,
 }
 
 /* Runs @change on @order as a compare-and-set from the states @action
- * allows, then tells the streams. */
+ * allows; the store tells the streams ("event-committed"). A lost race is
+ * CROSSING_ERROR_TRANSITION_RACE. */
 static gboolean
 transition (CompanionEngine             *self,
             CompanionOrder              *order,
@@ -132,13 +142,12 @@ transition (CompanionEngine             *self,
 
   if (!companion_store_transition (self->store, order->id, companion_action_allowed_from (action),
                                    change, data, &seq, error))
-    return FALSE;
+    return store_failed (error);
 
   g_debug ("Order %.8s…: %s -> %s", order->id, crossing_status_to_string (order->status),
            crossing_status_to_string (change->to));
   order->status = change->to;
   order->event_seq = seq;
-  companion_event_hub_publish (self->hub, order->id, seq, change->to, data);
   return TRUE;
 }
 
@@ -231,11 +240,18 @@ load_order (CompanionEngine  *self,
   g_autoptr(CompanionOrder) order = NULL;
   const char *stored_hash;
 
-  order = companion_store_get_order (self->store, order_id, error);
+  g_autoptr(GError) local_error = NULL;
+
+  order = companion_store_get_order (self->store, order_id, &local_error);
   if (order == NULL)
     {
-      if (error == NULL || *error == NULL)
+      if (g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND))
         fail (error, CROSSING_ERROR_ORDER_NOT_FOUND);
+      else
+        {
+          companion_error_from_store (&local_error);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+        }
       return NULL;
     }
 
@@ -356,7 +372,10 @@ companion_engine_start (CompanionEngine              *self,
   order->message = companion_order_build_message (order);
 
   if (!companion_store_insert_order (self->store, order, error))
-    return NULL;
+    {
+      store_failed (error);
+      return NULL;
+    }
 
   schedule_expiry (self, order->expires_at);
   claim_url = build_claim_url (self, order->id, claim_token);
@@ -520,12 +539,10 @@ wrong_check_code (CompanionEngine  *self,
   g_autofree char *message = NULL;
   guint failures = 0;
 
-  if (!companion_store_add_check_code_failure (self->store, order->id, &failures, &local_error))
+  /* A CONFLICT (the order moved on meanwhile) is a lost race. */
+  if (!companion_store_add_check_code_failure (self->store, order->id, &failures, error))
     {
-      if (g_error_matches (local_error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE))
-        fail (error, CROSSING_ERROR_TRANSITION_RACE);
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
+      store_failed (error);
       return;
     }
 
@@ -585,12 +602,19 @@ companion_engine_approve (CompanionEngine                *self,
   /* Say it now, not at finalize, so the phone can tell its user. */
   if (order->kind == CROSSING_KIND_LOGIN && !self->config->registration_open)
     {
+      g_autoptr(GError) local_error = NULL;
       g_autoptr(CompanionUser) user = companion_store_get_user_by_subject (self->store, subject,
-                                                                           error);
+                                                                           &local_error);
       if (user == NULL)
         {
-          if (error == NULL || *error == NULL)
+          if (g_error_matches (local_error, COMPANION_STORE_ERROR,
+                               COMPANION_STORE_ERROR_NOT_FOUND))
             fail (error, CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN);
+          else
+            {
+              companion_error_from_store (&local_error);
+              g_propagate_error (error, g_steal_pointer (&local_error));
+            }
           return NULL;
         }
     }
@@ -680,44 +704,34 @@ finalized_response (const CompanionOrder *order,
   return json_builder_get_root (b);
 }
 
+/* The session comes from core's one way of making them; the store
+ * finalizes the order in the same transaction. */
 static gboolean
 finalize_login (CompanionEngine  *self,
                 CompanionOrder   *order,
+                const char       *requester_ip,
+                const char       *requester_user_agent,
                 char            **out_session_token,
                 GError          **error)
 {
-  g_autofree char *session_token = crossing_token_new (CROSSING_SESSION_TOKEN_BYTES);
-  g_autofree char *token_hash = crossing_token_hash (session_token);
-  g_autofree char *session_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
-  g_autofree char *user_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
   g_autofree char *data = companion_engine_event_data (order, CROSSING_STATUS_FINALIZED);
-  gint64 now = crossing_now_ms ();
-  CompanionLoginFinalize login = {
+  CompanionSessionRequest request = {
     .subject = order->subject,
     .create_user = self->config->registration_open,
-    .new_user_id = user_id,
-    .session_id = session_id,
-    .session_token_hash = token_hash,
-    .session_expires_at = now + (gint64) self->config->session_ttl * 1000,
-    .now = now,
+    .ttl_seconds = self->config->session_ttl,
+    .ip_address = requester_ip,
+    .user_agent = requester_user_agent,
+    .order_id = order->id,
+    .event_data = data,
   };
   gint64 seq = 0;
 
-  if (!companion_store_finalize_login (self->store, order->id, &login, data, NULL, &seq, error))
-    {
-      /* Of two desktops racing, the loser learns the login was used. */
-      if (g_error_matches (*error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE))
-        {
-          g_clear_error (error);
-          fail (error, CROSSING_ERROR_FINALIZE_ALREADY_USED);
-        }
-      return FALSE;
-    }
+  if (!companion_sessions_create (self->store, &request, out_session_token, &seq, error))
+    return FALSE;
 
   g_debug ("Order %.8s…: approved -> finalized (session created)", order->id);
   order->status = CROSSING_STATUS_FINALIZED;
-  companion_event_hub_publish (self->hub, order->id, seq, CROSSING_STATUS_FINALIZED, data);
-  *out_session_token = g_steal_pointer (&session_token);
+  order->event_seq = seq;
   return TRUE;
 }
 
@@ -725,6 +739,8 @@ JsonNode *
 companion_engine_finalize (CompanionEngine  *self,
                            const char       *order_id,
                            const char       *desktop_token,
+                           const char       *requester_ip,
+                           const char       *requester_user_agent,
                            char            **out_session_token,
                            GError          **error)
 {
@@ -748,7 +764,8 @@ companion_engine_finalize (CompanionEngine  *self,
 
   if (order->kind == CROSSING_KIND_LOGIN)
     {
-      if (!finalize_login (self, order, &session_token, error))
+      if (!finalize_login (self, order, requester_ip, requester_user_agent, &session_token,
+                           error))
         return NULL;
       if (out_session_token != NULL)
         *out_session_token = g_strdup (session_token);
@@ -778,88 +795,6 @@ companion_engine_open_events (CompanionEngine  *self,
                error);
 }
 
-JsonNode *
-companion_engine_get_session (CompanionEngine  *self,
-                              const char       *session_token,
-                              GError          **error)
-{
-  g_autoptr(CompanionSession) session = NULL;
-  g_autoptr(CompanionUser) user = NULL;
-  g_autoptr(JsonBuilder) b = NULL;
-  g_autofree char *hash = NULL;
-  g_autoptr(GError) local_error = NULL;
-
-  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
-
-  if (session_token == NULL || !crossing_token_is_well_formed (session_token))
-    return json_node_new (JSON_NODE_NULL);
-
-  hash = crossing_token_hash (session_token);
-  if (!companion_store_lookup_session (self->store, hash, crossing_now_ms (), &session, &user,
-                                       &local_error))
-    {
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      return json_node_new (JSON_NODE_NULL);
-    }
-
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "session");
-  json_builder_begin_object (b);
-  add_string (b, "id", session->id);
-  add_string (b, "userId", session->user_id);
-  add_int (b, "expiresAt", session->expires_at);
-  add_int (b, "createdAt", session->created_at);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "user");
-  json_builder_begin_object (b);
-  add_string (b, "id", user->id);
-  json_builder_set_member_name (b, "name");
-  if (user->name != NULL)
-    json_builder_add_string_value (b, user->name);
-  else
-    json_builder_add_null_value (b);
-  add_string (b, "subject", user->subject);
-  add_int (b, "createdAt", user->created_at);
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-gboolean
-companion_engine_sign_out (CompanionEngine  *self,
-                           const char       *session_token,
-                           GError          **error)
-{
-  g_autofree char *hash = NULL;
-
-  g_return_val_if_fail (COMPANION_IS_ENGINE (self), FALSE);
-
-  if (session_token == NULL || !crossing_token_is_well_formed (session_token))
-    return TRUE;
-
-  hash = crossing_token_hash (session_token);
-  return companion_store_delete_session (self->store, hash, error);
-}
-
-CompanionStore *
-companion_engine_get_store (CompanionEngine *self)
-{
-  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
-  return self->store;
-}
-
-const CompanionConfig *
-companion_engine_get_config (CompanionEngine *self)
-{
-  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
-  return self->config;
-}
-
 static void
 companion_engine_dispose (GObject *object)
 {
@@ -867,7 +802,6 @@ companion_engine_dispose (GObject *object)
 
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_clear_object (&self->store);
-  g_clear_object (&self->hub);
 
   G_OBJECT_CLASS (companion_engine_parent_class)->dispose (object);
 }
@@ -886,21 +820,18 @@ companion_engine_init (CompanionEngine *self)
 }
 
 CompanionEngine *
-companion_engine_new (CompanionConfig   *config,
-                      CompanionStore    *store,
-                      CompanionEventHub *hub)
+companion_engine_new (CompanionConfig *config,
+                      CompanionStore  *store)
 {
   CompanionEngine *self;
 
   g_return_val_if_fail (config != NULL && config->public_origin != NULL, NULL);
   g_return_val_if_fail (COMPANION_IS_STORE (store), NULL);
-  g_return_val_if_fail (COMPANION_IS_EVENT_HUB (hub), NULL);
 
   crossing_crypto_init ();
 
   self = g_object_new (COMPANION_TYPE_ENGINE, NULL);
   self->config = config;
   self->store = g_object_ref (store);
-  self->hub = g_object_ref (hub);
   return self;
 }

@@ -3,15 +3,16 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Validated requests in, JSON responses (or a CROSSING_ERROR) out. It owns
- * the expiry timer, draws tokens and check codes, and publishes each change
- * to the event hub once the store has committed it. No HTTP here.
+ * the expiry timer and draws tokens and check codes; the store announces
+ * each committed change ("event-committed") and the event hub fans it out.
+ * Store errors leave here as wire codes (core/companion-errors.h). No HTTP.
  */
 #pragma once
 
 #include <json-glib/json-glib.h>
 
 #include "companion-config.h"
-#include "companion-event-hub.h"
+#include "companion-event-hub.h"   /* not used here; companion-server.h relies on it */
 #include "companion-store.h"
 
 G_BEGIN_DECLS
@@ -45,11 +46,7 @@ typedef struct {
 
 /* The config must have its public_url set (after listening). */
 CompanionEngine *companion_engine_new        (CompanionConfig               *config,
-                                              CompanionStore                *store,
-                                              CompanionEventHub             *hub);
-
-CompanionStore  *companion_engine_get_store  (CompanionEngine               *self);
-const CompanionConfig *companion_engine_get_config (CompanionEngine         *self);
+                                              CompanionStore                *store);
 
 /* Arms the expiry timer for what the store already holds (after a restart). */
 void             companion_engine_start_timers (CompanionEngine             *self);
@@ -77,10 +74,14 @@ JsonNode        *companion_engine_cancel     (CompanionEngine               *sel
                                               const char                    *desktop_token,
                                               GError                       **error);
 /* For a login, @out_session_token receives the new session token (the
- * response also carries it as "token"). */
+ * response also carries it as "token"); the session records
+ * @requester_ip and @requester_user_agent (the finalizing request's,
+ * nullable) as its ipAddress and userAgent. */
 JsonNode        *companion_engine_finalize   (CompanionEngine               *self,
                                               const char                    *order_id,
                                               const char                    *desktop_token,
+                                              const char                    *requester_ip,
+                                              const char                    *requester_user_agent,
                                               char                         **out_session_token,
                                               GError                       **error);
 
@@ -88,14 +89,6 @@ JsonNode        *companion_engine_finalize   (CompanionEngine               *sel
 CompanionOrder  *companion_engine_open_events (CompanionEngine              *self,
                                                const char                   *order_id,
                                                const char                   *event_token,
-                                               GError                      **error);
-
-/* {session, user} or JSON null. */
-JsonNode        *companion_engine_get_session (CompanionEngine              *self,
-                                               const char                   *session_token,
-                                               GError                      **error);
-gboolean         companion_engine_sign_out    (CompanionEngine              *self,
-                                               const char                   *session_token,
                                                GError                      **error);
 
 /* The "data:" JSON of an event for @order in @status. */

@@ -10,7 +10,8 @@
 
 #include "config.h"
 
-#include <gio/gio.h>
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -78,6 +79,30 @@ static const char *migrations[] = {
   "  created_at INTEGER NOT NULL,"
   "  expires_at INTEGER NOT NULL"
   ");",
+  /* 2: Better Auth's user and session fields; a session need not come
+   * from an order (the Nimiq and mobile-QR sign-ins). */
+  "ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user'"
+  "  CHECK (role IN ('user', 'admin'));"
+  "ALTER TABLE users ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE users SET updated_at = created_at;"
+  "CREATE TABLE sessions_2 ("
+  "  id TEXT PRIMARY KEY,"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  order_id TEXT UNIQUE REFERENCES orders (id),"
+  "  ip_address TEXT,"
+  "  user_agent TEXT,"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL"
+  ");"
+  "INSERT INTO sessions_2 (id, token_hash, user_id, order_id, ip_address, user_agent,"
+  "  created_at, updated_at, expires_at)"
+  "  SELECT s.id, s.token_hash, s.user_id, s.order_id, o.requester_ip, o.requester_user_agent,"
+  "  s.created_at, s.created_at, s.expires_at"
+  "  FROM sessions s LEFT JOIN orders o ON o.id = s.order_id;"
+  "DROP TABLE sessions;"
+  "ALTER TABLE sessions_2 RENAME TO sessions;",
 };
 
 #define ORDER_COLUMNS \
@@ -86,6 +111,8 @@ static const char *migrations[] = {
   " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
   " issued_at, expires_at, approved_at, finalized_at, event_seq"
+
+#define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
 typedef enum {
   STMT_BEGIN,
@@ -148,18 +175,20 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_NEXT_EXPIRY] = "SELECT min (expires_at) FROM orders WHERE status < 4",
   [STMT_COUNT_PENDING] = "SELECT count (*) FROM orders WHERE status < 4",
   [STMT_INSERT_USER] =
-    "INSERT INTO users (id, subject, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT INTO users (id, subject, name, role, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   [STMT_GET_USER_BY_SUBJECT] =
-    "SELECT id, subject, name, created_at FROM users WHERE subject = ?1",
-  [STMT_LIST_USERS] = "SELECT id, subject, name, created_at FROM users ORDER BY created_at, id",
+    "SELECT " USER_COLUMNS " FROM users WHERE subject = ?1",
+  [STMT_LIST_USERS] = "SELECT " USER_COLUMNS " FROM users ORDER BY created_at, id",
   [STMT_DELETE_USER] = "DELETE FROM users WHERE subject = ?1",
   [STMT_INSERT_SESSION] =
-    "INSERT INTO sessions (id, token_hash, user_id, order_id, created_at, expires_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "INSERT INTO sessions (id, token_hash, user_id, order_id, ip_address, user_agent,"
+    " created_at, updated_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
   [STMT_SET_ORDER_SESSION] = "UPDATE orders SET session_id = ?2 WHERE id = ?1",
   [STMT_LOOKUP_SESSION] =
     "SELECT s.id, s.user_id, s.order_id, s.created_at, s.expires_at, s.token_hash,"
-    " u.id, u.subject, u.name, u.created_at"
+    " s.updated_at, s.ip_address, s.user_agent,"
+    " u.id, u.subject, u.name, u.role, u.created_at, u.updated_at"
     " FROM sessions s JOIN users u ON u.id = s.user_id"
     " WHERE s.token_hash = ?1 AND s.expires_at > ?2",
   [STMT_DELETE_SESSION] = "DELETE FROM sessions WHERE token_hash = ?1",
@@ -185,15 +214,62 @@ companion_sqlite_store_schema_version (void)
   return G_N_ELEMENTS (migrations);
 }
 
-/* Database failures are internal errors: their text goes to the log only. */
+/* SQLite's primary result codes, as the store's errors. */
+static CompanionStoreError
+error_code_from_sqlite (int rc)
+{
+  switch (rc & 0xff)
+    {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOMEM:
+    case SQLITE_PERM:
+      return COMPANION_STORE_ERROR_UNAVAILABLE;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_FORMAT:
+    case SQLITE_SCHEMA:
+      return COMPANION_STORE_ERROR_CORRUPT;
+    case SQLITE_CONSTRAINT:
+      return COMPANION_STORE_ERROR_CONFLICT;
+    default:
+      return COMPANION_STORE_ERROR_FAILED;
+    }
+}
+
+/* Their text goes to the log only. */
 static gboolean
 set_db_error (CompanionSqliteStore  *self,
               GError               **error,
               const char            *what)
 {
-  g_set_error (error, CROSSING_ERROR, CROSSING_ERROR_INTERNAL, "%s: %s", what,
-               sqlite3_errmsg (self->db));
+  g_set_error (error, COMPANION_STORE_ERROR, error_code_from_sqlite (sqlite3_errcode (self->db)),
+               "%s: %s", what, sqlite3_errmsg (self->db));
   return FALSE;
+}
+
+static gboolean
+set_error (GError              **error,
+           CompanionStoreError   code,
+           const char           *message)
+{
+  g_set_error_literal (error, COMPANION_STORE_ERROR, code, message);
+  return FALSE;
+}
+
+/* After companion_store_close(). */
+static gboolean
+check_open (CompanionSqliteStore  *self,
+            GError               **error)
+{
+  if (self->db != NULL)
+    return TRUE;
+  return set_error (error, COMPANION_STORE_ERROR_UNAVAILABLE, "The store is closed");
 }
 
 static sqlite3_stmt *
@@ -329,16 +405,22 @@ order_from_row (sqlite3_stmt *s)
   return order;
 }
 
+/* USER_COLUMNS from @first on. */
 static CompanionUser *
 user_from_row (sqlite3_stmt *s,
                int           first)
 {
   CompanionUser *user = g_new0 (CompanionUser, 1);
+  int role;
 
   user->id = column_text (s, first);
   user->subject = column_text (s, first + 1);
   user->name = column_text (s, first + 2);
-  user->created_at = sqlite3_column_int64 (s, first + 3);
+  role = companion_role_from_string ((const char *) sqlite3_column_text (s, first + 3));
+  /* The CHECK constraint allows no other; least privilege if it did. */
+  user->role = role >= 0 ? (CompanionRole) role : COMPANION_ROLE_USER;
+  user->created_at = sqlite3_column_int64 (s, first + 4);
+  user->updated_at = sqlite3_column_int64 (s, first + 5);
   return user;
 }
 
@@ -348,9 +430,13 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
                                      GError               **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_INSERT_ORDER);
+  sqlite3_stmt *s;
   int i = 1;
 
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_INSERT_ORDER);
   bind_text (s, i++, o->id);
   sqlite3_bind_int (s, i++, o->kind);
   sqlite3_bind_int (s, i++, o->adapter);
@@ -394,15 +480,26 @@ companion_sqlite_store_get_order (CompanionStore  *store,
                                   GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_GET_ORDER);
+  sqlite3_stmt *s;
   CompanionOrder *order = NULL;
   int rc;
 
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_GET_ORDER);
   bind_text (s, 1, order_id);
   rc = sqlite3_step (s);
   if (rc == SQLITE_ROW)
-    order = order_from_row (s);
-  else if (rc != SQLITE_DONE)
+    {
+      order = order_from_row (s);
+      if (order == NULL)
+        set_error (error, COMPANION_STORE_ERROR_CORRUPT,
+                   "The order holds values this program does not know");
+    }
+  else if (rc == SQLITE_DONE)
+    set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No such order");
+  else
     set_db_error (self, error, "get order");
   sqlite3_reset (s);
   return order;
@@ -441,9 +538,8 @@ transition_locked (CompanionSqliteStore        *self,
   if (rc == SQLITE_DONE)
     {
       sqlite3_reset (s);
-      g_set_error_literal (error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE,
-                           crossing_error_default_message (CROSSING_ERROR_TRANSITION_RACE));
-      return FALSE;
+      return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
+                        "The order is not in a state this change starts from");
     }
   if (rc != SQLITE_ROW)
     return set_db_error (self, error, "transition");
@@ -477,17 +573,21 @@ companion_sqlite_store_transition (CompanionStore              *store,
                                    GError                     **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  gint64 seq = 0;
 
-  if (!begin (self, error))
+  if (!check_open (self, error) || !begin (self, error))
     return FALSE;
 
-  if (!transition_locked (self, order_id, from_mask, change, NULL, event_data, out_seq, error) ||
+  if (!transition_locked (self, order_id, from_mask, change, NULL, event_data, &seq, error) ||
       !commit (self, error))
     {
       rollback (self);
       return FALSE;
     }
 
+  if (out_seq != NULL)
+    *out_seq = seq;
+  companion_store_emit_event_committed (store, order_id, seq, change->to, event_data);
   return TRUE;
 }
 
@@ -498,17 +598,20 @@ companion_sqlite_store_add_check_code_failure (CompanionStore  *store,
                                                GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_ADD_CHECK_CODE_FAILURE);
+  sqlite3_stmt *s;
   int rc;
 
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_ADD_CHECK_CODE_FAILURE);
   bind_text (s, 1, order_id);
   rc = sqlite3_step (s);
   if (rc == SQLITE_DONE)
     {
       sqlite3_reset (s);
-      g_set_error_literal (error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_RACE,
-                           crossing_error_default_message (CROSSING_ERROR_TRANSITION_RACE));
-      return FALSE;
+      return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
+                        "The order is not claimed or waiting for its user");
     }
   if (rc != SQLITE_ROW)
     return set_db_error (self, error, "check code failure");
@@ -539,6 +642,33 @@ find_user (CompanionSqliteStore  *self,
 }
 
 static gboolean
+insert_user (CompanionSqliteStore  *self,
+             const CompanionUser   *user,
+             GError               **error)
+{
+  sqlite3_stmt *s = stmt (self, STMT_INSERT_USER);
+  int rc;
+
+  bind_text (s, 1, user->id);
+  bind_text (s, 2, user->subject);
+  bind_text (s, 3, user->name);
+  bind_text (s, 4, companion_role_to_string (user->role));
+  sqlite3_bind_int64 (s, 5, user->created_at);
+  sqlite3_bind_int64 (s, 6, user->updated_at != 0 ? user->updated_at : user->created_at);
+  rc = sqlite3_step (s);
+  sqlite3_reset (s);
+  if (rc == SQLITE_CONSTRAINT)
+    {
+      g_set_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT,
+                   "A user with subject %s already exists", user->subject);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_db_error (self, error, "add user");
+  return TRUE;
+}
+
+static gboolean
 finalize_login_locked (CompanionSqliteStore          *self,
                        const char                    *order_id,
                        const CompanionLoginFinalize  *login,
@@ -566,25 +696,16 @@ finalize_login_locked (CompanionSqliteStore          *self,
   if (user == NULL)
     {
       if (!login->create_user)
-        {
-          g_set_error_literal (error, CROSSING_ERROR,
-                               CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN,
-                               crossing_error_default_message (
-                                 CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN));
-          return FALSE;
-        }
+        return set_error (error, COMPANION_STORE_ERROR_NOT_FOUND,
+                          "No user has this subject, and none may be created");
 
       user = g_new0 (CompanionUser, 1);
       user->id = g_strdup (login->new_user_id);
       user->subject = g_strdup (login->subject);
+      user->role = COMPANION_ROLE_USER;
       user->created_at = login->now;
-
-      s = stmt (self, STMT_INSERT_USER);
-      bind_text (s, 1, user->id);
-      bind_text (s, 2, user->subject);
-      bind_text (s, 3, NULL);
-      sqlite3_bind_int64 (s, 4, user->created_at);
-      if (!step_done (self, s, "insert user", error))
+      user->updated_at = login->now;
+      if (!insert_user (self, user, error))
         return FALSE;
     }
 
@@ -593,8 +714,10 @@ finalize_login_locked (CompanionSqliteStore          *self,
   bind_text (s, 2, login->session_token_hash);
   bind_text (s, 3, user->id);
   bind_text (s, 4, order_id);
-  sqlite3_bind_int64 (s, 5, login->now);
-  sqlite3_bind_int64 (s, 6, login->session_expires_at);
+  bind_text (s, 5, login->ip_address);
+  bind_text (s, 6, login->user_agent);
+  sqlite3_bind_int64 (s, 7, login->now);
+  sqlite3_bind_int64 (s, 8, login->session_expires_at);
   if (!step_done (self, s, "insert session", error))
     return FALSE;
 
@@ -613,17 +736,25 @@ companion_sqlite_store_finalize_login (CompanionStore                *store,
                                        GError                       **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  g_autoptr(CompanionUser) user = NULL;
+  gint64 seq = 0;
 
-  if (!begin (self, error))
+  if (!check_open (self, error) || !begin (self, error))
     return FALSE;
 
-  if (!finalize_login_locked (self, order_id, login, event_data, out_user, out_seq, error) ||
+  if (!finalize_login_locked (self, order_id, login, event_data, &user, &seq, error) ||
       !commit (self, error))
     {
       rollback (self);
       return FALSE;
     }
 
+  if (out_seq != NULL)
+    *out_seq = seq;
+  if (out_user != NULL)
+    *out_user = g_steal_pointer (&user);
+  companion_store_emit_event_committed (store, order_id, seq, CROSSING_STATUS_FINALIZED,
+                                        event_data);
   return TRUE;
 }
 
@@ -634,10 +765,14 @@ companion_sqlite_store_list_events (CompanionStore  *store,
                                     GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_LIST_EVENTS);
+  sqlite3_stmt *s;
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_event_free);
   int rc;
 
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_LIST_EVENTS);
   bind_text (s, 1, order_id);
   sqlite3_bind_int64 (s, 2, after_seq);
   while ((rc = sqlite3_step (s)) == SQLITE_ROW)
@@ -666,10 +801,14 @@ companion_sqlite_store_list_due_orders (CompanionStore  *store,
                                         GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_LIST_DUE);
+  sqlite3_stmt *s;
   g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_order_free);
   int rc;
 
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_LIST_DUE);
   sqlite3_bind_int64 (s, 1, now);
   sqlite3_bind_int (s, 2, (int) MIN (limit, G_MAXINT));
   while ((rc = sqlite3_step (s)) == SQLITE_ROW)
@@ -694,9 +833,13 @@ companion_sqlite_store_next_expiry (CompanionStore  *store,
                                     GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_NEXT_EXPIRY);
+  sqlite3_stmt *s;
   gint64 next = G_MAXINT64;
 
+  if (!check_open (self, error))
+    return G_MAXINT64;
+
+  s = stmt (self, STMT_NEXT_EXPIRY);
   if (sqlite3_step (s) != SQLITE_ROW)
     {
       set_db_error (self, error, "next expiry");
@@ -714,9 +857,13 @@ companion_sqlite_store_count_pending (CompanionStore  *store,
                                      GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_COUNT_PENDING);
+  sqlite3_stmt *s;
   guint64 count;
 
+  if (!check_open (self, error))
+    return 0;
+
+  s = stmt (self, STMT_COUNT_PENDING);
   if (sqlite3_step (s) != SQLITE_ROW)
     {
       set_db_error (self, error, "count pending");
@@ -734,24 +881,10 @@ companion_sqlite_store_add_user (CompanionStore       *store,
                                  GError              **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_INSERT_USER);
-  int rc;
 
-  bind_text (s, 1, user->id);
-  bind_text (s, 2, user->subject);
-  bind_text (s, 3, user->name);
-  sqlite3_bind_int64 (s, 4, user->created_at);
-  rc = sqlite3_step (s);
-  sqlite3_reset (s);
-  if (rc == SQLITE_CONSTRAINT)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "A user with subject %s already exists",
-                   user->subject);
-      return FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    return set_db_error (self, error, "add user");
-  return TRUE;
+  if (!check_open (self, error))
+    return FALSE;
+  return insert_user (self, user, error);
 }
 
 static CompanionUser *
@@ -759,7 +892,19 @@ companion_sqlite_store_get_user_by_subject (CompanionStore  *store,
                                             const char      *subject,
                                             GError         **error)
 {
-  return find_user (COMPANION_SQLITE_STORE (store), subject, error);
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  g_autoptr(GError) local_error = NULL;
+  CompanionUser *user;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  user = find_user (self, subject, &local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (user == NULL)
+    set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No user has this subject");
+  return user;
 }
 
 static GPtrArray *
@@ -767,10 +912,14 @@ companion_sqlite_store_list_users (CompanionStore  *store,
                                    GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_LIST_USERS);
+  sqlite3_stmt *s;
   g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_user_free);
   int rc;
 
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_LIST_USERS);
   while ((rc = sqlite3_step (s)) == SQLITE_ROW)
     g_ptr_array_add (users, user_from_row (s, 0));
   sqlite3_reset (s);
@@ -788,12 +937,18 @@ companion_sqlite_store_remove_user (CompanionStore  *store,
                                     GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_DELETE_USER);
+  sqlite3_stmt *s;
 
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_DELETE_USER);
   bind_text (s, 1, subject);
   if (!step_done (self, s, "remove user", error))
     return FALSE;
-  return sqlite3_changes (self->db) > 0;
+  if (sqlite3_changes (self->db) == 0)
+    return set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No user has this subject");
+  return TRUE;
 }
 
 static gboolean
@@ -805,11 +960,15 @@ companion_sqlite_store_lookup_session (CompanionStore     *store,
                                        GError            **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_LOOKUP_SESSION);
+  sqlite3_stmt *s;
   const char *stored_hash;
   gboolean found = FALSE;
   int rc;
 
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_LOOKUP_SESSION);
   bind_text (s, 1, token_hash);
   sqlite3_bind_int64 (s, 2, now);
   rc = sqlite3_step (s);
@@ -817,6 +976,8 @@ companion_sqlite_store_lookup_session (CompanionStore     *store,
     {
       if (rc != SQLITE_DONE)
         set_db_error (self, error, "lookup session");
+      else
+        set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No live session has this token");
       sqlite3_reset (s);
       return FALSE;
     }
@@ -836,11 +997,16 @@ companion_sqlite_store_lookup_session (CompanionStore     *store,
           session->order_id = column_text (s, 2);
           session->created_at = sqlite3_column_int64 (s, 3);
           session->expires_at = sqlite3_column_int64 (s, 4);
+          session->updated_at = sqlite3_column_int64 (s, 6);
+          session->ip_address = column_text (s, 7);
+          session->user_agent = column_text (s, 8);
           *out_session = session;
         }
       if (out_user != NULL)
-        *out_user = user_from_row (s, 6);
+        *out_user = user_from_row (s, 9);
     }
+  else
+    set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No live session has this token");
   sqlite3_reset (s);
   return found;
 }
@@ -851,17 +1017,39 @@ companion_sqlite_store_delete_session (CompanionStore  *store,
                                        GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s = stmt (self, STMT_DELETE_SESSION);
+  sqlite3_stmt *s;
 
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_DELETE_SESSION);
   bind_text (s, 1, token_hash);
   if (!step_done (self, s, "delete session", error))
     return FALSE;
   return TRUE;
 }
 
+static const char *
+companion_sqlite_store_get_backend_name (CompanionStore *store)
+{
+  return "sqlite";
+}
+
+static void
+companion_sqlite_store_close (CompanionStore *store)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&self->db, sqlite3_close);
+}
+
 static void
 companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
 {
+  iface->get_backend_name = companion_sqlite_store_get_backend_name;
+  iface->close = companion_sqlite_store_close;
   iface->insert_order = companion_sqlite_store_insert_order;
   iface->get_order = companion_sqlite_store_get_order;
   iface->transition = companion_sqlite_store_transition;
@@ -882,11 +1070,7 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
 static void
 companion_sqlite_store_finalize (GObject *object)
 {
-  CompanionSqliteStore *self = (CompanionSqliteStore *) object;
-
-  for (guint i = 0; i < N_STMTS; i++)
-    g_clear_pointer (&self->stmts[i], sqlite3_finalize);
-  g_clear_pointer (&self->db, sqlite3_close);
+  companion_sqlite_store_close (COMPANION_STORE (object));
 
   G_OBJECT_CLASS (companion_sqlite_store_parent_class)->finalize (object);
 }
@@ -908,7 +1092,10 @@ open_error (sqlite3     *db,
             const char  *what,
             GError     **error)
 {
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot %s the database %s: %s", what, path,
+  g_set_error (error, COMPANION_STORE_ERROR,
+               db != NULL ? error_code_from_sqlite (sqlite3_errcode (db))
+                          : COMPANION_STORE_ERROR_UNAVAILABLE,
+               "Cannot %s the database %s: %s", what, path,
                db != NULL ? sqlite3_errmsg (db) : "out of memory");
   return FALSE;
 }
@@ -944,7 +1131,7 @@ migrate (sqlite3     *db,
 
   if (version > companion_sqlite_store_schema_version ())
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+      g_set_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED,
                    "The database %s has schema version %d, newer than this companion knows (%d)",
                    path, version, companion_sqlite_store_schema_version ());
       return FALSE;
@@ -966,9 +1153,11 @@ migrate (sqlite3     *db,
                                               migrations[v], v + 1);
       char *message = NULL;
 
-      if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+      int rc = sqlite3_exec (db, sql, NULL, NULL, &message);
+
+      if (rc != SQLITE_OK)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+          g_set_error (error, COMPANION_STORE_ERROR, error_code_from_sqlite (rc),
                        "Cannot migrate the database %s to version %d: %s", path, v + 1,
                        message != NULL ? message : "unknown error");
           sqlite3_free (message);
@@ -989,6 +1178,20 @@ companion_sqlite_store_open (const char  *path,
   sqlite3 *db = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
+
+  if (strcmp (path, ":memory:") != 0 && !g_str_has_prefix (path, "file:"))
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
+                       "Cannot create %s: %s", dir, g_strerror (saved_errno));
+          return NULL;
+        }
+    }
 
   if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)

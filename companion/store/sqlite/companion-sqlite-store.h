@@ -11,13 +11,16 @@ G_BEGIN_DECLS
 #define COMPANION_TYPE_SQLITE_STORE (companion_sqlite_store_get_type ())
 G_DECLARE_FINAL_TYPE (CompanionSqliteStore, companion_sqlite_store, COMPANION, SQLITE_STORE, GObject)
 
-/* Opens (creating if needed) and migrates the database at @path. Fails with
- * G_IO_ERROR when the file is not a database of ours or is newer than this
- * program, leaving it untouched. */
+/* Opens (creating it and its folder if needed) and migrates the database at
+ * @path. Fails with COMPANION_STORE_ERROR_CORRUPT when the file is not a
+ * database, UNSUPPORTED when its schema is newer than this program (leaving
+ * it untouched in both cases), UNAVAILABLE when it cannot be opened.
+ * Callers outside the store use companion_store_open(). */
 CompanionSqliteStore *companion_sqlite_store_open (const char  *path,
                                                    GError     **error);
 
-/* The schema version this program writes. */
+/* The schema version this program writes (PRAGMA user_version: one number
+ * for all tables; numbering per feature comes with the feature list). */
 int                   companion_sqlite_store_schema_version (void);
 
 G_END_DECLS

@@ -1,0 +1,207 @@
+/* companion-sessions.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "companion-sessions"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "crossing-token.h"
+
+#include "companion-errors.h"
+#include "companion-sessions.h"
+
+#define ED25519_PREFIX "ed25519:"
+#define ED25519_SHORT_HEX 16
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_time (JsonBuilder *builder,
+          const char  *name,
+          gint64       epoch_ms)
+{
+  g_autofree char *iso = crossing_format_iso8601_ms (epoch_ms);
+
+  add_string (builder, name, iso);
+}
+
+char *
+companion_user_display_name (const CompanionUser *user)
+{
+  g_return_val_if_fail (user != NULL && user->subject != NULL, NULL);
+
+  if (user->name != NULL && *user->name != '\0')
+    return g_strdup (user->name);
+  if (g_str_has_prefix (user->subject, ED25519_PREFIX) &&
+      strlen (user->subject) >= strlen (ED25519_PREFIX) + ED25519_SHORT_HEX)
+    return g_strndup (user->subject, strlen (ED25519_PREFIX) + ED25519_SHORT_HEX);
+  return g_strdup (user->subject);
+}
+
+JsonNode *
+companion_sessions_to_json (const CompanionSession *session,
+                            const CompanionUser    *user)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (session != NULL && user != NULL, NULL);
+
+  name = companion_user_display_name (user);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "session");
+  json_builder_begin_object (b);
+  add_string (b, "id", session->id);
+  add_string (b, "userId", session->user_id);
+  add_time (b, "expiresAt", session->expires_at);
+  add_time (b, "createdAt", session->created_at);
+  add_time (b, "updatedAt", session->updated_at != 0 ? session->updated_at
+                                                     : session->created_at);
+  add_string (b, "ipAddress", session->ip_address);
+  add_string (b, "userAgent", session->user_agent);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "user");
+  json_builder_begin_object (b);
+  add_string (b, "id", user->id);
+  add_string (b, "name", name);
+  add_string (b, "email", NULL);
+  json_builder_set_member_name (b, "emailVerified");
+  json_builder_add_boolean_value (b, FALSE);
+  add_string (b, "image", NULL);
+  add_time (b, "createdAt", user->created_at);
+  add_time (b, "updatedAt", user->updated_at != 0 ? user->updated_at : user->created_at);
+  add_string (b, "subject", user->subject);
+  add_string (b, "role", companion_role_to_string (user->role));
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+
+  return json_builder_get_root (b);
+}
+
+gboolean
+companion_sessions_create (CompanionStore                 *store,
+                           const CompanionSessionRequest  *request,
+                           char                          **out_token,
+                           gint64                         *out_seq,
+                           GError                        **error)
+{
+  g_autofree char *token = NULL;
+  g_autofree char *token_hash = NULL;
+  g_autofree char *session_id = NULL;
+  g_autofree char *user_id = NULL;
+  g_autoptr(GError) local_error = NULL;
+  CompanionLoginFinalize login = { 0, };
+  gint64 now;
+
+  g_return_val_if_fail (COMPANION_IS_STORE (store), FALSE);
+  g_return_val_if_fail (request != NULL && request->subject != NULL, FALSE);
+  g_return_val_if_fail (request->order_id != NULL && request->event_data != NULL, FALSE);
+  g_return_val_if_fail (out_token != NULL, FALSE);
+
+  token = crossing_token_new (CROSSING_SESSION_TOKEN_BYTES);
+  token_hash = crossing_token_hash (token);
+  session_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  user_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  now = crossing_now_ms ();
+
+  login.subject = request->subject;
+  login.create_user = request->create_user;
+  login.new_user_id = user_id;
+  login.session_id = session_id;
+  login.session_token_hash = token_hash;
+  login.ip_address = request->ip_address;
+  login.user_agent = request->user_agent;
+  login.session_expires_at = now + (gint64) request->ttl_seconds * 1000;
+  login.now = now;
+
+  if (!companion_store_finalize_login (store, request->order_id, &login, request->event_data,
+                                       NULL, out_seq, &local_error))
+    {
+      CrossingError code;
+
+      /* Of two racing, the loser learns the login was used. */
+      if (g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT))
+        code = CROSSING_ERROR_FINALIZE_ALREADY_USED;
+      else if (g_error_matches (local_error, COMPANION_STORE_ERROR,
+                                COMPANION_STORE_ERROR_NOT_FOUND))
+        code = CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN;
+      else
+        {
+          companion_error_from_store (&local_error);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_set_error_literal (error, CROSSING_ERROR, code, crossing_error_default_message (code));
+      return FALSE;
+    }
+
+  *out_token = g_steal_pointer (&token);
+  return TRUE;
+}
+
+JsonNode *
+companion_sessions_get (CompanionStore  *store,
+                        const char      *token,
+                        GError         **error)
+{
+  g_autoptr(CompanionSession) session = NULL;
+  g_autoptr(CompanionUser) user = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hash = NULL;
+
+  g_return_val_if_fail (COMPANION_IS_STORE (store), NULL);
+
+  if (token == NULL || !crossing_token_is_well_formed (token))
+    return json_node_new (JSON_NODE_NULL);
+
+  hash = crossing_token_hash (token);
+  if (!companion_store_lookup_session (store, hash, crossing_now_ms (), &session, &user,
+                                       &local_error))
+    {
+      if (g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND))
+        return json_node_new (JSON_NODE_NULL);
+      companion_error_from_store (&local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return companion_sessions_to_json (session, user);
+}
+
+gboolean
+companion_sessions_sign_out (CompanionStore  *store,
+                             const char      *token,
+                             GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hash = NULL;
+
+  g_return_val_if_fail (COMPANION_IS_STORE (store), FALSE);
+
+  if (token == NULL || !crossing_token_is_well_formed (token))
+    return TRUE;
+
+  hash = crossing_token_hash (token);
+  if (!companion_store_delete_session (store, hash, &local_error))
+    {
+      companion_error_from_store (&local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}

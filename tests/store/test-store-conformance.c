@@ -1,0 +1,1077 @@
+/* test-store-conformance.c: what every CompanionStore backend must do
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs on the store CROSSING_STORE_URI names (the PostgreSQL backend runs
+ * this same file), by default a new SQLite file per test. On a shared
+ * database every test uses fresh ids and counts only what it added.
+ */
+#define G_LOG_DOMAIN "store-conformance"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "crossing-token.h"
+
+#include "companion-store.h"
+
+#define N_RACERS 8
+
+typedef struct {
+  char           *tmp_dir;   /* NULL with CROSSING_STORE_URI */
+  char           *uri;
+  CompanionStore *store;
+} Fixture;
+
+typedef struct {
+  guint           n;
+  char           *order_id;
+  gint64          seq;
+  CrossingStatus  status;
+  char           *data;
+} Committed;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *uri = g_getenv ("CROSSING_STORE_URI");
+
+  crossing_crypto_init ();
+  if (uri != NULL && *uri != '\0')
+    {
+      f->uri = g_strdup (uri);
+    }
+  else
+    {
+      g_autofree char *path = NULL;
+
+      f->tmp_dir = g_dir_make_tmp ("crossing-store-test-XXXXXX", &error);
+      g_assert_no_error (error);
+      path = g_build_filename (f->tmp_dir, "store.db", NULL);
+      f->uri = g_strconcat ("sqlite:", path, NULL);
+    }
+
+  f->store = companion_store_open (f->uri, &error);
+  g_assert_no_error (error);
+  g_assert_true (COMPANION_IS_STORE (f->store));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_assert_finalize_object (g_steal_pointer (&f->store));
+
+  if (f->tmp_dir != NULL)
+    {
+      g_autoptr(GDir) dir = g_dir_open (f->tmp_dir, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (f->tmp_dir, name, NULL);
+
+          g_assert_no_errno (g_unlink (child));
+        }
+      g_assert_no_errno (g_rmdir (f->tmp_dir));
+    }
+  g_clear_pointer (&f->tmp_dir, g_free);
+  g_clear_pointer (&f->uri, g_free);
+}
+
+static char *
+new_id (void)
+{
+  return crossing_token_new (CROSSING_ORDER_ID_BYTES);
+}
+
+/* An order with every required field, in @status, expiring at @expires_at. */
+static CompanionOrder *
+make_order (CrossingStatus status,
+            gint64         expires_at)
+{
+  CompanionOrder *order = companion_order_new ();
+
+  order->id = new_id ();
+  order->kind = CROSSING_KIND_LOGIN;
+  order->adapter = CROSSING_ADAPTER_ED25519;
+  order->status = status;
+  order->claim_token_hash = crossing_token_hash ("claim");
+  order->desktop_token_hash = crossing_token_hash ("desktop");
+  order->event_token_hash = crossing_token_hash ("event");
+  order->origin = g_strdup ("https://login.example.org");
+  order->title = g_strdup ("Sign in");
+  order->summary = g_strdup ("Sign in to Example");
+  order->app_name = g_strdup ("Example");
+  order->challenge_id = new_id ();
+  order->nonce = new_id ();
+  order->message = g_strdup ("Example requests a login\nline two");
+  order->requester_ip = g_strdup ("192.0.2.7");
+  order->requester_user_agent = g_strdup ("conformance/1");
+  order->created_at = expires_at - 120000;
+  order->issued_at = expires_at - 120000;
+  order->expires_at = expires_at;
+  return order;
+}
+
+static CompanionOrder *
+insert_order (Fixture        *f,
+              CrossingStatus  status,
+              gint64          expires_at)
+{
+  g_autoptr(GError) error = NULL;
+  CompanionOrder *order = make_order (status, expires_at);
+
+  g_assert_true (companion_store_insert_order (f->store, order, &error));
+  g_assert_no_error (error);
+  return order;
+}
+
+static guint
+n_events (Fixture    *f,
+          const char *order_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = companion_store_list_events (f->store, order_id, 0, &error);
+
+  g_assert_no_error (error);
+  return events->len;
+}
+
+static CrossingStatus
+status_of (Fixture    *f,
+           const char *order_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CompanionOrder) order = companion_store_get_order (f->store, order_id, &error);
+
+  g_assert_no_error (error);
+  return order->status;
+}
+
+static void
+on_committed (CompanionStore *store,
+              const char     *order_id,
+              gint64          seq,
+              int             status,
+              const char     *data,
+              gpointer        user_data)
+{
+  Committed *c = user_data;
+
+  c->n++;
+  g_free (c->order_id);
+  c->order_id = g_strdup (order_id);
+  c->seq = seq;
+  c->status = status;
+  g_free (c->data);
+  c->data = g_strdup (data);
+}
+
+static void
+committed_clear (Committed *c)
+{
+  g_clear_pointer (&c->order_id, g_free);
+  g_clear_pointer (&c->data, g_free);
+  c->n = 0;
+}
+
+/* ---- orders -------------------------------------------------------------- */
+
+static void
+test_insert_get (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) again = NULL;
+  g_autoptr(CompanionOrder) missing = NULL;
+  g_autoptr(GError) error = NULL;
+
+  again = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->id, ==, order->id);
+  g_assert_cmpint (again->kind, ==, order->kind);
+  g_assert_cmpint (again->adapter, ==, order->adapter);
+  g_assert_cmpint (again->status, ==, CROSSING_STATUS_CREATED);
+  g_assert_cmpstr (again->claim_token_hash, ==, order->claim_token_hash);
+  g_assert_cmpstr (again->desktop_token_hash, ==, order->desktop_token_hash);
+  g_assert_cmpstr (again->event_token_hash, ==, order->event_token_hash);
+  g_assert_null (again->challenge_token_hash);
+  g_assert_cmpstr (again->origin, ==, order->origin);
+  g_assert_null (again->return_to);
+  g_assert_cmpstr (again->message, ==, order->message);
+  g_assert_cmpstr (again->requester_ip, ==, "192.0.2.7");
+  g_assert_cmpstr (again->requester_user_agent, ==, "conformance/1");
+  g_assert_cmpint (again->expires_at, ==, order->expires_at);
+  g_assert_cmpint (again->issued_at, ==, order->issued_at);
+  g_assert_cmpint (again->event_seq, ==, 0);
+
+  /* The id is unique. */
+  g_assert_false (companion_store_insert_order (f->store, order, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  missing = companion_store_get_order (f->store, "no-such-order", &error);
+  g_assert_null (missing);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+}
+
+/* Every action from every state: the compare-and-set applies exactly from
+ * the states the action allows. */
+static void
+test_transition_from_mask (Fixture       *f,
+                           gconstpointer  data)
+{
+  for (int action = 0; action < COMPANION_N_ACTIONS; action++)
+    for (int from = 0; from < CROSSING_N_STATUSES; from++)
+      {
+        g_autoptr(CompanionOrder) order = insert_order (f, from, 1800000000000);
+        g_autoptr(GError) error = NULL;
+        guint mask = companion_action_allowed_from (action);
+        CompanionOrderChange change = { .to = companion_action_target (action) };
+        gboolean allowed = (mask & COMPANION_STATUS_BIT (from)) != 0;
+        gint64 seq = -1;
+        gboolean ok;
+
+        ok = companion_store_transition (f->store, order->id, mask, &change, "{\"e\":1}", &seq,
+                                         &error);
+        g_assert_cmpint (ok, ==, allowed);
+        if (allowed)
+          {
+            g_assert_no_error (error);
+            g_assert_cmpint (seq, ==, 1);
+            g_assert_cmpint (status_of (f, order->id), ==, change.to);
+            g_assert_cmpuint (n_events (f, order->id), ==, 1);
+          }
+        else
+          {
+            g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+            g_assert_cmpint (status_of (f, order->id), ==, from);
+            g_assert_cmpuint (n_events (f, order->id), ==, 0);
+          }
+      }
+}
+
+static void
+test_transition_fields (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_WAITING_USER, 1800000000000);
+  g_autoptr(CompanionOrder) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *challenge_hash = crossing_token_hash ("challenge");
+  CompanionOrderChange claim = {
+    .to = CROSSING_STATUS_WAITING_USER,
+    .challenge_token_hash = challenge_hash,
+    .check_code = "42",
+  };
+  CompanionOrderChange approve = {
+    .to = CROSSING_STATUS_APPROVED,
+    .subject = "ed25519:00",
+    .public_key_hex = "00",
+    .signature_hex = "11",
+    .approved_at = 1799999990000,
+    .expires_at = 1800000060000,
+  };
+  gint64 seq = 0;
+
+  g_assert_true (companion_store_transition (f->store, order->id,
+                                             COMPANION_STATUS_BIT (CROSSING_STATUS_WAITING_USER),
+                                             &claim, "{}", &seq, &error));
+  g_assert_no_error (error);
+  g_assert_true (companion_store_transition (f->store, order->id,
+                                             COMPANION_STATUS_BIT (CROSSING_STATUS_WAITING_USER),
+                                             &approve, "{}", &seq, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (seq, ==, 2);
+
+  after = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (after->status, ==, CROSSING_STATUS_APPROVED);
+  /* Written by the first, kept by the second (NULL there). */
+  g_assert_cmpstr (after->challenge_token_hash, ==, challenge_hash);
+  g_assert_cmpstr (after->check_code, ==, "42");
+  g_assert_cmpstr (after->subject, ==, "ed25519:00");
+  g_assert_cmpstr (after->public_key_hex, ==, "00");
+  g_assert_cmpstr (after->signature_hex, ==, "11");
+  g_assert_cmpint (after->approved_at, ==, 1799999990000);
+  g_assert_cmpint (after->expires_at, ==, 1800000060000);
+  g_assert_cmpint (after->finalized_at, ==, 0);
+  g_assert_cmpint (after->event_seq, ==, 2);
+}
+
+static void
+test_transition_only_if_expires_by (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_CREATED, 5000);
+  g_autoptr(GError) error = NULL;
+  CompanionOrderChange change = { .to = CROSSING_STATUS_EXPIRED, .only_if_expires_by = 4999 };
+  guint mask = companion_action_allowed_from (COMPANION_ACTION_EXPIRE);
+
+  /* Extended meanwhile: the expiry must not apply. */
+  g_assert_false (companion_store_transition (f->store, order->id, mask, &change, "{}", NULL,
+                                              &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_cmpint (status_of (f, order->id), ==, CROSSING_STATUS_CREATED);
+
+  change.only_if_expires_by = 5000;
+  g_assert_true (companion_store_transition (f->store, order->id, mask, &change, "{}", NULL,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status_of (f, order->id), ==, CROSSING_STATUS_EXPIRED);
+}
+
+static void
+test_transition_unknown_order (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  CompanionOrderChange change = { .to = CROSSING_STATUS_CANCELLED };
+
+  g_assert_false (companion_store_transition (f->store, "no-such-order", 0xff, &change, "{}",
+                                              NULL, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+}
+
+static void
+test_check_code_failures (Fixture       *f,
+                          gconstpointer  data)
+{
+  for (int from = 0; from < CROSSING_N_STATUSES; from++)
+    {
+      g_autoptr(CompanionOrder) order = insert_order (f, from, 1800000000000);
+      gboolean counts = from == CROSSING_STATUS_CLAIMED || from == CROSSING_STATUS_WAITING_USER;
+
+      for (guint i = 1; i <= 3; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          guint failures = 0;
+          gboolean ok;
+
+          ok = companion_store_add_check_code_failure (f->store, order->id, &failures, &error);
+          g_assert_cmpint (ok, ==, counts);
+          if (counts)
+            {
+              g_assert_no_error (error);
+              g_assert_cmpuint (failures, ==, i);
+            }
+          else
+            g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+        }
+      /* Counting changes no state and appends no event. */
+      g_assert_cmpint (status_of (f, order->id), ==, from);
+      g_assert_cmpuint (n_events (f, order->id), ==, 0);
+    }
+}
+
+/* ---- login finalize ------------------------------------------------------ */
+
+typedef struct {
+  char                   *subject;
+  char                   *user_id;
+  char                   *session_id;
+  char                   *token_hash;
+  CompanionLoginFinalize  login;
+} Login;
+
+static Login *
+login_new (const char *subject,
+           gboolean    create_user,
+           gint64      now)
+{
+  Login *l = g_new0 (Login, 1);
+  g_autofree char *token = crossing_token_new (CROSSING_SESSION_TOKEN_BYTES);
+  g_autofree char *key = new_id ();
+
+  l->subject = subject != NULL ? g_strdup (subject) : g_strconcat ("ed25519:", key, NULL);
+  l->user_id = new_id ();
+  l->session_id = new_id ();
+  l->token_hash = crossing_token_hash (token);
+  l->login.subject = l->subject;
+  l->login.create_user = create_user;
+  l->login.new_user_id = l->user_id;
+  l->login.session_id = l->session_id;
+  l->login.session_token_hash = l->token_hash;
+  l->login.ip_address = "198.51.100.4";
+  l->login.user_agent = "Desktop/2";
+  l->login.session_expires_at = now + 3600000;
+  l->login.now = now;
+  return l;
+}
+
+static void
+login_free (Login *l)
+{
+  g_free (l->subject);
+  g_free (l->user_id);
+  g_free (l->session_id);
+  g_free (l->token_hash);
+  g_free (l);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Login, login_free)
+
+static void
+test_finalize_login_creates (Fixture       *f,
+                             gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_APPROVED, now + 60000);
+  g_autoptr(Login) l = login_new (NULL, TRUE, now);
+  g_autoptr(CompanionUser) user = NULL;
+  g_autoptr(CompanionUser) found = NULL;
+  g_autoptr(CompanionSession) session = NULL;
+  g_autoptr(CompanionOrder) after = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 seq = 0;
+
+  g_assert_true (companion_store_finalize_login (f->store, order->id, &l->login, "{\"f\":1}",
+                                                 &user, &seq, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (seq, ==, 1);
+  g_assert_cmpstr (user->id, ==, l->user_id);
+  g_assert_cmpstr (user->subject, ==, l->subject);
+  g_assert_null (user->name);
+  g_assert_cmpint (user->role, ==, COMPANION_ROLE_USER);
+  g_assert_cmpint (user->created_at, ==, now);
+
+  after = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (after->status, ==, CROSSING_STATUS_FINALIZED);
+  g_assert_cmpint (after->finalized_at, ==, now);
+  g_assert_cmpstr (after->session_id, ==, l->session_id);
+
+  g_assert_true (companion_store_lookup_session (f->store, l->token_hash, now, &session, &found,
+                                                 &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (session->id, ==, l->session_id);
+  g_assert_cmpstr (session->user_id, ==, l->user_id);
+  g_assert_cmpstr (session->order_id, ==, order->id);
+  g_assert_cmpstr (session->ip_address, ==, "198.51.100.4");
+  g_assert_cmpstr (session->user_agent, ==, "Desktop/2");
+  g_assert_cmpint (session->created_at, ==, now);
+  g_assert_cmpint (session->updated_at, ==, now);
+  g_assert_cmpint (session->expires_at, ==, now + 3600000);
+  g_assert_cmpstr (found->id, ==, l->user_id);
+  g_assert_cmpint (found->updated_at, ==, now);
+
+  /* Once: the second finalize lost, and made nothing. */
+  {
+    g_autoptr(Login) again = login_new (NULL, TRUE, now);
+
+    g_assert_false (companion_store_finalize_login (f->store, order->id, &again->login, "{}",
+                                                    NULL, NULL, &error));
+    g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+    g_clear_error (&error);
+    g_assert_null (companion_store_get_user_by_subject (f->store, again->subject, &error));
+    g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_assert_false (companion_store_lookup_session (f->store, again->token_hash, now, NULL, NULL,
+                                                    &error));
+    g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  }
+}
+
+static void
+test_finalize_login_existing_user (Fixture       *f,
+                                   gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_APPROVED, now + 60000);
+  g_autoptr(Login) l = login_new (NULL, FALSE, now);
+  g_autofree char *id = new_id ();
+  g_autoptr(CompanionUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionUser existing = {
+    .id = id,
+    .subject = l->subject,
+    .name = (char *) "Grace",
+    .role = COMPANION_ROLE_ADMIN,
+    .created_at = now - 1000,
+  };
+
+  g_assert_true (companion_store_add_user (f->store, &existing, &error));
+  g_assert_no_error (error);
+  g_assert_true (companion_store_finalize_login (f->store, order->id, &l->login, "{}", &user,
+                                                 NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (user->id, ==, id);
+  g_assert_cmpstr (user->name, ==, "Grace");
+  g_assert_cmpint (user->role, ==, COMPANION_ROLE_ADMIN);
+}
+
+/* Registration closed and no such user: nothing at all changes. */
+static void
+test_finalize_login_closed_all_or_nothing (Fixture       *f,
+                                           gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_APPROVED, now + 60000);
+  g_autoptr(Login) l = login_new (NULL, FALSE, now);
+  g_autoptr(CompanionOrder) after = NULL;
+  g_autoptr(GError) error = NULL;
+  Committed committed = { 0, };
+  gulong id;
+
+  id = g_signal_connect (f->store, "event-committed", G_CALLBACK (on_committed), &committed);
+  g_assert_false (companion_store_finalize_login (f->store, order->id, &l->login, "{}", NULL,
+                                                  NULL, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_signal_handler_disconnect (f->store, id);
+  g_assert_cmpuint (committed.n, ==, 0);
+
+  after = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (after->status, ==, CROSSING_STATUS_APPROVED);
+  g_assert_null (after->session_id);
+  g_assert_cmpint (after->event_seq, ==, 0);
+  g_assert_cmpuint (n_events (f, order->id), ==, 0);
+  g_assert_false (companion_store_lookup_session (f->store, l->token_hash, now, NULL, NULL,
+                                                  &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_finalize_login_not_approved (Fixture       *f,
+                                  gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+
+  for (int from = 0; from < CROSSING_N_STATUSES; from++)
+    {
+      g_autoptr(CompanionOrder) order = insert_order (f, from, now + 60000);
+      g_autoptr(Login) l = login_new (NULL, TRUE, now);
+      g_autoptr(GError) error = NULL;
+
+      if (from == CROSSING_STATUS_APPROVED)
+        continue;
+      g_assert_false (companion_store_finalize_login (f->store, order->id, &l->login, "{}", NULL,
+                                                      NULL, &error));
+      g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+      g_clear_error (&error);
+      /* The order first: a lost race creates no user. */
+      g_assert_null (companion_store_get_user_by_subject (f->store, l->subject, &error));
+      g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+    }
+}
+
+/* ---- events, expiry ------------------------------------------------------ */
+
+static void
+test_list_events_after (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) last = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(GError) error = NULL;
+  static const CrossingStatus path[] = {
+    CROSSING_STATUS_CLAIMED, CROSSING_STATUS_WAITING_USER, CROSSING_STATUS_APPROVED,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (path); i++)
+    {
+      CompanionOrderChange change = { .to = path[i] };
+      g_autofree char *event = g_strdup_printf ("{\"n\":%u}", i + 1);
+
+      g_assert_true (companion_store_transition (f->store, order->id, 0xff, &change, event, NULL,
+                                                 &error));
+      g_assert_no_error (error);
+    }
+
+  all = companion_store_list_events (f->store, order->id, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 3);
+  for (guint i = 0; i < all->len; i++)
+    {
+      CompanionEvent *event = g_ptr_array_index (all, i);
+      g_autofree char *expected = g_strdup_printf ("{\"n\":%u}", i + 1);
+
+      g_assert_cmpint (event->seq, ==, i + 1);
+      g_assert_cmpint (event->status, ==, path[i]);
+      g_assert_cmpstr (event->data, ==, expected);
+    }
+
+  last = companion_store_list_events (f->store, order->id, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (last->len, ==, 1);
+  g_assert_cmpint (((CompanionEvent *) g_ptr_array_index (last, 0))->seq, ==, 3);
+
+  none = companion_store_list_events (f->store, "no-such-order", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+}
+
+static void
+test_due_orders_next_expiry_pending (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 pending_before = companion_store_count_pending (f->store, &error);
+  /* Far in the past: due whatever else a shared database holds. */
+  g_autoptr(CompanionOrder) first = insert_order (f, CROSSING_STATUS_CREATED, 1001);
+  g_autoptr(CompanionOrder) second = insert_order (f, CROSSING_STATUS_APPROVED, 1002);
+  g_autoptr(CompanionOrder) ended = insert_order (f, CROSSING_STATUS_FINALIZED, 1000);
+  g_autoptr(CompanionOrder) later = insert_order (f, CROSSING_STATUS_CLAIMED, 1003);
+  g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(GPtrArray) one = NULL;
+  gboolean saw_first = FALSE, saw_second = FALSE;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (companion_store_count_pending (f->store, &error), ==, pending_before + 3);
+  g_assert_no_error (error);
+  g_assert_cmpint (companion_store_next_expiry (f->store, &error), <=, 1001);
+  g_assert_no_error (error);
+
+  due = companion_store_list_due_orders (f->store, 1002, 100, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < due->len; i++)
+    {
+      CompanionOrder *order = g_ptr_array_index (due, i);
+
+      g_assert_cmpint (order->expires_at, <=, 1002);
+      g_assert_false (crossing_status_is_terminal (order->status));
+      if (i > 0)
+        g_assert_cmpint (((CompanionOrder *) g_ptr_array_index (due, i - 1))->expires_at, <=,
+                         order->expires_at);
+      saw_first |= g_strcmp0 (order->id, first->id) == 0;
+      saw_second |= g_strcmp0 (order->id, second->id) == 0;
+      g_assert_cmpstr (order->id, !=, ended->id);
+      g_assert_cmpstr (order->id, !=, later->id);
+    }
+  g_assert_true (saw_first && saw_second);
+
+  one = companion_store_list_due_orders (f->store, 1002, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (one->len, ==, 1);
+
+  if (f->tmp_dir != NULL)
+    {
+      CompanionOrderChange expire = { .to = CROSSING_STATUS_EXPIRED };
+
+      /* Alone in its database: exact answers. */
+      g_assert_cmpuint (due->len, ==, 2);
+      g_assert_cmpint (companion_store_next_expiry (f->store, NULL), ==, 1001);
+      for (guint i = 0; i < 3; i++)
+        {
+          CompanionOrder *order = i == 0 ? first : i == 1 ? second : later;
+
+          g_assert_true (companion_store_transition (f->store, order->id, 0x0f, &expire, "{}",
+                                                     NULL, &error));
+          g_assert_no_error (error);
+        }
+      g_assert_cmpint (companion_store_next_expiry (f->store, &error), ==, G_MAXINT64);
+      g_assert_no_error (error);
+      g_assert_cmpuint (companion_store_count_pending (f->store, &error), ==, 0);
+      g_assert_no_error (error);
+    }
+}
+
+/* ---- users and sessions -------------------------------------------------- */
+
+static void
+test_users (Fixture       *f,
+            gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autofree char *id = new_id ();
+  g_autofree char *other_id = new_id ();
+  g_autofree char *subject = g_strconcat ("ed25519:", id, NULL);
+  g_autoptr(CompanionUser) got = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionUser user = {
+    .id = id, .subject = subject, .name = (char *) "Ada", .role = COMPANION_ROLE_ADMIN,
+    .created_at = now,
+  };
+  CompanionUser same_subject = {
+    .id = other_id, .subject = subject, .role = COMPANION_ROLE_USER, .created_at = now,
+  };
+  gboolean listed = FALSE;
+
+  g_assert_true (companion_store_add_user (f->store, &user, &error));
+  g_assert_no_error (error);
+  g_assert_false (companion_store_add_user (f->store, &same_subject, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  got = companion_store_get_user_by_subject (f->store, subject, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->id, ==, id);
+  g_assert_cmpstr (got->name, ==, "Ada");
+  g_assert_cmpint (got->role, ==, COMPANION_ROLE_ADMIN);
+  g_assert_cmpint (got->created_at, ==, now);
+  g_assert_cmpint (got->updated_at, ==, now);
+
+  users = companion_store_list_users (f->store, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < users->len; i++)
+    listed |= g_strcmp0 (((CompanionUser *) g_ptr_array_index (users, i))->id, id) == 0;
+  g_assert_true (listed);
+
+  g_assert_true (companion_store_remove_user (f->store, subject, &error));
+  g_assert_no_error (error);
+  g_assert_false (companion_store_remove_user (f->store, subject, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (companion_store_get_user_by_subject (f->store, subject, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_sessions (Fixture       *f,
+               gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_APPROVED, now + 60000);
+  g_autoptr(CompanionOrder) order2 = insert_order (f, CROSSING_STATUS_APPROVED, now + 60000);
+  g_autoptr(Login) l = login_new (NULL, TRUE, now);
+  g_autoptr(Login) l2 = NULL;
+  g_autofree char *wrong = crossing_token_hash ("not a session token");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (companion_store_finalize_login (f->store, order->id, &l->login, "{}", NULL, NULL,
+                                                 &error));
+  g_assert_no_error (error);
+
+  /* Live until expires_at, not at it. */
+  g_assert_true (companion_store_lookup_session (f->store, l->token_hash,
+                                                 l->login.session_expires_at - 1, NULL, NULL,
+                                                 &error));
+  g_assert_no_error (error);
+  g_assert_false (companion_store_lookup_session (f->store, l->token_hash,
+                                                  l->login.session_expires_at, NULL, NULL,
+                                                  &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (companion_store_lookup_session (f->store, wrong, now, NULL, NULL, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Sign-out ends it at once; twice is fine. */
+  g_assert_true (companion_store_delete_session (f->store, l->token_hash, &error));
+  g_assert_no_error (error);
+  g_assert_false (companion_store_lookup_session (f->store, l->token_hash, now, NULL, NULL,
+                                                  &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (companion_store_delete_session (f->store, l->token_hash, &error));
+  g_assert_no_error (error);
+
+  /* Removing a user ends their sessions. */
+  l2 = login_new (l->subject, FALSE, now);
+  g_assert_true (companion_store_finalize_login (f->store, order2->id, &l2->login, "{}", NULL,
+                                                 NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (companion_store_remove_user (f->store, l->subject, &error));
+  g_assert_no_error (error);
+  g_assert_false (companion_store_lookup_session (f->store, l2->token_hash, now, NULL, NULL,
+                                                  &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+}
+
+/* ---- races ---------------------------------------------------------------- */
+
+typedef struct {
+  const char *uri;
+  const char *order_id;
+  CrossingStatus to;
+  GError     *error;
+  gboolean    won;
+} Racer;
+
+static gpointer
+race (gpointer data)
+{
+  Racer *r = data;
+  g_autoptr(CompanionStore) store = companion_store_open (r->uri, &r->error);
+  CompanionOrderChange change = { .to = r->to };
+
+  if (store == NULL)
+    return NULL;
+  r->won = companion_store_transition (store, r->order_id,
+                                       COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED), &change,
+                                       "{}", NULL, &r->error);
+  return NULL;
+}
+
+/* Racers on their own connections, all from "created": one wins, the
+ * others learn CONFLICT, and only the winner's event exists. */
+static void
+test_race_one_winner (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_CREATED, 1800000000000);
+  static const CrossingStatus targets[] = {
+    CROSSING_STATUS_CLAIMED, CROSSING_STATUS_CANCELLED, CROSSING_STATUS_EXPIRED,
+  };
+  Racer racers[N_RACERS] = { { 0, }, };
+  GThread *threads[N_RACERS];
+  CrossingStatus winner = CROSSING_STATUS_INVALID;
+  guint wins = 0;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      racers[i].uri = f->uri;
+      racers[i].order_id = order->id;
+      racers[i].to = targets[i % G_N_ELEMENTS (targets)];
+      threads[i] = g_thread_new ("racer", race, &racers[i]);
+    }
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      g_thread_join (threads[i]);
+      if (racers[i].won)
+        {
+          g_assert_no_error (racers[i].error);
+          wins++;
+          winner = racers[i].to;
+        }
+      else
+        g_assert_error (racers[i].error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+      g_clear_error (&racers[i].error);
+    }
+
+  g_assert_cmpuint (wins, ==, 1);
+  g_assert_cmpint (status_of (f, order->id), ==, winner);
+  events = companion_store_list_events (f->store, order->id, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpint (((CompanionEvent *) g_ptr_array_index (events, 0))->status, ==, winner);
+}
+
+/* On one connection too: the second of two changes from the same state. */
+static void
+test_race_sequential (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_CREATED, 1800000000000);
+  guint wins = 0;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      CompanionOrderChange change = { .to = CROSSING_STATUS_CLAIMED };
+
+      if (companion_store_transition (f->store, order->id,
+                                      COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED), &change,
+                                      "{}", NULL, &error))
+        wins++;
+      else
+        g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+    }
+  g_assert_cmpuint (wins, ==, 1);
+  g_assert_cmpuint (n_events (f, order->id), ==, 1);
+}
+
+/* ---- event-committed ------------------------------------------------------ */
+
+static void
+test_event_committed (Fixture       *f,
+                      gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_CLAIMED, now + 60000);
+  g_autoptr(Login) l = login_new (NULL, TRUE, now);
+  g_autoptr(GError) error = NULL;
+  CompanionOrderChange waiting = { .to = CROSSING_STATUS_WAITING_USER };
+  CompanionOrderChange approve = { .to = CROSSING_STATUS_APPROVED };
+  Committed c = { 0, };
+  guint failures;
+  gint64 seq = 0;
+  gulong id;
+
+  id = g_signal_connect (f->store, "event-committed", G_CALLBACK (on_committed), &c);
+
+  g_assert_true (companion_store_transition (f->store, order->id,
+                                             COMPANION_STATUS_BIT (CROSSING_STATUS_CLAIMED),
+                                             &waiting, "{\"w\":1}", &seq, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.n, ==, 1);
+  g_assert_cmpstr (c.order_id, ==, order->id);
+  g_assert_cmpint (c.seq, ==, seq);
+  g_assert_cmpint (c.status, ==, CROSSING_STATUS_WAITING_USER);
+  g_assert_cmpstr (c.data, ==, "{\"w\":1}");
+
+  /* A failed compare-and-set, a counted check code: nothing committed. */
+  g_assert_false (companion_store_transition (f->store, order->id,
+                                              COMPANION_STATUS_BIT (CROSSING_STATUS_CLAIMED),
+                                              &waiting, "{}", NULL, &error));
+  g_clear_error (&error);
+  g_assert_true (companion_store_add_check_code_failure (f->store, order->id, &failures, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.n, ==, 1);
+
+  g_assert_true (companion_store_transition (f->store, order->id, 0xff, &approve, "{}", NULL,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.n, ==, 2);
+
+  g_assert_true (companion_store_finalize_login (f->store, order->id, &l->login, "{\"f\":1}",
+                                                 NULL, &seq, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.n, ==, 3);
+  g_assert_cmpint (c.seq, ==, seq);
+  g_assert_cmpint (c.seq, ==, 3);
+  g_assert_cmpint (c.status, ==, CROSSING_STATUS_FINALIZED);
+  g_assert_cmpstr (c.data, ==, "{\"f\":1}");
+
+  /* The event is readable from inside the handler's moment on. */
+  g_assert_cmpuint (n_events (f, order->id), ==, 3);
+
+  g_signal_handler_disconnect (f->store, id);
+  committed_clear (&c);
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static void
+test_closed_store_unavailable (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = make_order (CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(Login) l = login_new (NULL, TRUE, 1000);
+  CompanionUser user = { .id = (char *) "u", .subject = (char *) "s", .created_at = 1 };
+  CompanionOrderChange change = { .to = CROSSING_STATUS_CANCELLED };
+  GError *error = NULL;
+  guint failures;
+
+#define ASSERT_UNAVAILABLE(call) \
+  G_STMT_START { \
+    call; \
+    g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE); \
+    g_clear_error (&error); \
+  } G_STMT_END
+
+  companion_store_close (f->store);
+  g_assert_nonnull (companion_store_get_backend_name (f->store));
+
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_insert_order (f->store, order, &error)));
+  ASSERT_UNAVAILABLE (g_assert_null (companion_store_get_order (f->store, order->id, &error)));
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_transition (f->store, order->id, 0xff,
+                                                                  &change, "{}", NULL, &error)));
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_add_check_code_failure (f->store, order->id,
+                                                                              &failures, &error)));
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_finalize_login (f->store, order->id,
+                                                                      &l->login, "{}", NULL,
+                                                                      NULL, &error)));
+  ASSERT_UNAVAILABLE (g_assert_null (companion_store_list_events (f->store, order->id, 0,
+                                                                  &error)));
+  ASSERT_UNAVAILABLE (g_assert_null (companion_store_list_due_orders (f->store, 0, 1, &error)));
+  ASSERT_UNAVAILABLE (g_assert_cmpint (companion_store_next_expiry (f->store, &error), ==,
+                                       G_MAXINT64));
+  ASSERT_UNAVAILABLE (g_assert_cmpuint (companion_store_count_pending (f->store, &error), ==, 0));
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_add_user (f->store, &user, &error)));
+  ASSERT_UNAVAILABLE (g_assert_null (companion_store_get_user_by_subject (f->store, "s",
+                                                                          &error)));
+  ASSERT_UNAVAILABLE (g_assert_null (companion_store_list_users (f->store, &error)));
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_remove_user (f->store, "s", &error)));
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_lookup_session (f->store, l->token_hash, 0,
+                                                                      NULL, NULL, &error)));
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_delete_session (f->store, l->token_hash,
+                                                                      &error)));
+#undef ASSERT_UNAVAILABLE
+}
+
+static void
+test_backend_name (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *name = companion_store_get_backend_name (f->store);
+
+  g_assert_nonnull (name);
+  if (g_str_has_prefix (f->uri, "sqlite:"))
+    g_assert_cmpstr (name, ==, "sqlite");
+  else if (g_str_has_prefix (f->uri, "postgres"))
+    g_assert_cmpstr (name, ==, "postgresql");
+}
+
+static void
+test_open_uris (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CompanionStore) store = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("crossing-store-test-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autofree char *uri = NULL;
+  g_autoptr(GString) garbage = g_string_new (NULL);
+
+  g_assert_no_error (error);
+
+  g_assert_null (companion_store_open ("mysql://db.example.org/crossing", &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "mysql"));
+  g_clear_error (&error);
+
+  store = companion_store_open (":memory:", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (companion_store_get_backend_name (store), ==, "sqlite");
+  g_clear_object (&store);
+
+  /* sqlite:// with an absolute path, in a folder that does not exist yet. */
+  path = g_build_filename (dir, "sub", "store.db", NULL);
+  uri = g_strconcat ("sqlite://", path, NULL);
+  store = companion_store_open (uri, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_clear_object (&store);
+
+  /* Not a database: CORRUPT, and the file stays as it was. */
+  for (guint i = 0; i < 4096; i++)
+    g_string_append_c (garbage, "garbage\n"[i % 8]);
+  g_assert_true (g_file_set_contents (path, garbage->str, garbage->len, NULL));
+  g_assert_null (companion_store_open (path, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT);
+  g_clear_error (&error);
+
+  g_assert_no_errno (g_unlink (path));
+  {
+    g_autofree char *sub = g_path_get_dirname (path);
+
+    g_assert_no_errno (g_rmdir (sub));
+  }
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("orders/insert-get-unique", test_insert_get);
+  ADD ("transition/every-action-from-every-state", test_transition_from_mask);
+  ADD ("transition/writes-given-keeps-others", test_transition_fields);
+  ADD ("transition/only-if-expires-by", test_transition_only_if_expires_by);
+  ADD ("transition/unknown-order-conflicts", test_transition_unknown_order);
+  ADD ("check-code/counts-only-claimed-or-waiting", test_check_code_failures);
+  ADD ("finalize-login/creates-user-and-session", test_finalize_login_creates);
+  ADD ("finalize-login/finds-existing-user", test_finalize_login_existing_user);
+  ADD ("finalize-login/closed-registration-changes-nothing",
+       test_finalize_login_closed_all_or_nothing);
+  ADD ("finalize-login/only-from-approved", test_finalize_login_not_approved);
+  ADD ("events/list-after-seq", test_list_events_after);
+  ADD ("expiry/due-next-pending", test_due_orders_next_expiry_pending);
+  ADD ("users/add-get-list-remove", test_users);
+  ADD ("sessions/lookup-expiry-delete", test_sessions);
+  ADD ("races/threads-one-winner", test_race_one_winner);
+  ADD ("races/sequential-one-winner", test_race_sequential);
+  ADD ("signal/event-committed-once-per-commit", test_event_committed);
+  ADD ("errors/closed-store-unavailable", test_closed_store_unavailable);
+  ADD ("backend-name", test_backend_name);
+  g_test_add_func ("/store/open/uris", test_open_uris);
+
+  return g_test_run ();
+}
