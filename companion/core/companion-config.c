@@ -273,6 +273,8 @@ apply (CompanionConfig  *config,
     return parse_switch (name, value, "open", "closed", &config->registration_open, error);
   if (strcmp (name, "check-code") == 0)
     return parse_switch (name, value, "on", "off", &config->check_code, error);
+  if (strcmp (name, "metrics") == 0)
+    return parse_switch (name, value, "on", "off", &config->metrics, error);
   if (strcmp (name, "claim-path-template") == 0)
     {
       if (strstr (value, "{orderId}") == NULL || strstr (value, "{claimToken}") == NULL ||
@@ -337,6 +339,8 @@ static const struct {
     "Seconds a session lives (default " G_STRINGIFY (DEFAULT_SESSION_TTL) ", 7 days)" },
   { "registration", "open|closed", "May keys with no user sign in (default open)" },
   { "check-code", "on|off", "Ask the phone for the desktop's check code (default on)" },
+  { "metrics", "on|off",
+    "Serve Prometheus metrics at BASE-PATH/metrics, to loopback only (default off)" },
   { "claim-path-template", "TEMPLATE",
     "Claim link with {publicUrl} {orderId} {claimToken} (default " DEFAULT_CLAIM_PATH_TEMPLATE ")" },
   { "tls-cert", "PATH", "TLS certificate (PEM) to serve https (default none: plain http)" },

@@ -26,6 +26,7 @@ typedef struct {
   GStrv     trusted_origins;      /* NULL: only the public origin */
   gboolean  registration_open;
   gboolean  check_code;
+  gboolean  metrics;              /* {basePath}/metrics, loopback only */
   char     *claim_path_template;  /* {publicUrl}, {orderId}, {claimToken} */
   char     *tls_cert;
   char     *tls_key;

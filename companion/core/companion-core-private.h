@@ -6,6 +6,7 @@
 
 #include "companion-core.h"
 #include "companion-feature.h"
+#include "companion-metrics.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +16,7 @@ struct _CompanionCore
   CompanionStore    *store;
   CompanionEventHub *hub;
   CompanionLimits   *limits;
+  CompanionMetrics  *metrics;   /* NULL unless --metrics on */
   gpointer          *states;    /* one per companion_features[] entry */
   gsize              n_states;
 };
@@ -31,5 +33,7 @@ void           companion_core_free         (CompanionCore   *core);
 /* The routes every deployment has: health, get-session, sign-out. */
 extern const CompanionRoute companion_core_routes[];
 extern const gsize          companion_core_n_routes;
+/* GET /metrics, only added with --metrics on. */
+extern const CompanionRoute companion_metrics_route;
 
 G_END_DECLS

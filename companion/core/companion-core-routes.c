@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "companion-core-private.h"
 #include "companion-sessions.h"
 
@@ -84,6 +86,44 @@ handle_sign_out (gpointer           state,
   companion_reply_take_json (reply, SOUP_STATUS_OK, json_builder_get_root (builder));
   return TRUE;
 }
+
+static gboolean
+is_loopback (const char *ip)
+{
+  g_autoptr(GInetAddress) address = ip != NULL ? g_inet_address_new_from_string (ip) : NULL;
+
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/* For a scraper on the same host, or behind the trusted proxy on it: to
+ * anyone else there is no such route. */
+static gboolean
+handle_metrics (gpointer           state,
+                CompanionRequest  *request,
+                CompanionReply    *reply,
+                GError           **error)
+{
+  g_autoptr(GBytes) text = NULL;
+  char *body;
+
+  if (!is_loopback (request->client_ip))
+    {
+      g_set_error_literal (error, CROSSING_ERROR, CROSSING_ERROR_NOT_FOUND,
+                           crossing_error_default_message (CROSSING_ERROR_NOT_FOUND));
+      return FALSE;
+    }
+
+  body = companion_metrics_render (request->core->metrics);
+  text = g_bytes_new_take (body, strlen (body));
+  companion_reply_set_header (reply, "Cache-Control", "no-store");
+  companion_reply_set_bytes (reply, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
+                             text);
+  return TRUE;
+}
+
+const CompanionRoute companion_metrics_route = {
+  "GET", "/metrics", 0, handle_metrics
+};
 
 const CompanionRoute companion_core_routes[] = {
   { "GET", "/health", 0, handle_health },

@@ -22,6 +22,8 @@ companion_core_new (CompanionConfig   *config,
   core->store = g_object_ref (store);
   core->hub = g_object_ref (hub);
   core->limits = g_object_ref (limits);
+  if (config->metrics)
+    core->metrics = companion_metrics_new (store, hub);
   while (companion_features[core->n_states] != NULL)
     core->n_states++;
   core->states = g_new0 (gpointer, core->n_states);
@@ -59,6 +61,7 @@ companion_core_free (CompanionCore *core)
     if (core->states[i - 1] != NULL)
       companion_features[i - 1]->destroy (core->states[i - 1]);
   g_free (core->states);
+  g_clear_pointer (&core->metrics, companion_metrics_free);
   g_clear_object (&core->limits);
   g_clear_object (&core->hub);
   g_clear_object (&core->store);

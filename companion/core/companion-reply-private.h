@@ -19,6 +19,9 @@ CompanionReplyKind companion_reply_get_kind       (const CompanionReply *reply);
 const char        *companion_reply_get_stream_order (const CompanionReply *reply);
 GPtrArray         *companion_reply_get_stream_events (const CompanionReply *reply);
 gboolean           companion_reply_get_stream_ended (const CompanionReply *reply);
+/* A header set on the reply, or NULL. */
+const char        *companion_reply_get_header     (const CompanionReply *reply,
+                                                   const char           *name);
 
 /* Status, headers, cookies and a JSON or byte body onto @msg (a stream's
  * body is the event hub's to write). */

@@ -211,6 +211,16 @@ companion_reply_get_status (const CompanionReply *reply)
   return reply->status;
 }
 
+const char *
+companion_reply_get_header (const CompanionReply *reply,
+                            const char           *name)
+{
+  for (guint i = 0; i < reply->headers->len; i += 2)
+    if (g_ascii_strcasecmp (g_ptr_array_index (reply->headers, i), name) == 0)
+      return g_ptr_array_index (reply->headers, i + 1);
+  return NULL;
+}
+
 CompanionReplyKind
 companion_reply_get_kind (const CompanionReply *reply)
 {

@@ -48,6 +48,7 @@ companion_router_free (CompanionRouter *router)
 
 void
 companion_router_add (CompanionRouter      *router,
+                      const char           *owner,
                       const CompanionRoute *routes,
                       gsize                 n,
                       gpointer              state)
@@ -56,7 +57,7 @@ companion_router_add (CompanionRouter      *router,
 
   for (gsize i = 0; i < n; i++)
     {
-      CompanionRouteEntry entry = { &routes[i], state };
+      CompanionRouteEntry entry = { &routes[i], state, owner };
       guint side = (routes[i].flags & COMPANION_ROUTE_PUBLIC) != 0;
       GArray *entries;
 

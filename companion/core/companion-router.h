@@ -17,12 +17,14 @@ typedef struct _CompanionRouter CompanionRouter;
 typedef struct {
   const CompanionRoute *route;
   gpointer              state;
+  const char           *owner;   /* the feature's name, or "core" */
 } CompanionRouteEntry;
 
 CompanionRouter *companion_router_new    (void);
 void             companion_router_free   (CompanionRouter      *router);
-/* Adds @n routes, each called with @state. */
+/* Adds @n routes of @owner (static), each called with @state. */
 void             companion_router_add    (CompanionRouter      *router,
+                                          const char           *owner,
                                           const CompanionRoute *routes,
                                           gsize                 n,
                                           gpointer              state);

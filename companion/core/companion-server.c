@@ -421,6 +421,14 @@ dispatch (CompanionServer           *self,
       companion_reply_set_error (reply, error);
     }
 
+  if (self->core->metrics != NULL)
+    {
+      companion_metrics_count_request (self->core->metrics, route->path,
+                                       companion_reply_get_status (reply));
+      if (companion_reply_get_header (reply, "set-auth-token") != NULL)
+        companion_metrics_count_sign_in (self->core->metrics, entry->owner);
+    }
+
   if (companion_reply_get_kind (reply) == COMPANION_REPLY_STREAM)
     write_stream (self, msg, reply);
   else
@@ -479,6 +487,9 @@ on_request (SoupServer        *server,
     }
   else
     companion_reply_set_error_code (reply, CROSSING_ERROR_NOT_FOUND, NULL);
+  if (self->core->metrics != NULL)
+    companion_metrics_count_request (self->core->metrics, "unmatched",
+                                     companion_reply_get_status (reply));
   companion_reply_write (reply, msg);
 }
 
@@ -632,9 +643,12 @@ companion_server_listen (CompanionServer  *self,
 
   if (!companion_core_create_features (self->core, error))
     return FALSE;
-  companion_router_add (self->router, companion_core_routes, companion_core_n_routes, NULL);
+  companion_router_add (self->router, "core", companion_core_routes, companion_core_n_routes,
+                        NULL);
+  if (self->core->metrics != NULL)
+    companion_router_add (self->router, "core", &companion_metrics_route, 1, NULL);
   for (gsize i = 0; companion_features[i] != NULL; i++)
-    companion_router_add (self->router, companion_features[i]->routes,
+    companion_router_add (self->router, companion_features[i]->name, companion_features[i]->routes,
                           companion_features[i]->n_routes, self->core->states[i]);
   return TRUE;
 }

@@ -151,6 +151,52 @@ companion_event_free (CompanionEvent *event)
 
 #define IFACE(self) COMPANION_STORE_GET_IFACE (self)
 
+static GQuark
+latency_observer_quark (void)
+{
+  static GQuark quark;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("companion-store-latency-observer");
+  return quark;
+}
+
+typedef struct {
+  CompanionStoreLatencyFunc func;
+  gpointer                  data;
+} LatencyObserver;
+
+void
+companion_store_set_latency_observer (CompanionStore            *self,
+                                      CompanionStoreLatencyFunc  func,
+                                      gpointer                   user_data)
+{
+  LatencyObserver *observer = NULL;
+
+  g_return_if_fail (COMPANION_IS_STORE (self));
+
+  if (func != NULL)
+    {
+      observer = g_new0 (LatencyObserver, 1);
+      observer->func = func;
+      observer->data = user_data;
+    }
+  g_object_set_qdata_full (G_OBJECT (self), latency_observer_quark (), observer, g_free);
+}
+
+/* Runs one store call, and tells the observer how long it took. */
+#define TIMED(self, call)                                                              \
+  ({                                                                                   \
+    LatencyObserver *observer_ = g_object_get_qdata (G_OBJECT (self),                  \
+                                                     latency_observer_quark ());       \
+    gint64 start_ = observer_ != NULL ? g_get_monotonic_time () : 0;                   \
+    __auto_type result_ = (call);                                                      \
+                                                                                       \
+    if (observer_ != NULL)                                                             \
+      observer_->func (g_get_monotonic_time () - start_, observer_->data);             \
+    result_;                                                                           \
+  })
+
 const char *
 companion_store_get_backend_name (CompanionStore *self)
 {
@@ -172,7 +218,7 @@ companion_store_insert_order (CompanionStore        *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (order != NULL, FALSE);
-  return IFACE (self)->insert_order (self, order, error);
+  return TIMED (self, IFACE (self)->insert_order (self, order, error));
 }
 
 CompanionOrder *
@@ -182,7 +228,7 @@ companion_store_get_order (CompanionStore  *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
   g_return_val_if_fail (order_id != NULL, NULL);
-  return IFACE (self)->get_order (self, order_id, error);
+  return TIMED (self, IFACE (self)->get_order (self, order_id, error));
 }
 
 gboolean
@@ -196,7 +242,8 @@ companion_store_transition (CompanionStore              *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (order_id != NULL && change != NULL && event_data != NULL, FALSE);
-  return IFACE (self)->transition (self, order_id, from_mask, change, event_data, out_seq, error);
+  return TIMED (self, IFACE (self)->transition (self, order_id, from_mask, change, event_data,
+                                                out_seq, error));
 }
 
 gboolean
@@ -207,7 +254,7 @@ companion_store_add_check_code_failure (CompanionStore  *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (order_id != NULL, FALSE);
-  return IFACE (self)->add_check_code_failure (self, order_id, out_failures, error);
+  return TIMED (self, IFACE (self)->add_check_code_failure (self, order_id, out_failures, error));
 }
 
 gboolean
@@ -221,7 +268,8 @@ companion_store_finalize_login (CompanionStore                *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (order_id != NULL && login != NULL && event_data != NULL, FALSE);
-  return IFACE (self)->finalize_login (self, order_id, login, event_data, out_user, out_seq, error);
+  return TIMED (self, IFACE (self)->finalize_login (self, order_id, login, event_data, out_user,
+                                                    out_seq, error));
 }
 
 GPtrArray *
@@ -232,7 +280,7 @@ companion_store_list_events (CompanionStore  *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
   g_return_val_if_fail (order_id != NULL, NULL);
-  return IFACE (self)->list_events (self, order_id, after_seq, error);
+  return TIMED (self, IFACE (self)->list_events (self, order_id, after_seq, error));
 }
 
 GPtrArray *
@@ -242,7 +290,7 @@ companion_store_list_due_orders (CompanionStore  *self,
                                  GError         **error)
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
-  return IFACE (self)->list_due_orders (self, now, limit, error);
+  return TIMED (self, IFACE (self)->list_due_orders (self, now, limit, error));
 }
 
 gint64
@@ -250,7 +298,7 @@ companion_store_next_expiry (CompanionStore  *self,
                              GError         **error)
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), G_MAXINT64);
-  return IFACE (self)->next_expiry (self, error);
+  return TIMED (self, IFACE (self)->next_expiry (self, error));
 }
 
 guint64
@@ -258,7 +306,7 @@ companion_store_count_pending (CompanionStore  *self,
                                GError         **error)
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), 0);
-  return IFACE (self)->count_pending (self, error);
+  return TIMED (self, IFACE (self)->count_pending (self, error));
 }
 
 gboolean
@@ -268,7 +316,7 @@ companion_store_add_user (CompanionStore       *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (user != NULL && user->subject != NULL, FALSE);
-  return IFACE (self)->add_user (self, user, error);
+  return TIMED (self, IFACE (self)->add_user (self, user, error));
 }
 
 CompanionUser *
@@ -278,7 +326,7 @@ companion_store_get_user_by_subject (CompanionStore  *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
   g_return_val_if_fail (subject != NULL, NULL);
-  return IFACE (self)->get_user_by_subject (self, subject, error);
+  return TIMED (self, IFACE (self)->get_user_by_subject (self, subject, error));
 }
 
 GPtrArray *
@@ -286,7 +334,7 @@ companion_store_list_users (CompanionStore  *self,
                             GError         **error)
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
-  return IFACE (self)->list_users (self, error);
+  return TIMED (self, IFACE (self)->list_users (self, error));
 }
 
 gboolean
@@ -296,7 +344,7 @@ companion_store_remove_user (CompanionStore  *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (subject != NULL, FALSE);
-  return IFACE (self)->remove_user (self, subject, error);
+  return TIMED (self, IFACE (self)->remove_user (self, subject, error));
 }
 
 gboolean
@@ -309,7 +357,8 @@ companion_store_lookup_session (CompanionStore     *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (token_hash != NULL, FALSE);
-  return IFACE (self)->lookup_session (self, token_hash, now, out_session, out_user, error);
+  return TIMED (self, IFACE (self)->lookup_session (self, token_hash, now, out_session, out_user,
+                                                    error));
 }
 
 gboolean
@@ -319,5 +368,5 @@ companion_store_delete_session (CompanionStore  *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (token_hash != NULL, FALSE);
-  return IFACE (self)->delete_session (self, token_hash, error);
+  return TIMED (self, IFACE (self)->delete_session (self, token_hash, error));
 }

@@ -280,6 +280,14 @@ void             companion_store_emit_event_committed (CompanionStore       *sel
                                                  CrossingStatus              status,
                                                  const char                 *data);
 
+/* Called after every store call with how long it took, for the metrics. */
+typedef void (*CompanionStoreLatencyFunc) (gint64   microseconds,
+                                           gpointer user_data);
+/* One observer per store; NULL removes it. */
+void             companion_store_set_latency_observer (CompanionStore            *self,
+                                                       CompanionStoreLatencyFunc  func,
+                                                       gpointer                   user_data);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionUser, companion_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionSession, companion_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionEvent, companion_event_free)

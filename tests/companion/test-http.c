@@ -32,6 +32,16 @@ setup_trusted (CtFixture     *f,
   ct_fixture_start (f);
 }
 
+static void
+setup_metrics (CtFixture     *f,
+               gconstpointer  data)
+{
+  ct_fixture_init (f);
+  f->config->metrics = TRUE;
+  f->config->trust_proxy = GPOINTER_TO_INT (data);
+  ct_fixture_start (f);
+}
+
 static char *
 iso8601_ms (gint64 epoch_ms)
 {
@@ -1501,6 +1511,83 @@ test_health (CtFixture     *f,
                    "no-store");
 }
 
+static const char *
+metrics_text (CtResponse *response)
+{
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Content-Type"), ==,
+                   "text/plain; version=0.0.4; charset=utf-8");
+  return g_bytes_get_data (response->body, NULL);
+}
+
+static void
+test_metrics (CtFixture     *f,
+              gconstpointer  data)
+{
+  g_autoptr(CtOrder) order = ct_order_start (f, "login", NULL);
+  g_autoptr(CtResponse) finalized = NULL;
+  g_autoptr(CtResponse) missing = ct_get (f, "/api/auth/nowhere");
+  g_autoptr(CtResponse) response = NULL;
+  g_autofree char *text = NULL;
+  const char *token;
+
+  ct_order_approve (f, order);
+  finalized = ct_order_finalize (f, order);
+  token = ct_json_string (ct_response_object (finalized), "token");
+
+  response = ct_get (f, "/api/auth/metrics");
+  text = g_strndup (metrics_text (response), g_bytes_get_size (response->body));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "crossing_http_requests_total{route=\"/cross-device/start\","
+                                  "status=\"200\"} 1\n"));
+  g_assert_nonnull (strstr (text, "crossing_http_requests_total{route=\"/cross-device/finalize\","
+                                  "status=\"200\"} 1\n"));
+  g_assert_nonnull (strstr (text, "crossing_http_requests_total{route=\"unmatched\","
+                                  "status=\"404\"} 1\n"));
+  g_assert_nonnull (strstr (text, "crossing_sign_ins_total{flow=\"cross-device\"} 1\n"));
+  g_assert_nonnull (strstr (text, "crossing_orders_finished_total{state=\"finalized\"} 1\n"));
+  g_assert_nonnull (strstr (text, "crossing_orders_finished_total{state=\"expired\"} 0\n"));
+  g_assert_nonnull (strstr (text, "crossing_event_streams "));
+  g_assert_nonnull (strstr (text, "crossing_store_latency_seconds_count "));
+  g_assert_null (strstr (text, "crossing_store_latency_seconds_count 0\n"));
+
+  /* Nothing that names an order, a secret or a client. */
+  g_assert_null (strstr (text, order->order_id));
+  g_assert_null (strstr (text, order->desktop_token));
+  g_assert_null (strstr (text, token));
+  g_assert_null (strstr (text, "127.0.0.1"));
+}
+
+static void
+test_metrics_off_is_not_found (CtFixture     *f,
+                               gconstpointer  data)
+{
+  g_autoptr(CtResponse) response = ct_get (f, "/api/auth/metrics");
+
+  ct_response_assert_error (response, 404, "NOT_FOUND");
+}
+
+/* Behind the trusted proxy, the client it names decides. */
+static void
+test_metrics_only_for_loopback (CtFixture     *f,
+                                gconstpointer  data)
+{
+  g_autoptr(SoupMessage) remote = ct_message_new (f, SOUP_METHOD_GET, "/api/auth/metrics");
+  g_autoptr(SoupMessage) local = ct_message_new (f, SOUP_METHOD_GET, "/api/auth/metrics");
+  g_autoptr(CtResponse) refused = NULL;
+  g_autoptr(CtResponse) allowed = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (remote), "X-Forwarded-For",
+                                "203.0.113.9");
+  refused = ct_send (f, remote);
+  ct_response_assert_error (refused, 404, "NOT_FOUND");
+
+  soup_message_headers_replace (soup_message_get_request_headers (local), "X-Forwarded-For",
+                                "127.0.0.1");
+  allowed = ct_send (f, local);
+  metrics_text (allowed);
+}
+
 static void
 test_method_not_allowed (CtFixture     *f,
                          gconstpointer  data)
@@ -1833,6 +1920,11 @@ main (int    argc,
   ADD ("routes/unknown-route-not-found", test_not_found);
   ADD ("routes/wrong-method-with-allow", test_method_not_allowed);
   ADD ("health/ok-with-store-and-version", test_health);
+  g_test_add ("/companion/http/metrics/counts-without-ids", CtFixture, GINT_TO_POINTER (FALSE),
+              setup_metrics, test_metrics, ct_fixture_teardown);
+  ADD ("metrics/off-is-not-found", test_metrics_off_is_not_found);
+  g_test_add ("/companion/http/metrics/only-for-loopback", CtFixture, GINT_TO_POINTER (TRUE),
+              setup_metrics, test_metrics_only_for_loopback, ct_fixture_teardown);
   ADD ("body/over-16-kib-too-large", test_payload_too_large);
   ADD ("body/chunked-over-16-kib-too-large", test_payload_too_large_chunked);
   ADD ("body/not-json-media-type", test_unsupported_media_type);

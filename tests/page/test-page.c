@@ -80,7 +80,7 @@ on_request (SoupServer        *server,
   /* As the companion does for every answer outside its API. */
   companion_reply_set_page_headers (reply);
 
-  companion_router_add (router, companion_cross_device_feature.routes,
+  companion_router_add (router, "cross-device", companion_cross_device_feature.routes,
                         companion_cross_device_feature.n_routes, NULL);
   if (companion_router_lookup (router, TRUE, soup_server_message_get_method (msg), full_path,
                                &rest, &allow) != NULL)
