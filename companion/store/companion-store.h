@@ -132,6 +132,9 @@ struct _CompanionStoreInterface
   gboolean         (*delete_session)    (CompanionStore             *self,
                                          const char                 *token_hash,
                                          GError                    **error);
+  CompanionOrder  *(*get_order_by_challenge_hash) (CompanionStore   *self,
+                                         const char                 *challenge_id_hash,
+                                         GError                    **error);
 };
 
 /* Errors are in CROSSING_ERROR: CROSSING_ERROR_INTERNAL for a database
@@ -203,6 +206,11 @@ gboolean         companion_store_lookup_session (CompanionStore             *sel
                                                  GError                    **error);
 gboolean         companion_store_delete_session (CompanionStore             *self,
                                                  const char                 *token_hash,
+                                                 GError                    **error);
+/* The order whose challenge_id_hash is @challenge_id_hash (only mobile-QR
+ * orders have one); NULL without an error when there is none. */
+CompanionOrder  *companion_store_get_order_by_challenge_hash (CompanionStore *self,
+                                                 const char                 *challenge_id_hash,
                                                  GError                    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionUser, companion_user_free)
