@@ -73,6 +73,8 @@ static const struct {
   [CROSSING_ERROR_UNSUPPORTED_MEDIA_TYPE] = { "UNSUPPORTED_MEDIA_TYPE", 415,
                                               "The body must be application/json" },
   [CROSSING_ERROR_RATE_LIMITED] = { "RATE_LIMITED", 429, "Too many requests" },
+  [CROSSING_ERROR_INVALID_POLL_TOKEN] = { "INVALID_POLL_TOKEN", 401,
+                                          "The poll cookie is missing or not this challenge's" },
   [CROSSING_ERROR_INTERNAL] = { "INTERNAL_ERROR", 500, "Internal error" },
   [CROSSING_ERROR_UNAVAILABLE] = { "UNAVAILABLE", 503,
                                    "The service is unavailable; try again shortly" },
@@ -207,6 +209,15 @@ crossing_string_is_clean (const char *str)
     if (crossing_unichar_is_control (*p))
       return FALSE;
   return TRUE;
+}
+
+gboolean
+crossing_return_to_is_allowed (const char *value)
+{
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  return value[0] == '/' && value[1] != '/' && strchr (value, '\\') == NULL &&
+         strstr (value, "://") == NULL;
 }
 
 gboolean

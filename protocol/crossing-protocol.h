@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 
 #define CROSSING_DEFAULT_BASE_PATH       "/api/auth"
 #define CROSSING_CROSS_DEVICE_PREFIX     "/cross-device"
+#define CROSSING_MOBILE_QR_PREFIX        "/mobile-qr"
+#define CROSSING_MOBILE_QR_POLL_COOKIE   "crossing.mobile_qr_poll"
 #define CROSSING_SESSION_COOKIE          "crossing.session_token"
 #define CROSSING_MAX_BODY_SIZE           (16 * 1024)
 #define CROSSING_MAX_TITLE_CHARS         120
@@ -92,6 +94,7 @@ typedef enum {
   CROSSING_ERROR_PAYLOAD_TOO_LARGE,
   CROSSING_ERROR_UNSUPPORTED_MEDIA_TYPE,
   CROSSING_ERROR_RATE_LIMITED,
+  CROSSING_ERROR_INVALID_POLL_TOKEN,       /* 401: mobile QR, the poll cookie */
   CROSSING_ERROR_INTERNAL,
   CROSSING_ERROR_UNAVAILABLE,              /* 503: the store cannot be reached */
 } CrossingError;
@@ -118,6 +121,10 @@ char         *crossing_format_iso8601_ms    (gint64         epoch_ms);
 /* TRUE when @str holds no control character (U+0000..U+001F, U+007F) and is
  * valid UTF-8. */
 gboolean      crossing_string_is_clean      (const char    *str);
+
+/* The contract's returnTo: a relative path (starts with '/', not "//"),
+ * no backslash, no scheme. */
+gboolean      crossing_return_to_is_allowed (const char    *value);
 
 /* The one control-character test: U+0000..U+001F and U+007F. */
 gboolean      crossing_unichar_is_control   (gunichar       c);

@@ -31,6 +31,8 @@
 #define DEFAULT_MAX_CONNECTIONS_PER_IP   256
 #define DEFAULT_REQUEST_TIMEOUT          20
 #define DEFAULT_IDLE_TIMEOUT             60
+#define DEFAULT_MOBILE_QR_RETURN_TO      "/"
+#define DEFAULT_MOBILE_QR_SIGNING_PATH   "/qr/phone/{challengeId}"
 
 CompanionConfig *
 companion_config_new_default (void)
@@ -56,6 +58,8 @@ companion_config_new_default (void)
   config->max_connections_per_ip = DEFAULT_MAX_CONNECTIONS_PER_IP;
   config->request_timeout = DEFAULT_REQUEST_TIMEOUT;
   config->idle_timeout = DEFAULT_IDLE_TIMEOUT;
+  config->mobile_qr_return_to = g_strdup (DEFAULT_MOBILE_QR_RETURN_TO);
+  config->mobile_qr_signing_path_template = g_strdup (DEFAULT_MOBILE_QR_SIGNING_PATH);
   return config;
 }
 
@@ -75,6 +79,8 @@ companion_config_free (CompanionConfig *config)
   g_free (config->tls_key);
   g_free (config->public_origin);
   g_free (config->public_prefix);
+  g_free (config->mobile_qr_return_to);
+  g_free (config->mobile_qr_signing_path_template);
   g_free (config);
 }
 
@@ -312,6 +318,26 @@ apply (CompanionConfig  *config,
     return parse_seconds (name, value, 3600, &config->request_timeout, error);
   if (strcmp (name, "idle-timeout") == 0)
     return parse_seconds (name, value, 3600, &config->idle_timeout, error);
+  if (strcmp (name, "mobile-qr-return-to") == 0)
+    {
+      if (!crossing_return_to_is_allowed (value) || g_utf8_strlen (value, -1) > 2048 ||
+          !crossing_string_is_clean (value))
+        return bad_value (error, name, value, "expected a relative path such as /");
+      g_free (config->mobile_qr_return_to);
+      config->mobile_qr_return_to = g_strdup (value);
+      return TRUE;
+    }
+  if (strcmp (name, "mobile-qr-signing-path-template") == 0)
+    {
+      if (value[0] != '/' || value[1] == '/' || strstr (value, "{challengeId}") == NULL ||
+          strpbrk (value, "\\ ") != NULL || !crossing_string_is_clean (value))
+        return bad_value (error, name, value, "a path that contains {challengeId}");
+      g_free (config->mobile_qr_signing_path_template);
+      config->mobile_qr_signing_path_template = g_strdup (value);
+      return TRUE;
+    }
+  if (strcmp (name, "mobile-qr-check-code") == 0)
+    return parse_switch (name, value, "on", "off", &config->mobile_qr_check_code, error);
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown setting '%s'", name);
   return FALSE;
@@ -361,6 +387,13 @@ static const struct {
     "Seconds to send a request and read the answer (default " G_STRINGIFY (DEFAULT_REQUEST_TIMEOUT) ")" },
   { "idle-timeout", "SECONDS",
     "Seconds a kept-alive connection may idle (default " G_STRINGIFY (DEFAULT_IDLE_TIMEOUT) ")" },
+  { "mobile-qr-return-to", "PATH",
+    "Where a mobile-QR sign-in lands without returnTo (default " DEFAULT_MOBILE_QR_RETURN_TO ")" },
+  { "mobile-qr-signing-path-template", "TEMPLATE",
+    "Mobile-QR signing link after the public URL, with {challengeId} (default "
+    DEFAULT_MOBILE_QR_SIGNING_PATH ")" },
+  { "mobile-qr-check-code", "on|off",
+    "Ask the phone for a check code on mobile-QR sign-ins (default off)" },
 };
 
 static gboolean

@@ -39,6 +39,9 @@ typedef struct {
   guint     max_connections_per_ip;    /* not applied with trust_proxy */
   guint     request_timeout;           /* seconds to send a request and read the answer */
   guint     idle_timeout;              /* seconds a kept-alive connection may idle */
+  char     *mobile_qr_return_to;              /* "/" */
+  char     *mobile_qr_signing_path_template;  /* {challengeId}, after the public URL */
+  gboolean  mobile_qr_check_code;             /* off: the seed's phone sends none */
 
   /* Derived from public_url by companion_config_set_listening_url(). */
   char     *public_origin;        /* "scheme://host[:port]" */

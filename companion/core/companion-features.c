@@ -9,8 +9,10 @@
 
 #include "companion-cross-device.h"
 #include "companion-feature.h"
+#include "companion-mobile-qr.h"
 
 const CompanionFeature *const companion_features[] = {
   &companion_cross_device_feature,
+  &companion_mobile_qr_feature,
   NULL,
 };

@@ -370,3 +370,13 @@ companion_store_delete_session (CompanionStore  *self,
   g_return_val_if_fail (token_hash != NULL, FALSE);
   return TIMED (self, IFACE (self)->delete_session (self, token_hash, error));
 }
+
+CompanionOrder *
+companion_store_get_order_by_challenge_hash (CompanionStore  *self,
+                                             const char      *challenge_id_hash,
+                                             GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  g_return_val_if_fail (challenge_id_hash != NULL, NULL);
+  return IFACE (self)->get_order_by_challenge_hash (self, challenge_id_hash, error);
+}

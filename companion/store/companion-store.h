@@ -173,6 +173,9 @@ struct _CompanionStoreInterface
   gboolean         (*delete_session)    (CompanionStore             *self,
                                          const char                 *token_hash,
                                          GError                    **error);
+  CompanionOrder  *(*get_order_by_challenge_hash) (CompanionStore   *self,
+                                         const char                 *challenge_id_hash,
+                                         GError                    **error);
 };
 
 /* Every function fails with a COMPANION_STORE_ERROR, never another domain;
@@ -271,6 +274,11 @@ gboolean         companion_store_lookup_session (CompanionStore             *sel
 /* TRUE also when there was no such session (signing out twice is fine). */
 gboolean         companion_store_delete_session (CompanionStore             *self,
                                                  const char                 *token_hash,
+                                                 GError                    **error);
+/* The order whose challenge_id_hash is @challenge_id_hash (only mobile-QR
+ * orders have one); NULL without an error when there is none. */
+CompanionOrder  *companion_store_get_order_by_challenge_hash (CompanionStore *self,
+                                                 const char                 *challenge_id_hash,
                                                  GError                    **error);
 
 /* For backends: emits "event-committed". */

@@ -37,13 +37,6 @@ is_payload_hash (const char *value)
 }
 
 static gboolean
-is_allowed_return_to (const char *value)
-{
-  return value[0] == '/' && value[1] != '/' && strchr (value, '\\') == NULL &&
-         strstr (value, "://") == NULL;
-}
-
-static gboolean
 set_code (GError        **error,
           CrossingError   code)
 {
@@ -106,7 +99,7 @@ handle_start (gpointer           state,
                                   : CROSSING_DEFAULT_ADAPTER;
   if (start.adapter == CROSSING_ADAPTER_INVALID)
     return set_code (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
-  if (start.return_to != NULL && !is_allowed_return_to (start.return_to))
+  if (start.return_to != NULL && !crossing_return_to_is_allowed (start.return_to))
     return set_code (error, CROSSING_ERROR_RETURN_TO_NOT_ALLOWED);
   if (start.payload_hash != NULL && !is_payload_hash (start.payload_hash))
     return companion_invalid_request (error, "The field %s must be hex or base64url",

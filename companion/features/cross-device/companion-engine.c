@@ -227,6 +227,18 @@ companion_engine_start_timers (CompanionEngine *self)
   schedule_expiry (self, next);
 }
 
+/* The timer may lag behind the clock by a tick: the clock decides. */
+static void
+catch_up_expiry (CompanionEngine *self,
+                 CompanionOrder  *order)
+{
+  if (companion_order_is_past_expiry (order, crossing_now_ms ()))
+    {
+      expire_order (self, order, crossing_now_ms ());
+      order->status = CROSSING_STATUS_EXPIRED;
+    }
+}
+
 /* Finds the order and checks @token against the stored hash: the failures
  * a caller must see before anything about the order's state. */
 static CompanionOrder *
@@ -262,13 +274,7 @@ load_order (CompanionEngine  *self,
       return NULL;
     }
 
-  /* The timer may lag behind the clock by a tick: the clock decides. */
-  if (companion_order_is_past_expiry (order, crossing_now_ms ()))
-    {
-      expire_order (self, order, crossing_now_ms ());
-      order->status = CROSSING_STATUS_EXPIRED;
-    }
-
+  catch_up_expiry (self, order);
   return g_steal_pointer (&order);
 }
 
@@ -368,6 +374,8 @@ companion_engine_start (CompanionEngine              *self,
   order->created_at = now;
   order->issued_at = now;
   order->expires_at = now + (gint64) self->config->order_ttl * 1000;
+  if (request->challenge_id_is_credential)
+    order->challenge_id_hash = crossing_token_hash (order->challenge_id);
   /* Fixed at start, so every read of the challenge shows the same text. */
   order->message = companion_order_build_message (order);
 
@@ -392,8 +400,16 @@ companion_engine_start (CompanionEngine              *self,
   add_string (builder, "eventToken", event_token);
   add_string (builder, "desktopToken", desktop_token);
   add_int (builder, "expiresAt", order->expires_at);
+  if (request->challenge_id_is_credential)
+    add_string (builder, "challengeId", order->challenge_id);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
+}
+
+static char *
+draw_check_code (void)
+{
+  return g_strdup_printf ("%02u", 10 + randombytes_uniform (90));
 }
 
 JsonNode *
@@ -421,7 +437,7 @@ companion_engine_claim (CompanionEngine  *self,
   change.challenge_token_hash = challenge_hash;
   if (self->config->check_code)
     {
-      check_code = g_strdup_printf ("%02u", 10 + randombytes_uniform (90));
+      check_code = draw_check_code ();
       change.check_code = check_code;
       order->check_code = g_strdup (check_code);
     }
@@ -520,6 +536,74 @@ companion_engine_challenge (CompanionEngine  *self,
   return build_envelope (self, order);
 }
 
+CompanionOrder *
+companion_engine_get_by_challenge_id (CompanionEngine  *self,
+                                      const char       *challenge_id,
+                                      GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autofree char *hash = NULL;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (challenge_id != NULL, NULL);
+
+  /* A credential: found by its hash, never by comparing the text. */
+  hash = crossing_token_hash (challenge_id);
+  order = companion_store_get_order_by_challenge_hash (self->store, hash, error);
+  if (order == NULL)
+    {
+      if (error == NULL || *error == NULL)
+        fail (error, CROSSING_ERROR_ORDER_NOT_FOUND);
+      return NULL;
+    }
+
+  catch_up_expiry (self, order);
+  return g_steal_pointer (&order);
+}
+
+JsonNode *
+companion_engine_open_by_challenge_id (CompanionEngine  *self,
+                                       const char       *challenge_id,
+                                       gboolean          check_code,
+                                       GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autofree char *code = NULL;
+  CompanionOrderChange claim = { .to = CROSSING_STATUS_CLAIMED };
+  CompanionOrderChange challenge = { .to = CROSSING_STATUS_WAITING_USER };
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = companion_engine_get_by_challenge_id (self, challenge_id, error);
+  if (order == NULL)
+    return NULL;
+
+  /* No challenge token: the challenge ID stays the phone's only credential,
+   * so the cross-device routes cannot act on this order. */
+  if (order->status == CROSSING_STATUS_CREATED)
+    {
+      if (check_code)
+        {
+          code = draw_check_code ();
+          claim.check_code = code;
+          order->check_code = g_strdup (code);
+        }
+      if (!transition (self, order, COMPANION_ACTION_CLAIM, &claim, error))
+        return NULL;
+    }
+  if (order->status == CROSSING_STATUS_CLAIMED &&
+      !transition (self, order, COMPANION_ACTION_CHALLENGE, &challenge, error))
+    return NULL;
+
+  /* Reading it again changes nothing; approved is still worth showing. */
+  if (order->status != CROSSING_STATUS_WAITING_USER &&
+      order->status != CROSSING_STATUS_APPROVED &&
+      !check_action (order, COMPANION_ACTION_CHALLENGE, error))
+    return NULL;
+
+  return build_envelope (self, order);
+}
+
 static gboolean
 check_code_matches (const char *expected,
                     const char *given)
@@ -574,8 +658,18 @@ companion_engine_approve (CompanionEngine                *self,
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
 
-  order = LOAD (self, request->order_id, request->challenge_token, challenge_token_hash,
-                CROSSING_ERROR_INVALID_CHALLENGE_TOKEN, error);
+  if (request->challenge_id != NULL)
+    {
+      order = companion_engine_get_by_challenge_id (self, request->challenge_id, error);
+      if (order != NULL && order->adapter != request->adapter)
+        {
+          fail (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
+          return NULL;
+        }
+    }
+  else
+    order = LOAD (self, request->order_id, request->challenge_token, challenge_token_hash,
+                  CROSSING_ERROR_INVALID_CHALLENGE_TOKEN, error);
   if (order == NULL || !check_action (order, COMPANION_ACTION_APPROVE, error))
     return NULL;
 

@@ -32,6 +32,9 @@ typedef struct {
   const char      *origin;         /* the request's Origin header, nullable */
   const char      *requester_ip;
   const char      *requester_user_agent;
+  /* Mobile QR: the challenge ID is the phone's credential; the store keeps
+   * its hash to find the order by, and the response carries "challengeId". */
+  gboolean         challenge_id_is_credential;
 } CompanionStartRequest;
 
 typedef struct {
@@ -42,6 +45,10 @@ typedef struct {
   const char      *address;        /* nullable, nimiq-pay */
   const char      *check_code;     /* nullable */
   const char      *origin;         /* the request's Origin header, nullable */
+  /* Mobile QR: instead of order_id and challenge_token; then @adapter must
+   * be the order's. */
+  const char      *challenge_id;
+  CrossingAdapter  adapter;
 } CompanionApproveRequest;
 
 /* The config must have its public_url set (after listening). */
@@ -84,6 +91,20 @@ JsonNode        *companion_engine_finalize   (CompanionEngine               *sel
                                               const char                    *requester_user_agent,
                                               char                         **out_session_token,
                                               GError                       **error);
+
+/* Mobile QR: the order started with challenge_id_is_credential whose
+ * challenge ID is @challenge_id (ORDER_NOT_FOUND otherwise), brought up to
+ * date with the clock. */
+CompanionOrder  *companion_engine_get_by_challenge_id (CompanionEngine      *self,
+                                                       const char           *challenge_id,
+                                                       GError              **error);
+/* Mobile QR: claim and challenge in one step, created -> waiting_user, with
+ * a check code when @check_code; on a later call only the envelope, with
+ * its current status. */
+JsonNode        *companion_engine_open_by_challenge_id (CompanionEngine     *self,
+                                                        const char          *challenge_id,
+                                                        gboolean             check_code,
+                                                        GError             **error);
 
 /* Checks the event token and returns the order, or sets an error. */
 CompanionOrder  *companion_engine_open_events (CompanionEngine              *self,

@@ -89,6 +89,7 @@ companion_order_free (CompanionOrder *order)
   g_free (order->public_key_hex);
   g_free (order->signature_hex);
   g_free (order->session_id);
+  g_free (order->challenge_id_hash);
   g_free (order);
 }
 

@@ -58,6 +58,9 @@ typedef struct {
   gint64           approved_at;            /* 0 until approved */
   gint64           finalized_at;           /* 0 until finalized */
   gint64           event_seq;              /* the last event's sequence number */
+  /* Only on orders started through mobile QR, where the challenge ID in the
+   * QR is the phone's credential and is looked up by this hash. */
+  char            *challenge_id_hash;
 } CompanionOrder;
 
 CompanionOrder *companion_order_new   (void);

@@ -103,6 +103,10 @@ static const char *migrations[] = {
   "  FROM sessions s LEFT JOIN orders o ON o.id = s.order_id;"
   "DROP TABLE sessions;"
   "ALTER TABLE sessions_2 RENAME TO sessions;",
+  /* 3: mobile QR finds its orders by the challenge ID's hash */
+  "ALTER TABLE orders ADD COLUMN challenge_id_hash TEXT;"
+  "CREATE UNIQUE INDEX orders_challenge_id_hash ON orders (challenge_id_hash)"
+  " WHERE challenge_id_hash IS NOT NULL;",
 };
 
 #define ORDER_COLUMNS \
@@ -110,7 +114,7 @@ static const char *migrations[] = {
   " challenge_token_hash, origin, return_to, title, summary, payload_hash, app_name," \
   " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
-  " issued_at, expires_at, approved_at, finalized_at, event_seq"
+  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash"
 
 #define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
@@ -120,6 +124,7 @@ typedef enum {
   STMT_ROLLBACK,
   STMT_INSERT_ORDER,
   STMT_GET_ORDER,
+  STMT_GET_ORDER_BY_CHALLENGE_HASH,
   STMT_TRANSITION,
   STMT_INSERT_EVENT,
   STMT_ADD_CHECK_CODE_FAILURE,
@@ -145,8 +150,10 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_INSERT_ORDER] =
     "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
-    " ?28, ?29, ?30, ?31)",
+    " ?28, ?29, ?30, ?31, ?32)",
   [STMT_GET_ORDER] = "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
+  [STMT_GET_ORDER_BY_CHALLENGE_HASH] =
+    "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = ?1",
   [STMT_TRANSITION] =
     "UPDATE orders SET status = ?3,"
     " challenge_token_hash = coalesce (?4, challenge_token_hash),"
@@ -395,6 +402,7 @@ order_from_row (sqlite3_stmt *s)
   order->approved_at = sqlite3_column_int64 (s, i++);
   order->finalized_at = sqlite3_column_int64 (s, i++);
   order->event_seq = sqlite3_column_int64 (s, i++);
+  order->challenge_id_hash = column_text (s, i++);
 
   /* A row written by a later version may hold values we do not know. */
   if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
@@ -468,18 +476,20 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
   sqlite3_bind_int64 (s, i++, o->approved_at);
   sqlite3_bind_int64 (s, i++, o->finalized_at);
   sqlite3_bind_int64 (s, i++, o->event_seq);
+  bind_text (s, i++, o->challenge_id_hash);
 
   if (!step_done (self, s, "insert order", error))
     return FALSE;
   return TRUE;
 }
 
+/* The one order @which (bound to @key) selects, or NULL. */
 static CompanionOrder *
-companion_sqlite_store_get_order (CompanionStore  *store,
-                                  const char      *order_id,
-                                  GError         **error)
+select_order (CompanionSqliteStore  *self,
+              Stmt                   which,
+              const char            *key,
+              GError               **error)
 {
-  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
   sqlite3_stmt *s;
   CompanionOrder *order = NULL;
   int rc;
@@ -487,8 +497,8 @@ companion_sqlite_store_get_order (CompanionStore  *store,
   if (!check_open (self, error))
     return NULL;
 
-  s = stmt (self, STMT_GET_ORDER);
-  bind_text (s, 1, order_id);
+  s = stmt (self, which);
+  bind_text (s, 1, key);
   rc = sqlite3_step (s);
   if (rc == SQLITE_ROW)
     {
@@ -503,6 +513,23 @@ companion_sqlite_store_get_order (CompanionStore  *store,
     set_db_error (self, error, "get order");
   sqlite3_reset (s);
   return order;
+}
+
+static CompanionOrder *
+companion_sqlite_store_get_order (CompanionStore  *store,
+                                  const char      *order_id,
+                                  GError         **error)
+{
+  return select_order (COMPANION_SQLITE_STORE (store), STMT_GET_ORDER, order_id, error);
+}
+
+static CompanionOrder *
+companion_sqlite_store_get_order_by_challenge_hash (CompanionStore  *store,
+                                                    const char      *challenge_id_hash,
+                                                    GError         **error)
+{
+  return select_order (COMPANION_SQLITE_STORE (store), STMT_GET_ORDER_BY_CHALLENGE_HASH,
+                       challenge_id_hash, error);
 }
 
 /* Inside a transaction: the compare-and-set and the event it appends. */
@@ -1065,6 +1092,7 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->remove_user = companion_sqlite_store_remove_user;
   iface->lookup_session = companion_sqlite_store_lookup_session;
   iface->delete_session = companion_sqlite_store_delete_session;
+  iface->get_order_by_challenge_hash = companion_sqlite_store_get_order_by_challenge_hash;
 }
 
 static void
