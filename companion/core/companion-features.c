@@ -9,8 +9,10 @@
 
 #include "companion-cross-device.h"
 #include "companion-feature.h"
+#include "companion-nimiq.h"
 
 const CompanionFeature *const companion_features[] = {
   &companion_cross_device_feature,
+  &companion_nimiq_feature,
   NULL,
 };

@@ -46,6 +46,18 @@ companion_event_free (CompanionEvent *event)
   g_free (event);
 }
 
+void
+companion_nimiq_nonce_free (CompanionNimiqNonce *nonce)
+{
+  if (nonce == NULL)
+    return;
+  g_free (nonce->id_hash);
+  g_free (nonce->nonce);
+  g_free (nonce->origin);
+  g_free (nonce->app_name);
+  g_free (nonce);
+}
+
 #define IFACE(self) COMPANION_STORE_GET_IFACE (self)
 
 gboolean
@@ -203,4 +215,54 @@ companion_store_delete_session (CompanionStore  *self,
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (token_hash != NULL, FALSE);
   return IFACE (self)->delete_session (self, token_hash, error);
+}
+
+gboolean
+companion_store_sign_in_subject (CompanionStore                *self,
+                                 const CompanionLoginFinalize  *login,
+                                 CompanionUser                **out_user,
+                                 GError                       **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (login != NULL && login->subject != NULL, FALSE);
+  return IFACE (self)->sign_in_subject (self, login, out_user, error);
+}
+
+gboolean
+companion_store_insert_nimiq_nonce (CompanionStore             *self,
+                                    const CompanionNimiqNonce  *nonce,
+                                    GError                    **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (nonce != NULL && nonce->id_hash != NULL, FALSE);
+  return IFACE (self)->insert_nimiq_nonce (self, nonce, error);
+}
+
+CompanionNimiqNonce *
+companion_store_consume_nimiq_nonce (CompanionStore  *self,
+                                     const char      *id_hash,
+                                     gint64           now,
+                                     GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  g_return_val_if_fail (id_hash != NULL, NULL);
+  return IFACE (self)->consume_nimiq_nonce (self, id_hash, now, error);
+}
+
+guint64
+companion_store_count_nimiq_nonces (CompanionStore  *self,
+                                    gint64           now,
+                                    GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), 0);
+  return IFACE (self)->count_nimiq_nonces (self, now, error);
+}
+
+guint64
+companion_store_sweep_nimiq_nonces (CompanionStore  *self,
+                                    gint64           now,
+                                    GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), 0);
+  return IFACE (self)->sweep_nimiq_nonces (self, now, error);
 }

@@ -65,9 +65,21 @@ typedef struct {
   gint64      now;
 } CompanionLoginFinalize;
 
+/* A Nimiq direct sign-in nonce as issued: /verify rebuilds the message from
+ * it. Found by the hash of its nonceId, which is never stored. */
+typedef struct {
+  char   *id_hash;
+  char   *nonce;
+  char   *origin;
+  char   *app_name;
+  gint64  issued_at;
+  gint64  expires_at;
+} CompanionNimiqNonce;
+
 void  companion_user_free    (CompanionUser    *user);
 void  companion_session_free (CompanionSession *session);
 void  companion_event_free   (CompanionEvent   *event);
+void  companion_nimiq_nonce_free (CompanionNimiqNonce *nonce);
 
 #define COMPANION_TYPE_STORE (companion_store_get_type ())
 G_DECLARE_INTERFACE (CompanionStore, companion_store, COMPANION, STORE, GObject)
@@ -131,6 +143,24 @@ struct _CompanionStoreInterface
                                          GError                    **error);
   gboolean         (*delete_session)    (CompanionStore             *self,
                                          const char                 *token_hash,
+                                         GError                    **error);
+  /* A sign-in without an order (features/nimiq). */
+  gboolean         (*sign_in_subject)   (CompanionStore             *self,
+                                         const CompanionLoginFinalize *login,
+                                         CompanionUser             **out_user,
+                                         GError                    **error);
+  gboolean         (*insert_nimiq_nonce) (CompanionStore            *self,
+                                         const CompanionNimiqNonce  *nonce,
+                                         GError                    **error);
+  CompanionNimiqNonce *(*consume_nimiq_nonce) (CompanionStore       *self,
+                                         const char                 *id_hash,
+                                         gint64                      now,
+                                         GError                    **error);
+  guint64          (*count_nimiq_nonces) (CompanionStore            *self,
+                                         gint64                      now,
+                                         GError                    **error);
+  guint64          (*sweep_nimiq_nonces) (CompanionStore            *self,
+                                         gint64                      now,
                                          GError                    **error);
 };
 
@@ -204,9 +234,35 @@ gboolean         companion_store_lookup_session (CompanionStore             *sel
 gboolean         companion_store_delete_session (CompanionStore             *self,
                                                  const char                 *token_hash,
                                                  GError                    **error);
+/* Finds the user of @login's subject (or creates it when create_user) and
+ * creates the session, all or nothing; order_id is unused. Without the user
+ * under create_user FALSE: CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN. */
+gboolean         companion_store_sign_in_subject (CompanionStore           *self,
+                                                 const CompanionLoginFinalize *login,
+                                                 CompanionUser             **out_user,
+                                                 GError                    **error);
+gboolean         companion_store_insert_nimiq_nonce (CompanionStore        *self,
+                                                 const CompanionNimiqNonce  *nonce,
+                                                 GError                    **error);
+/* Deletes the nonce and returns it in one step, so of two racing callers
+ * only one gets it. NULL without an error when there was none, or it had
+ * expired by @now (it is deleted all the same). */
+CompanionNimiqNonce *companion_store_consume_nimiq_nonce (CompanionStore   *self,
+                                                 const char                 *id_hash,
+                                                 gint64                      now,
+                                                 GError                    **error);
+/* Nonces not expired at @now (0 on error): they count as pending orders. */
+guint64          companion_store_count_nimiq_nonces (CompanionStore        *self,
+                                                 gint64                      now,
+                                                 GError                    **error);
+/* Deletes the nonces expired at @now; returns how many. */
+guint64          companion_store_sweep_nimiq_nonces (CompanionStore        *self,
+                                                 gint64                      now,
+                                                 GError                    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionUser, companion_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionSession, companion_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionEvent, companion_event_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionNimiqNonce, companion_nimiq_nonce_free)
 
 G_END_DECLS

@@ -78,6 +78,29 @@ static const char *migrations[] = {
   "  created_at INTEGER NOT NULL,"
   "  expires_at INTEGER NOT NULL"
   ");",
+  /* 2: Nimiq direct sign-in. Its sessions have no order, so sessions.order_id
+   * becomes nullable (SQLite cannot drop NOT NULL in place). */
+  "CREATE TABLE nimiq_nonces ("
+  "  id_hash TEXT PRIMARY KEY,"
+  "  nonce TEXT NOT NULL,"
+  "  origin TEXT NOT NULL,"
+  "  app_name TEXT NOT NULL,"
+  "  issued_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX nimiq_nonces_expiry ON nimiq_nonces (expires_at);"
+  "CREATE TABLE sessions_v2 ("
+  "  id TEXT PRIMARY KEY,"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  order_id TEXT UNIQUE REFERENCES orders (id),"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL"
+  ");"
+  "INSERT INTO sessions_v2 SELECT id, token_hash, user_id, order_id, created_at, expires_at"
+  "  FROM sessions;"
+  "DROP TABLE sessions;"
+  "ALTER TABLE sessions_v2 RENAME TO sessions;",
 };
 
 #define ORDER_COLUMNS \
@@ -108,6 +131,10 @@ typedef enum {
   STMT_SET_ORDER_SESSION,
   STMT_LOOKUP_SESSION,
   STMT_DELETE_SESSION,
+  STMT_INSERT_NIMIQ_NONCE,
+  STMT_CONSUME_NIMIQ_NONCE,
+  STMT_COUNT_NIMIQ_NONCES,
+  STMT_SWEEP_NIMIQ_NONCES,
   N_STMTS
 } Stmt;
 
@@ -163,6 +190,15 @@ static const char *stmt_sql[N_STMTS] = {
     " FROM sessions s JOIN users u ON u.id = s.user_id"
     " WHERE s.token_hash = ?1 AND s.expires_at > ?2",
   [STMT_DELETE_SESSION] = "DELETE FROM sessions WHERE token_hash = ?1",
+  [STMT_INSERT_NIMIQ_NONCE] =
+    "INSERT INTO nimiq_nonces (id_hash, nonce, origin, app_name, issued_at, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  /* One statement: of two racing /verify requests only one gets the row. */
+  [STMT_CONSUME_NIMIQ_NONCE] =
+    "DELETE FROM nimiq_nonces WHERE id_hash = ?1"
+    " RETURNING id_hash, nonce, origin, app_name, issued_at, expires_at",
+  [STMT_COUNT_NIMIQ_NONCES] = "SELECT count (*) FROM nimiq_nonces WHERE expires_at > ?1",
+  [STMT_SWEEP_NIMIQ_NONCES] = "DELETE FROM nimiq_nonces WHERE expires_at <= ?1",
 };
 
 struct _CompanionSqliteStore
@@ -538,26 +574,17 @@ find_user (CompanionSqliteStore  *self,
   return user;
 }
 
+/* Inside a transaction: finds or creates @login's user and creates the
+ * session, made by @order_id (NULL for a sign-in without an order). */
 static gboolean
-finalize_login_locked (CompanionSqliteStore          *self,
-                       const char                    *order_id,
-                       const CompanionLoginFinalize  *login,
-                       const char                    *event_data,
-                       CompanionUser                **out_user,
-                       gint64                        *out_seq,
-                       GError                       **error)
+sign_in_locked (CompanionSqliteStore          *self,
+                const char                    *order_id,
+                const CompanionLoginFinalize  *login,
+                CompanionUser                **out_user,
+                GError                       **error)
 {
   g_autoptr(CompanionUser) user = NULL;
-  CompanionOrderChange change = {
-    .to = CROSSING_STATUS_FINALIZED,
-    .finalized_at = login->now,
-  };
   sqlite3_stmt *s;
-
-  /* The order first: a lost race must not create a user or a session. */
-  if (!transition_locked (self, order_id, COMPANION_STATUS_BIT (CROSSING_STATUS_APPROVED),
-                          &change, login->session_id, event_data, out_seq, error))
-    return FALSE;
 
   user = find_user (self, login->subject, error);
   if (user == NULL && error != NULL && *error != NULL)
@@ -601,6 +628,26 @@ finalize_login_locked (CompanionSqliteStore          *self,
   if (out_user != NULL)
     *out_user = g_steal_pointer (&user);
   return TRUE;
+}
+
+static gboolean
+finalize_login_locked (CompanionSqliteStore          *self,
+                       const char                    *order_id,
+                       const CompanionLoginFinalize  *login,
+                       const char                    *event_data,
+                       CompanionUser                **out_user,
+                       gint64                        *out_seq,
+                       GError                       **error)
+{
+  CompanionOrderChange change = {
+    .to = CROSSING_STATUS_FINALIZED,
+    .finalized_at = login->now,
+  };
+
+  /* The order first: a lost race must not create a user or a session. */
+  return transition_locked (self, order_id, COMPANION_STATUS_BIT (CROSSING_STATUS_APPROVED),
+                            &change, login->session_id, event_data, out_seq, error) &&
+         sign_in_locked (self, order_id, login, out_user, error);
 }
 
 static gboolean
@@ -859,6 +906,116 @@ companion_sqlite_store_delete_session (CompanionStore  *store,
   return TRUE;
 }
 
+static gboolean
+companion_sqlite_store_sign_in_subject (CompanionStore                *store,
+                                        const CompanionLoginFinalize  *login,
+                                        CompanionUser                **out_user,
+                                        GError                       **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+
+  if (!begin (self, error))
+    return FALSE;
+
+  if (!sign_in_locked (self, NULL, login, out_user, error) || !commit (self, error))
+    {
+      rollback (self);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_insert_nimiq_nonce (CompanionStore             *store,
+                                           const CompanionNimiqNonce  *nonce,
+                                           GError                    **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_INSERT_NIMIQ_NONCE);
+
+  bind_text (s, 1, nonce->id_hash);
+  bind_text (s, 2, nonce->nonce);
+  bind_text (s, 3, nonce->origin);
+  bind_text (s, 4, nonce->app_name);
+  sqlite3_bind_int64 (s, 5, nonce->issued_at);
+  sqlite3_bind_int64 (s, 6, nonce->expires_at);
+  return step_done (self, s, "insert nimiq nonce", error);
+}
+
+static CompanionNimiqNonce *
+companion_sqlite_store_consume_nimiq_nonce (CompanionStore  *store,
+                                            const char      *id_hash,
+                                            gint64           now,
+                                            GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_CONSUME_NIMIQ_NONCE);
+  g_autoptr(CompanionNimiqNonce) nonce = NULL;
+  int rc;
+
+  bind_text (s, 1, id_hash);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    {
+      nonce = g_new0 (CompanionNimiqNonce, 1);
+      nonce->id_hash = column_text (s, 0);
+      nonce->nonce = column_text (s, 1);
+      nonce->origin = column_text (s, 2);
+      nonce->app_name = column_text (s, 3);
+      nonce->issued_at = sqlite3_column_int64 (s, 4);
+      nonce->expires_at = sqlite3_column_int64 (s, 5);
+    }
+  else if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "consume nimiq nonce");
+      sqlite3_reset (s);
+      return NULL;
+    }
+  /* RETURNING rows are only final once the statement has run to the end. */
+  if (!step_done (self, s, "consume nimiq nonce", error))
+    return NULL;
+
+  if (nonce != NULL && nonce->expires_at <= now)
+    g_clear_pointer (&nonce, companion_nimiq_nonce_free);
+  return g_steal_pointer (&nonce);
+}
+
+static guint64
+companion_sqlite_store_count_nimiq_nonces (CompanionStore  *store,
+                                           gint64           now,
+                                           GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_COUNT_NIMIQ_NONCES);
+  guint64 count;
+
+  sqlite3_bind_int64 (s, 1, now);
+  if (sqlite3_step (s) != SQLITE_ROW)
+    {
+      set_db_error (self, error, "count nimiq nonces");
+      sqlite3_reset (s);
+      return 0;
+    }
+  count = (guint64) sqlite3_column_int64 (s, 0);
+  sqlite3_reset (s);
+  return count;
+}
+
+static guint64
+companion_sqlite_store_sweep_nimiq_nonces (CompanionStore  *store,
+                                           gint64           now,
+                                           GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s = stmt (self, STMT_SWEEP_NIMIQ_NONCES);
+
+  sqlite3_bind_int64 (s, 1, now);
+  if (!step_done (self, s, "sweep nimiq nonces", error))
+    return 0;
+  return (guint64) sqlite3_changes (self->db);
+}
+
 static void
 companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
 {
@@ -877,6 +1034,11 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->remove_user = companion_sqlite_store_remove_user;
   iface->lookup_session = companion_sqlite_store_lookup_session;
   iface->delete_session = companion_sqlite_store_delete_session;
+  iface->sign_in_subject = companion_sqlite_store_sign_in_subject;
+  iface->insert_nimiq_nonce = companion_sqlite_store_insert_nimiq_nonce;
+  iface->consume_nimiq_nonce = companion_sqlite_store_consume_nimiq_nonce;
+  iface->count_nimiq_nonces = companion_sqlite_store_count_nimiq_nonces;
+  iface->sweep_nimiq_nonces = companion_sqlite_store_sweep_nimiq_nonces;
 }
 
 static void
