@@ -21,9 +21,12 @@
 #define VECTOR_ADDRESS "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U"
 #define OTHER_ORIGIN   "https://app.example.org"
 #define THIRD_ORIGIN   "https://other.example.org"
+#define ZERO_ADDRESS   "NQ07 0000 0000 0000 0000 0000 0000 0000 0000"   /* another key */
+
+typedef void (*Tweak) (CompanionConfig *config);
 
 typedef struct {
-  void (*tweak) (CompanionConfig *config);
+  Tweak tweak;
 } Setup;
 
 static void
@@ -295,6 +298,7 @@ test_same_user_as_cross_device_nimiq_pay (CtFixture     *f,
   g_autofree char *signature = NULL;
   g_autofree char *body = NULL;
   g_autofree char *subject = NULL;
+  g_autofree char *token = NULL;
   guint8 key[CROSSING_ED25519_PUBLIC_KEY_BYTES];
   JsonObject *user;
 
@@ -310,7 +314,7 @@ test_same_user_as_cross_device_nimiq_pay (CtFixture     *f,
   response = send_post (f, VERIFY, NULL, body);
   g_assert_true (crossing_hex_decode (order->public_key_hex, key, sizeof key));
   subject = crossing_nimiq_address_from_public_key (key);
-  g_autofree char *token = assert_signed_in (response, subject);
+  token = assert_signed_in (response, subject);
   g_assert_cmpstr (ct_json_string (user, "subject"), ==, subject);
   g_assert_cmpstr (ct_json_string (user, "id"), ==,
                    ct_json_string (ct_json_object (ct_response_object (response), "user"), "id"));
@@ -358,7 +362,7 @@ test_wrong_address_is_invalid_proof (CtFixture     *f,
                                      gconstpointer  data)
 {
   static const char *wrong[] = {
-    "NQ07 0000 0000 0000 0000 0000 0000 0000 0000",   /* well-formed, another key */
+    ZERO_ADDRESS,
     "NQ72 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U",   /* bad check digits */
     "not an address",
   };
@@ -415,7 +419,7 @@ test_replay_after_failure (CtFixture     *f,
                            gconstpointer  data)
 {
   g_autoptr(Issued) issued = issue (f, NULL);
-  g_autoptr(CtResponse) first = verify (f, issued, NULL, "NQ07 0000 0000 0000 0000 0000 0000 0000 0000");
+  g_autoptr(CtResponse) first = verify (f, issued, NULL, ZERO_ADDRESS);
   g_autoptr(CtResponse) second = verify (f, issued, NULL, NULL);
 
   ct_response_assert_error (first, 401, "INVALID_PROOF");
@@ -497,8 +501,8 @@ test_malformed_fields (CtFixture     *f,
     { TRUE, "\"publicKeyHex\":\"" HEX64 "\"" },
     { TRUE, "\"publicKeyHex\":\"" HEX64 "0\",\"signatureHex\":\"" HEX128 "\"" },
     { TRUE, "\"publicKeyHex\":\"" ZEROS32 "\",\"signatureHex\":\"" HEX128 "\"" },
-    { TRUE, "\"publicKeyHex\":\"xz" ZEROS32 "000000000000000000000000000000\","
-            "\"signatureHex\":\"" HEX128 "\"" },
+    { TRUE, "\"publicKeyHex\":\"xz" ZEROS32 "000000000000000000000000000000\",\"signatureHex\":\""
+      HEX128 "\"" },
     { TRUE, "\"publicKeyHex\":\"" HEX64 "\",\"signatureHex\":\"" HEX64 "\"" },
     { TRUE, "\"publicKeyHex\":\"" HEX64 "\",\"signatureHex\":\"" HEX128 "\",\"address\":7" },
     { TRUE, "\"publicKeyHex\":[],\"signatureHex\":\"" HEX128 "\"" },
@@ -645,7 +649,7 @@ test_failed_verifies_count_as_failed_attempts (CtFixture     *f,
 
   for (guint i = 0; i < 3; i++)
     {
-      g_autoptr(CtResponse) response = verify (f, issued, NULL, "NQ07 0000 0000 0000 0000 0000 0000 0000 0000");
+      g_autoptr(CtResponse) response = verify (f, issued, NULL, ZERO_ADDRESS);
 
       g_assert_cmpuint (response->status, ==, 401);
     }

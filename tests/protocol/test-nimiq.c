@@ -251,8 +251,8 @@ test_sign_in_message_vector (void)
 static void
 test_sign_in_message_non_ascii (void)
 {
-  g_autofree char *message = crossing_nimiq_sign_in_message ("Kreuzung \xc3\xbc", "https://a.example",
-                                                             "n", 0, 1000);
+  g_autofree char *message = crossing_nimiq_sign_in_message ("Kreuzung \xc3\xbc",
+                                                             "https://a.example", "n", 0, 1000);
   g_autofree char *prefixed = NULL;
   guint8 digest[32], expected[32];
 
