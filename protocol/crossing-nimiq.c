@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crossing-nimiq.h"
+#include "crossing-protocol.h"
 #include "crossing-token.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRSTUVXY";
@@ -174,4 +175,27 @@ crossing_nimiq_message_digest (const char *message,
   crypto_hash_sha256_update (&state, (const guint8 *) length, strlen (length));
   crypto_hash_sha256_update (&state, (const guint8 *) message, message_len);
   crypto_hash_sha256_final (&state, out);
+}
+
+char *
+crossing_nimiq_sign_in_message (const char *app_name,
+                                const char *origin,
+                                const char *nonce,
+                                gint64      issued_at_ms,
+                                gint64      expires_at_ms)
+{
+  g_autofree char *issued = NULL;
+  g_autofree char *expires = NULL;
+
+  g_return_val_if_fail (app_name != NULL && origin != NULL && nonce != NULL, NULL);
+
+  issued = crossing_format_iso8601_ms (issued_at_ms);
+  expires = crossing_format_iso8601_ms (expires_at_ms);
+  return g_strdup_printf ("%s requests sign-in with Nimiq\n"
+                          "Action: auth.login\n"
+                          "Origin: %s\n"
+                          "Nonce: %s\n"
+                          "Issued At: %s\n"
+                          "Expires At: %s",
+                          app_name, origin, nonce, issued, expires);
 }

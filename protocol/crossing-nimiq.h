@@ -27,4 +27,12 @@ void      crossing_nimiq_message_digest          (const char   *message,
                                                   gsize         message_len,
                                                   guint8        out[32]);
 
+/* The text a Nimiq direct sign-in signs (PROTOCOL.md, "Nimiq direct
+ * sign-in"): six lines joined with '\n', no trailing newline. */
+char     *crossing_nimiq_sign_in_message         (const char   *app_name,
+                                                  const char   *origin,
+                                                  const char   *nonce,
+                                                  gint64        issued_at_ms,
+                                                  gint64        expires_at_ms);
+
 G_END_DECLS

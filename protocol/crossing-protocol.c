@@ -59,6 +59,8 @@ static const struct {
   [CROSSING_ERROR_INVALID_PROOF] = { "INVALID_PROOF", 401, "The proof is not valid" },
   [CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN] = {
     "UNABLE_TO_RESOLVE_APPROVED_LOGIN", 401, "This key is not allowed to sign in" },
+  [CROSSING_ERROR_INVALID_NONCE] = {
+    "INVALID_NONCE", 401, "The nonce is unknown, used or expired" },
   [CROSSING_ERROR_ORDER_NOT_FOUND] = { "ORDER_NOT_FOUND", 404, "Order not found" },
   [CROSSING_ERROR_NOT_FOUND] = { "NOT_FOUND", 404, "Not found" },
   [CROSSING_ERROR_METHOD_NOT_ALLOWED] = { "METHOD_NOT_ALLOWED", 405, "Method not allowed" },

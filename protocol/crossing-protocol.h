@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 #define CROSSING_CROSS_DEVICE_PREFIX     "/cross-device"
 #define CROSSING_MOBILE_QR_PREFIX        "/mobile-qr"
 #define CROSSING_MOBILE_QR_POLL_COOKIE   "crossing.mobile_qr_poll"
+#define CROSSING_NIMIQ_PREFIX            "/nimiq"
 #define CROSSING_SESSION_COOKIE          "crossing.session_token"
 #define CROSSING_MAX_BODY_SIZE           (16 * 1024)
 #define CROSSING_MAX_TITLE_CHARS         120
@@ -85,6 +86,7 @@ typedef enum {
   CROSSING_ERROR_INVALID_EVENT_TOKEN,
   CROSSING_ERROR_INVALID_PROOF,
   CROSSING_ERROR_UNABLE_TO_RESOLVE_APPROVED_LOGIN,
+  CROSSING_ERROR_INVALID_NONCE,            /* unknown, used or expired: one code */
   CROSSING_ERROR_ORDER_NOT_FOUND,
   CROSSING_ERROR_NOT_FOUND,
   CROSSING_ERROR_METHOD_NOT_ALLOWED,

@@ -22,6 +22,7 @@
 #define DEFAULT_ORDER_TTL                120
 #define DEFAULT_FINALIZE_GRACE           60
 #define DEFAULT_SESSION_TTL              604800
+#define DEFAULT_NIMIQ_NONCE_TTL          300
 #define DEFAULT_CLAIM_PATH_TEMPLATE      "{publicUrl}/cross-device/claim/{orderId}?token={claimToken}"
 #define DEFAULT_MAX_STREAMS              20000
 #define DEFAULT_MAX_STREAMS_PER_ORDER    8
@@ -47,6 +48,7 @@ companion_config_new_default (void)
   config->order_ttl = DEFAULT_ORDER_TTL;
   config->finalize_grace = DEFAULT_FINALIZE_GRACE;
   config->session_ttl = DEFAULT_SESSION_TTL;
+  config->nimiq_nonce_ttl = DEFAULT_NIMIQ_NONCE_TTL;
   config->registration_open = TRUE;
   config->check_code = TRUE;
   config->claim_path_template = g_strdup (DEFAULT_CLAIM_PATH_TEMPLATE);
@@ -275,6 +277,8 @@ apply (CompanionConfig  *config,
     return parse_seconds (name, value, 86400, &config->finalize_grace, error);
   if (strcmp (name, "session-ttl") == 0)
     return parse_seconds (name, value, 366 * 86400, &config->session_ttl, error);
+  if (strcmp (name, "nimiq-nonce-ttl") == 0)
+    return parse_seconds (name, value, 86400, &config->nimiq_nonce_ttl, error);
   if (strcmp (name, "registration") == 0)
     return parse_switch (name, value, "open", "closed", &config->registration_open, error);
   if (strcmp (name, "check-code") == 0)
@@ -363,6 +367,8 @@ static const struct {
     "Seconds an approved order stays finalizable (default " G_STRINGIFY (DEFAULT_FINALIZE_GRACE) ")" },
   { "session-ttl", "SECONDS",
     "Seconds a session lives (default " G_STRINGIFY (DEFAULT_SESSION_TTL) ", 7 days)" },
+  { "nimiq-nonce-ttl", "SECONDS",
+    "Seconds a Nimiq sign-in nonce lives (default " G_STRINGIFY (DEFAULT_NIMIQ_NONCE_TTL) ")" },
   { "registration", "open|closed", "May keys with no user sign in (default open)" },
   { "check-code", "on|off", "Ask the phone for the desktop's check code (default on)" },
   { "metrics", "on|off",

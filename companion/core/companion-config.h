@@ -23,6 +23,7 @@ typedef struct {
   guint     order_ttl;            /* seconds */
   guint     finalize_grace;       /* seconds */
   guint     session_ttl;          /* seconds */
+  guint     nimiq_nonce_ttl;      /* seconds a Nimiq sign-in nonce lives */
   GStrv     trusted_origins;      /* NULL: only the public origin */
   gboolean  registration_open;
   gboolean  check_code;

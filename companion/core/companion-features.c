@@ -10,9 +10,11 @@
 #include "companion-cross-device.h"
 #include "companion-feature.h"
 #include "companion-mobile-qr.h"
+#include "companion-nimiq.h"
 
 const CompanionFeature *const companion_features[] = {
   &companion_cross_device_feature,
   &companion_mobile_qr_feature,
+  &companion_nimiq_feature,
   NULL,
 };

@@ -190,6 +190,10 @@ companion_limits_allow_start (CompanionLimits *self,
       g_autoptr(GError) error = NULL;
       guint64 pending = companion_store_count_pending (self->store, &error);
 
+      /* A live Nimiq sign-in nonce is a pending sign-in too. */
+      if (error == NULL)
+        pending += companion_store_count_nimiq_nonces (self->store, crossing_now_ms (), &error);
+
       if (error != NULL)
         g_warning ("Cannot count the pending orders: %s", error->message);
       else

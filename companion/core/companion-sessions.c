@@ -110,7 +110,7 @@ companion_sessions_create (CompanionStore                 *store,
 
   g_return_val_if_fail (COMPANION_IS_STORE (store), FALSE);
   g_return_val_if_fail (request != NULL && request->subject != NULL, FALSE);
-  g_return_val_if_fail (request->order_id != NULL && request->event_data != NULL, FALSE);
+  g_return_val_if_fail ((request->order_id == NULL) == (request->event_data == NULL), FALSE);
   g_return_val_if_fail (out_token != NULL, FALSE);
 
   token = crossing_token_new (CROSSING_SESSION_TOKEN_BYTES);

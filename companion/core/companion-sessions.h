@@ -23,8 +23,8 @@ typedef struct {
   const char *ip_address;     /* of the request signing in, nullable */
   const char *user_agent;     /* likewise */
   /* The approved order the sign-in finalizes, in the same transaction,
-   * and its "finalized" event. (A sign-in without an order needs a store
-   * call of its own: it comes with the Nimiq flow.) */
+   * and its "finalized" event; both NULL for a sign-in without an order
+   * (Nimiq direct). */
   const char *order_id;
   const char *event_data;
 } CompanionSessionRequest;

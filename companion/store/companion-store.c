@@ -149,6 +149,18 @@ companion_event_free (CompanionEvent *event)
   g_free (event);
 }
 
+void
+companion_nimiq_nonce_free (CompanionNimiqNonce *nonce)
+{
+  if (nonce == NULL)
+    return;
+  g_free (nonce->id_hash);
+  g_free (nonce->nonce);
+  g_free (nonce->origin);
+  g_free (nonce->app_name);
+  g_free (nonce);
+}
+
 #define IFACE(self) COMPANION_STORE_GET_IFACE (self)
 
 static GQuark
@@ -267,7 +279,7 @@ companion_store_finalize_login (CompanionStore                *self,
                                 GError                       **error)
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
-  g_return_val_if_fail (order_id != NULL && login != NULL && event_data != NULL, FALSE);
+  g_return_val_if_fail (login != NULL && (order_id == NULL) == (event_data == NULL), FALSE);
   return TIMED (self, IFACE (self)->finalize_login (self, order_id, login, event_data, out_user,
                                                     out_seq, error));
 }
@@ -378,5 +390,44 @@ companion_store_get_order_by_challenge_hash (CompanionStore  *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
   g_return_val_if_fail (challenge_id_hash != NULL, NULL);
-  return IFACE (self)->get_order_by_challenge_hash (self, challenge_id_hash, error);
+  return TIMED (self, IFACE (self)->get_order_by_challenge_hash (self, challenge_id_hash, error));
+}
+
+gboolean
+companion_store_insert_nimiq_nonce (CompanionStore             *self,
+                                    const CompanionNimiqNonce  *nonce,
+                                    GError                    **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (nonce != NULL && nonce->id_hash != NULL, FALSE);
+  return TIMED (self, IFACE (self)->insert_nimiq_nonce (self, nonce, error));
+}
+
+CompanionNimiqNonce *
+companion_store_consume_nimiq_nonce (CompanionStore  *self,
+                                     const char      *id_hash,
+                                     gint64           now,
+                                     GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  g_return_val_if_fail (id_hash != NULL, NULL);
+  return TIMED (self, IFACE (self)->consume_nimiq_nonce (self, id_hash, now, error));
+}
+
+guint64
+companion_store_count_nimiq_nonces (CompanionStore  *self,
+                                    gint64           now,
+                                    GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), 0);
+  return TIMED (self, IFACE (self)->count_nimiq_nonces (self, now, error));
+}
+
+guint64
+companion_store_sweep_nimiq_nonces (CompanionStore  *self,
+                                    gint64           now,
+                                    GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), 0);
+  return TIMED (self, IFACE (self)->sweep_nimiq_nonces (self, now, error));
 }

@@ -97,9 +97,21 @@ typedef struct {
   gint64      now;
 } CompanionLoginFinalize;
 
+/* A Nimiq direct sign-in nonce as issued: /verify rebuilds the message from
+ * it. Found by the hash of its nonceId, which is never stored. */
+typedef struct {
+  char   *id_hash;
+  char   *nonce;
+  char   *origin;
+  char   *app_name;
+  gint64  issued_at;
+  gint64  expires_at;
+} CompanionNimiqNonce;
+
 void  companion_user_free    (CompanionUser    *user);
 void  companion_session_free (CompanionSession *session);
 void  companion_event_free   (CompanionEvent   *event);
+void  companion_nimiq_nonce_free (CompanionNimiqNonce *nonce);
 
 #define COMPANION_TYPE_STORE (companion_store_get_type ())
 G_DECLARE_INTERFACE (CompanionStore, companion_store, COMPANION, STORE, GObject)
@@ -176,6 +188,19 @@ struct _CompanionStoreInterface
   CompanionOrder  *(*get_order_by_challenge_hash) (CompanionStore   *self,
                                          const char                 *challenge_id_hash,
                                          GError                    **error);
+  gboolean         (*insert_nimiq_nonce) (CompanionStore            *self,
+                                         const CompanionNimiqNonce  *nonce,
+                                         GError                    **error);
+  CompanionNimiqNonce *(*consume_nimiq_nonce) (CompanionStore       *self,
+                                         const char                 *id_hash,
+                                         gint64                      now,
+                                         GError                    **error);
+  guint64          (*count_nimiq_nonces) (CompanionStore            *self,
+                                         gint64                      now,
+                                         GError                    **error);
+  guint64          (*sweep_nimiq_nonces) (CompanionStore            *self,
+                                         gint64                      now,
+                                         GError                    **error);
 };
 
 /* Every function fails with a COMPANION_STORE_ERROR, never another domain;
@@ -221,7 +246,9 @@ gboolean         companion_store_add_check_code_failure (CompanionStore     *sel
 /* approved -> finalized, the user (found by subject, or created when
  * @login->create_user) and the session, all or nothing. CONFLICT when the
  * order is not approved (a lost race); NOT_FOUND when the user does not
- * exist and may not be created. "event-committed" after commit. */
+ * exist and may not be created. "event-committed" after commit. With
+ * @order_id and @event_data NULL, a sign-in without an order: only the
+ * user and the session. */
 gboolean         companion_store_finalize_login (CompanionStore             *self,
                                                  const char                 *order_id,
                                                  const CompanionLoginFinalize *login,
@@ -276,7 +303,7 @@ gboolean         companion_store_delete_session (CompanionStore             *sel
                                                  const char                 *token_hash,
                                                  GError                    **error);
 /* The order whose challenge_id_hash is @challenge_id_hash (only mobile-QR
- * orders have one); NULL without an error when there is none. */
+ * orders have one); NOT_FOUND when there is none. */
 CompanionOrder  *companion_store_get_order_by_challenge_hash (CompanionStore *self,
                                                  const char                 *challenge_id_hash,
                                                  GError                    **error);
@@ -296,8 +323,28 @@ void             companion_store_set_latency_observer (CompanionStore           
                                                        CompanionStoreLatencyFunc  func,
                                                        gpointer                   user_data);
 
+gboolean         companion_store_insert_nimiq_nonce (CompanionStore        *self,
+                                                 const CompanionNimiqNonce  *nonce,
+                                                 GError                    **error);
+/* Deletes the nonce and returns it in one step, so of two racing callers
+ * only one gets it. NOT_FOUND when there was none, or it had expired by
+ * @now (it is deleted all the same). */
+CompanionNimiqNonce *companion_store_consume_nimiq_nonce (CompanionStore   *self,
+                                                 const char                 *id_hash,
+                                                 gint64                      now,
+                                                 GError                    **error);
+/* Nonces not expired at @now (0 on error): they count as pending orders. */
+guint64          companion_store_count_nimiq_nonces (CompanionStore        *self,
+                                                 gint64                      now,
+                                                 GError                    **error);
+/* Deletes the nonces expired at @now; returns how many. */
+guint64          companion_store_sweep_nimiq_nonces (CompanionStore        *self,
+                                                 gint64                      now,
+                                                 GError                    **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionUser, companion_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionSession, companion_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionEvent, companion_event_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionNimiqNonce, companion_nimiq_nonce_free)
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "crossing-nimiq.h"
@@ -201,6 +202,69 @@ test_signature_vector (void)
   g_assert_cmpstr (subject, ==, "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U");
 }
 
+/* PROTOCOL.md "Nimiq direct sign-in": the sign-in message, its prefixed
+ * digest and the vector key's signature, byte for byte. */
+static void
+test_sign_in_message_vector (void)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *digest_hex = NULL;
+  g_autofree char *public_key = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *subject = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 seed[32];
+  guint8 digest[32];
+
+  message = crossing_nimiq_sign_in_message ("Crossing", "https://login.example.org",
+                                            "q8M3v9cR1xT4kP7wZ2nB5yH0jL6fD9sA",
+                                            1795341600000, 1795341900000);
+  g_assert_cmpstr (message, ==,
+                   "Crossing requests sign-in with Nimiq\n"
+                   "Action: auth.login\n"
+                   "Origin: https://login.example.org\n"
+                   "Nonce: q8M3v9cR1xT4kP7wZ2nB5yH0jL6fD9sA\n"
+                   "Issued At: 2026-11-22T10:00:00.000Z\n"
+                   "Expires At: 2026-11-22T10:05:00.000Z");
+  g_assert_cmpuint (strlen (message), ==, 202);
+
+  crossing_nimiq_message_digest (message, strlen (message), digest);
+  digest_hex = crossing_hex_encode (digest, sizeof digest);
+  g_assert_cmpstr (digest_hex, ==,
+                   "7fc255987647770946370433f200a005d3dfd063c40c143f54d61da069d4ae73");
+
+  g_assert_true (crossing_hex_decode (VECTOR_SEED, seed, sizeof seed));
+  crossing_proof_sign (CROSSING_ADAPTER_NIMIQ_PAY, message, seed, &public_key, &signature);
+  g_assert_cmpstr (public_key, ==, VECTOR_PUBLIC_KEY);
+  g_assert_cmpstr (signature, ==,
+                   "5ba3261350625d4e2aad5d7980cb2b3418b629984c64d7f926ea018f46511e5a"
+                   "48a4fe5cd884bf16fd8d4c7684f7fda390358bd507a7f0d00ca8b063b75a1f04");
+
+  g_assert_true (crossing_proof_verify (CROSSING_ADAPTER_NIMIQ_PAY, message, public_key,
+                                        signature, "NQ71CT4K7R9REHSB7HY9TSTPXNRQL2RK8U4U",
+                                        &subject, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (subject, ==, "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U");
+}
+
+/* The prefix counts UTF-8 bytes, not characters: "Crossing ü" is 11 bytes. */
+static void
+test_sign_in_message_non_ascii (void)
+{
+  g_autofree char *message = crossing_nimiq_sign_in_message ("Kreuzung \xc3\xbc",
+                                                             "https://a.example", "n", 0, 1000);
+  g_autofree char *prefixed = NULL;
+  guint8 digest[32], expected[32];
+
+  g_assert_true (g_str_has_prefix (message, "Kreuzung \xc3\xbc requests sign-in with Nimiq\n"));
+  g_assert_true (g_str_has_suffix (message, "Expires At: 1970-01-01T00:00:01.000Z"));
+  prefixed = g_strdup_printf ("\x16Nimiq Signed Message:\n%zu%s", strlen (message), message);
+  crypto_hash_sha256 (expected, (const guint8 *) prefixed, strlen (prefixed));
+  crossing_nimiq_message_digest (message, strlen (message), digest);
+  g_assert_cmpmem (digest, 32, expected, 32);
+  g_assert_cmpuint (strlen (message), ==, g_utf8_strlen (message, -1) + 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -217,5 +281,8 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/nimiq/message-digest-multi-digit-length",
                    test_message_digest_long_length);
   g_test_add_func ("/protocol/nimiq/signature-vector", test_signature_vector);
+  g_test_add_func ("/protocol/nimiq/sign-in-message-vector", test_sign_in_message_vector);
+  g_test_add_func ("/protocol/nimiq/sign-in-message-counts-utf8-bytes",
+                   test_sign_in_message_non_ascii);
   return g_test_run ();
 }

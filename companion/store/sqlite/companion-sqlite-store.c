@@ -107,6 +107,16 @@ static const char *migrations[] = {
   "ALTER TABLE orders ADD COLUMN challenge_id_hash TEXT;"
   "CREATE UNIQUE INDEX orders_challenge_id_hash ON orders (challenge_id_hash)"
   " WHERE challenge_id_hash IS NOT NULL;",
+  /* 4: Nimiq direct sign-in's nonces, kept only until used or expired */
+  "CREATE TABLE nimiq_nonces ("
+  "  id_hash TEXT PRIMARY KEY,"
+  "  nonce TEXT NOT NULL,"
+  "  origin TEXT NOT NULL,"
+  "  app_name TEXT NOT NULL,"
+  "  issued_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX nimiq_nonces_expiry ON nimiq_nonces (expires_at);",
 };
 
 #define ORDER_COLUMNS \
@@ -140,10 +150,23 @@ typedef enum {
   STMT_SET_ORDER_SESSION,
   STMT_LOOKUP_SESSION,
   STMT_DELETE_SESSION,
+  STMT_INSERT_NIMIQ_NONCE,
+  STMT_CONSUME_NIMIQ_NONCE,
+  STMT_COUNT_NIMIQ_NONCES,
+  STMT_SWEEP_NIMIQ_NONCES,
   N_STMTS
 } Stmt;
 
 static const char *stmt_sql[N_STMTS] = {
+  [STMT_INSERT_NIMIQ_NONCE] =
+    "INSERT INTO nimiq_nonces (id_hash, nonce, origin, app_name, issued_at, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  /* One statement: of two racing /verify requests only one gets the row. */
+  [STMT_CONSUME_NIMIQ_NONCE] =
+    "DELETE FROM nimiq_nonces WHERE id_hash = ?1"
+    " RETURNING id_hash, nonce, origin, app_name, issued_at, expires_at",
+  [STMT_COUNT_NIMIQ_NONCES] = "SELECT count (*) FROM nimiq_nonces WHERE expires_at > ?1",
+  [STMT_SWEEP_NIMIQ_NONCES] = "DELETE FROM nimiq_nonces WHERE expires_at <= ?1",
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
   [STMT_ROLLBACK] = "ROLLBACK",
@@ -711,8 +734,10 @@ finalize_login_locked (CompanionSqliteStore          *self,
   };
   sqlite3_stmt *s;
 
-  /* The order first: a lost race must not create a user or a session. */
-  if (!transition_locked (self, order_id, COMPANION_STATUS_BIT (CROSSING_STATUS_APPROVED),
+  /* The order first: a lost race must not create a user or a session. A
+   * sign-in without an order (Nimiq direct) has none to finalize. */
+  if (order_id != NULL &&
+      !transition_locked (self, order_id, COMPANION_STATUS_BIT (CROSSING_STATUS_APPROVED),
                           &change, login->session_id, event_data, out_seq, error))
     return FALSE;
 
@@ -780,9 +805,120 @@ companion_sqlite_store_finalize_login (CompanionStore                *store,
     *out_seq = seq;
   if (out_user != NULL)
     *out_user = g_steal_pointer (&user);
-  companion_store_emit_event_committed (store, order_id, seq, CROSSING_STATUS_FINALIZED,
-                                        event_data);
+  if (order_id != NULL)
+    companion_store_emit_event_committed (store, order_id, seq, CROSSING_STATUS_FINALIZED,
+                                          event_data);
   return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_insert_nimiq_nonce (CompanionStore             *store,
+                                           const CompanionNimiqNonce  *nonce,
+                                           GError                    **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_INSERT_NIMIQ_NONCE);
+  bind_text (s, 1, nonce->id_hash);
+  bind_text (s, 2, nonce->nonce);
+  bind_text (s, 3, nonce->origin);
+  bind_text (s, 4, nonce->app_name);
+  sqlite3_bind_int64 (s, 5, nonce->issued_at);
+  sqlite3_bind_int64 (s, 6, nonce->expires_at);
+  return step_done (self, s, "insert nimiq nonce", error);
+}
+
+static CompanionNimiqNonce *
+companion_sqlite_store_consume_nimiq_nonce (CompanionStore  *store,
+                                            const char      *id_hash,
+                                            gint64           now,
+                                            GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  g_autoptr(CompanionNimiqNonce) nonce = NULL;
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_CONSUME_NIMIQ_NONCE);
+  bind_text (s, 1, id_hash);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    {
+      nonce = g_new0 (CompanionNimiqNonce, 1);
+      nonce->id_hash = column_text (s, 0);
+      nonce->nonce = column_text (s, 1);
+      nonce->origin = column_text (s, 2);
+      nonce->app_name = column_text (s, 3);
+      nonce->issued_at = sqlite3_column_int64 (s, 4);
+      nonce->expires_at = sqlite3_column_int64 (s, 5);
+    }
+  else if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "consume nimiq nonce");
+      sqlite3_reset (s);
+      return NULL;
+    }
+  /* RETURNING rows are only final once the statement has run to the end. */
+  if (!step_done (self, s, "consume nimiq nonce", error))
+    return NULL;
+
+  /* Used up all the same: an expired nonce is gone either way. */
+  if (nonce == NULL || nonce->expires_at <= now)
+    {
+      set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No such live nonce");
+      return NULL;
+    }
+  return g_steal_pointer (&nonce);
+}
+
+static guint64
+companion_sqlite_store_count_nimiq_nonces (CompanionStore  *store,
+                                           gint64           now,
+                                           GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  guint64 count;
+
+  if (!check_open (self, error))
+    return 0;
+
+  s = stmt (self, STMT_COUNT_NIMIQ_NONCES);
+  sqlite3_bind_int64 (s, 1, now);
+  if (sqlite3_step (s) != SQLITE_ROW)
+    {
+      set_db_error (self, error, "count nimiq nonces");
+      sqlite3_reset (s);
+      return 0;
+    }
+  count = (guint64) sqlite3_column_int64 (s, 0);
+  sqlite3_reset (s);
+  return count;
+}
+
+static guint64
+companion_sqlite_store_sweep_nimiq_nonces (CompanionStore  *store,
+                                           gint64           now,
+                                           GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+
+  if (!check_open (self, error))
+    return 0;
+
+  s = stmt (self, STMT_SWEEP_NIMIQ_NONCES);
+  sqlite3_bind_int64 (s, 1, now);
+  if (!step_done (self, s, "sweep nimiq nonces", error))
+    return 0;
+  return (guint64) sqlite3_changes (self->db);
 }
 
 static GPtrArray *
@@ -1093,6 +1229,10 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->lookup_session = companion_sqlite_store_lookup_session;
   iface->delete_session = companion_sqlite_store_delete_session;
   iface->get_order_by_challenge_hash = companion_sqlite_store_get_order_by_challenge_hash;
+  iface->insert_nimiq_nonce = companion_sqlite_store_insert_nimiq_nonce;
+  iface->consume_nimiq_nonce = companion_sqlite_store_consume_nimiq_nonce;
+  iface->count_nimiq_nonces = companion_sqlite_store_count_nimiq_nonces;
+  iface->sweep_nimiq_nonces = companion_sqlite_store_sweep_nimiq_nonces;
 }
 
 static void
