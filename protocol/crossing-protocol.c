@@ -23,6 +23,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (kind_names) == CROSSING_KIND_TRANSACTION + 1);
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_nouns) == CROSSING_KIND_TRANSACTION + 1);
 G_STATIC_ASSERT (G_N_ELEMENTS (adapter_names) == CROSSING_ADAPTER_NIMIQ_PAY + 1);
 
+/* *INDENT-OFF* */
 static const struct {
   const char *code;
   guint       status;
@@ -81,6 +82,7 @@ static const struct {
   [CROSSING_ERROR_UNAVAILABLE] = { "UNAVAILABLE", 503,
                                    "The service is unavailable; try again shortly" },
 };
+/* *INDENT-ON* */
 
 G_DEFINE_QUARK (crossing-error-quark, crossing_error)
 

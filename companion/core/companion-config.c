@@ -494,9 +494,12 @@ companion_config_parse (CompanionConfig   *config,
   guint n = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (value_settings); i++)
-    entries[n++] = (GOptionEntry) { value_settings[i].name, 0, 0, G_OPTION_ARG_STRING,
-                                    &values[i], value_settings[i].description,
-                                    value_settings[i].arg };
+    {
+      GOptionEntry entry = { value_settings[i].name, 0, 0, G_OPTION_ARG_STRING, &values[i],
+                             value_settings[i].description, value_settings[i].arg };
+
+      entries[n++] = entry;
+    }
   entries[n++] = (GOptionEntry) { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_file,
                                   "Read settings from the [serve] group of FILE (default none)", "FILE" };
   entries[n++] = (GOptionEntry) { "trusted-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trusted,

@@ -49,6 +49,7 @@ typedef struct {
   const char *summary;
 } CompanionCommand;
 
+/* *INDENT-OFF* */
 typedef struct {
   const char             *name;
   /* Once the companion listens (the public URL is known). */
@@ -62,6 +63,7 @@ typedef struct {
   const CompanionCommand *commands;
   gsize                   n_commands;
 } CompanionFeature;
+/* *INDENT-ON* */
 
 /* The features, in the order their routes are matched; NULL-terminated. */
 extern const CompanionFeature *const companion_features[];

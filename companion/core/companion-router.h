@@ -33,12 +33,12 @@ void             companion_router_add    (CompanionRouter      *router,
  * then @allow receives the methods the path has ("GET, HEAD"), or NULL
  * when no route has the path at all. */
 const CompanionRouteEntry *
-                 companion_router_lookup (CompanionRouter      *router,
-                                          gboolean              is_public,
-                                          const char           *method,
-                                          const char           *path,
-                                          const char          **rest,
-                                          char                **allow);
+companion_router_lookup (CompanionRouter      *router,
+                         gboolean              is_public,
+                         const char           *method,
+                         const char           *path,
+                         const char          **rest,
+                         char                **allow);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionRouter, companion_router_free)
 

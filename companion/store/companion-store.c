@@ -196,17 +196,33 @@ companion_store_set_latency_observer (CompanionStore            *self,
   g_object_set_qdata_full (G_OBJECT (self), latency_observer_quark (), observer, g_free);
 }
 
+/* 0, or the time a call starts when someone observes them. */
+static gint64
+latency_start (CompanionStore *self)
+{
+  return g_object_get_qdata (G_OBJECT (self), latency_observer_quark ()) != NULL
+           ? g_get_monotonic_time ()
+           : 0;
+}
+
+static void
+latency_end (CompanionStore *self,
+             gint64          start)
+{
+  LatencyObserver *observer = g_object_get_qdata (G_OBJECT (self), latency_observer_quark ());
+
+  if (observer != NULL && start != 0)
+    observer->func (g_get_monotonic_time () - start, observer->data);
+}
+
 /* Runs one store call, and tells the observer how long it took. */
-#define TIMED(self, call)                                                              \
-  ({                                                                                   \
-    LatencyObserver *observer_ = g_object_get_qdata (G_OBJECT (self),                  \
-                                                     latency_observer_quark ());       \
-    gint64 start_ = observer_ != NULL ? g_get_monotonic_time () : 0;                   \
-    __auto_type result_ = (call);                                                      \
-                                                                                       \
-    if (observer_ != NULL)                                                             \
-      observer_->func (g_get_monotonic_time () - start_, observer_->data);             \
-    result_;                                                                           \
+#define TIMED(self, call)                    \
+  ({                                         \
+    gint64 start_ = latency_start (self);    \
+    __auto_type result_ = (call);            \
+                                             \
+    latency_end (self, start_);              \
+    result_;                                 \
   })
 
 const char *

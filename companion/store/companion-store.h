@@ -123,6 +123,9 @@ G_DECLARE_INTERFACE (CompanionStore, companion_store, COMPANION, STORE, GObject)
  * hub fans out from it. A backend that learns of other processes' commits
  * (PostgreSQL LISTEN) emits it for those too. */
 
+/* A table of declarations, aligned as one (uncrustify would align each
+ * on its own). */
+/* *INDENT-OFF* */
 struct _CompanionStoreInterface
 {
   GTypeInterface parent_iface;
@@ -341,6 +344,7 @@ guint64          companion_store_count_nimiq_nonces (CompanionStore        *self
 guint64          companion_store_sweep_nimiq_nonces (CompanionStore        *self,
                                                  gint64                      now,
                                                  GError                    **error);
+/* *INDENT-ON* */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionUser, companion_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionSession, companion_session_free)

@@ -583,7 +583,7 @@ envelope_json (Fake *f)
   json_builder_end_object (b);
   json_builder_set_member_name (b, "checkCodeRequired");
   json_builder_add_boolean_value (b, f->script == SCRIPT_CHECK_CODE_REQUIRED ||
-                                     f->script == SCRIPT_APPROVE_WRONG_CODE);
+                                  f->script == SCRIPT_APPROVE_WRONG_CODE);
   json_builder_set_member_name (b, "message");
   json_builder_add_string_value (b, message);
   json_builder_end_object (b);

@@ -713,6 +713,9 @@ run_case (gconstpointer data)
 
 #define CLAIM_BODY     "{\"orderId\":\"@ORDER@\",\"claimToken\":\"@CLAIM@\"}"
 #define CHALLENGE_BODY "{\"orderId\":\"@ORDER@\",\"challengeToken\":\"@CHALLENGE@\"}"
+/* The case tables: designated initializers inside macros, laid out by
+ * hand (uncrustify misreads them). */
+/* *INDENT-OFF* */
 #define DESKTOP_BODY   "{\"orderId\":\"@ORDER@\",\"desktopToken\":\"@DESKTOP@\"}"
 #define PROOF          "{\"publicKeyHex\":\"@PK@\",\"signatureHex\":\"@SIG@\"}"
 #define APPROVE_BODY   "{\"orderId\":\"@ORDER@\",\"challengeToken\":\"@CHALLENGE@\"," \
@@ -1677,6 +1680,7 @@ add_tokens (void)
           }
     }
 }
+/* *INDENT-ON* */
 
 static void
 add_table (const HostileCase *table,

@@ -811,9 +811,9 @@ test_nimiq_pay_sign_artifact_and_address (CtFixture     *f,
   ct_response_assert_error (wrong_address, 401, "INVALID_PROOF");
 
   approved = ct_post_printf (f, "approve", APPROVE_WITH_ADDRESS, order->order_id,
-                            order->challenge_token, order->check_code, order->public_key_hex,
-                            order->signature_hex,
-                            NIMIQ_ADDRESS);
+                             order->challenge_token, order->check_code, order->public_key_hex,
+                             order->signature_hex,
+                             NIMIQ_ADDRESS);
   g_assert_cmpuint (approved->status, ==, 200);
 
   finalized = ct_order_finalize (f, order);
@@ -1539,11 +1539,11 @@ test_metrics (CtFixture     *f,
   text = g_strndup (metrics_text (response), g_bytes_get_size (response->body));
   g_test_message ("%s", text);
   g_assert_nonnull (strstr (text, "crossing_http_requests_total{route=\"/cross-device/start\","
-                                  "status=\"200\"} 1\n"));
+                            "status=\"200\"} 1\n"));
   g_assert_nonnull (strstr (text, "crossing_http_requests_total{route=\"/cross-device/finalize\","
-                                  "status=\"200\"} 1\n"));
+                            "status=\"200\"} 1\n"));
   g_assert_nonnull (strstr (text, "crossing_http_requests_total{route=\"unmatched\","
-                                  "status=\"404\"} 1\n"));
+                            "status=\"404\"} 1\n"));
   g_assert_nonnull (strstr (text, "crossing_sign_ins_total{flow=\"cross-device\"} 1\n"));
   g_assert_nonnull (strstr (text, "crossing_orders_finished_total{state=\"finalized\"} 1\n"));
   g_assert_nonnull (strstr (text, "crossing_orders_finished_total{state=\"expired\"} 0\n"));

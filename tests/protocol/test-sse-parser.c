@@ -11,6 +11,8 @@
 
 /* A string literal and its length, so streams may hold NUL bytes. */
 #define STREAM(s) s, sizeof (s) - 1
+#define RETRY_THEN_PART "retry: 50\nid: 5\ndata: a\n\nevent: e\ndata: part"
+#define ONE_THEN_CUT_TWO "id: 1\ndata: a\n\nid: 2\nevent: claimed\ndata: {\"che"
 
 typedef struct {
   const char *name;
@@ -360,8 +362,7 @@ test_reset_keeps_last_id_and_retry (void)
 
   g_assert_cmpstr (crossing_sse_parser_get_last_event_id (parser), ==, "");
   g_assert_cmpint (crossing_sse_parser_get_retry (parser), ==, -1);
-  g_assert_true (crossing_sse_parser_feed (
-    parser, STREAM ("retry: 50\nid: 5\ndata: a\n\nevent: e\ndata: part"), NULL));
+  g_assert_true (crossing_sse_parser_feed (parser, STREAM (RETRY_THEN_PART), NULL));
   crossing_sse_parser_reset (parser);
   g_assert_cmpstr (crossing_sse_parser_get_last_event_id (parser), ==, "5");
   g_assert_cmpint (crossing_sse_parser_get_retry (parser), ==, 50);
@@ -379,8 +380,7 @@ test_id_of_a_cut_event_is_not_taken (void)
   g_autoptr(CrossingSseParser) parser = crossing_sse_parser_new (on_event, on_comment, &recorder);
 
   /* Resuming after event 2, which never arrived, would lose it for good. */
-  g_assert_true (crossing_sse_parser_feed (
-    parser, STREAM ("id: 1\ndata: a\n\nid: 2\nevent: claimed\ndata: {\"che"), NULL));
+  g_assert_true (crossing_sse_parser_feed (parser, STREAM (ONE_THEN_CUT_TWO), NULL));
   g_assert_cmpstr (crossing_sse_parser_get_last_event_id (parser), ==, "1");
   crossing_sse_parser_reset (parser);
   g_assert_cmpstr (crossing_sse_parser_get_last_event_id (parser), ==, "1");

@@ -1017,7 +1017,7 @@ companion_sqlite_store_next_expiry (CompanionStore  *store,
 
 static guint64
 companion_sqlite_store_count_pending (CompanionStore  *store,
-                                     GError         **error)
+                                      GError         **error)
 {
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
   sqlite3_stmt *s;
