@@ -204,6 +204,27 @@ companion_reply_set_page_headers (CompanionReply *reply)
   companion_reply_set_header (reply, "Cache-Control", "no-store");
 }
 
+void
+companion_json_add_string (JsonBuilder *builder,
+                           const char  *name,
+                           const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
+companion_json_add_int (JsonBuilder *builder,
+                        const char  *name,
+                        gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
 guint
 companion_reply_get_status (const CompanionReply *reply)
 {

@@ -57,6 +57,15 @@ void            companion_reply_set_page_headers (CompanionReply *reply);
 
 guint           companion_reply_get_status     (const CompanionReply *reply);
 
+/* Builder helpers for the answers handlers make: a string member (NULL
+ * writes null) and an integer member. */
+void            companion_json_add_string      (JsonBuilder    *builder,
+                                                const char     *name,
+                                                const char     *value);
+void            companion_json_add_int         (JsonBuilder    *builder,
+                                                const char     *name,
+                                                gint64          value);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionReply, companion_reply_free)
 
 G_END_DECLS

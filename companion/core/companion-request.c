@@ -43,6 +43,14 @@ companion_request_get_query (const CompanionRequest *request,
 }
 
 gboolean
+companion_fail (GError **error,
+                gint     code)
+{
+  g_set_error_literal (error, CROSSING_ERROR, code, crossing_error_default_message (code));
+  return FALSE;
+}
+
+gboolean
 companion_invalid_request (GError     **error,
                            const char  *format,
                            ...)

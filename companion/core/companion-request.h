@@ -73,6 +73,9 @@ gboolean    companion_request_get_token  (const CompanionRequest *request,
                                           const char            **out,
                                           GError                **error);
 
+/* Sets @code with its default message; returns FALSE. */
+gboolean    companion_fail               (GError                **error,
+                                          gint                    code);
 /* Sets an INVALID_REQUEST with a formatted message; returns FALSE. */
 gboolean    companion_invalid_request    (GError                **error,
                                           const char             *format,

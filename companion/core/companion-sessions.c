@@ -11,22 +11,11 @@
 #include "crossing-token.h"
 
 #include "companion-errors.h"
+#include "companion-reply.h"
 #include "companion-sessions.h"
 
 #define ED25519_PREFIX "ed25519:"
 #define ED25519_SHORT_HEX 16
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
 
 static void
 add_time (JsonBuilder *builder,
@@ -35,7 +24,7 @@ add_time (JsonBuilder *builder,
 {
   g_autofree char *iso = crossing_format_iso8601_ms (epoch_ms);
 
-  add_string (builder, name, iso);
+  companion_json_add_string (builder, name, iso);
 }
 
 char *
@@ -65,28 +54,28 @@ companion_sessions_to_json (const CompanionSession *session,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "session");
   json_builder_begin_object (b);
-  add_string (b, "id", session->id);
-  add_string (b, "userId", session->user_id);
+  companion_json_add_string (b, "id", session->id);
+  companion_json_add_string (b, "userId", session->user_id);
   add_time (b, "expiresAt", session->expires_at);
   add_time (b, "createdAt", session->created_at);
   add_time (b, "updatedAt", session->updated_at != 0 ? session->updated_at
                                                      : session->created_at);
-  add_string (b, "ipAddress", session->ip_address);
-  add_string (b, "userAgent", session->user_agent);
+  companion_json_add_string (b, "ipAddress", session->ip_address);
+  companion_json_add_string (b, "userAgent", session->user_agent);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "user");
   json_builder_begin_object (b);
-  add_string (b, "id", user->id);
-  add_string (b, "name", name);
-  add_string (b, "email", NULL);
+  companion_json_add_string (b, "id", user->id);
+  companion_json_add_string (b, "name", name);
+  companion_json_add_string (b, "email", NULL);
   json_builder_set_member_name (b, "emailVerified");
   json_builder_add_boolean_value (b, FALSE);
-  add_string (b, "image", NULL);
+  companion_json_add_string (b, "image", NULL);
   add_time (b, "createdAt", user->created_at);
   add_time (b, "updatedAt", user->updated_at != 0 ? user->updated_at : user->created_at);
-  add_string (b, "subject", user->subject);
-  add_string (b, "role", companion_role_to_string (user->role));
+  companion_json_add_string (b, "subject", user->subject);
+  companion_json_add_string (b, "role", companion_role_to_string (user->role));
   json_builder_end_object (b);
   json_builder_end_object (b);
 

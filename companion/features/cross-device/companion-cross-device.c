@@ -37,14 +37,6 @@ is_payload_hash (const char *value)
 }
 
 static gboolean
-set_code (GError        **error,
-          CrossingError   code)
-{
-  g_set_error_literal (error, CROSSING_ERROR, code, crossing_error_default_message (code));
-  return FALSE;
-}
-
-static gboolean
 reply_json (CompanionReply *reply,
             JsonNode       *response)
 {
@@ -98,9 +90,9 @@ handle_start (gpointer           state,
   start.adapter = adapter != NULL ? crossing_adapter_from_string (adapter)
                                   : CROSSING_DEFAULT_ADAPTER;
   if (start.adapter == CROSSING_ADAPTER_INVALID)
-    return set_code (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
+    return companion_fail (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
   if (start.return_to != NULL && !crossing_return_to_is_allowed (start.return_to))
-    return set_code (error, CROSSING_ERROR_RETURN_TO_NOT_ALLOWED);
+    return companion_fail (error, CROSSING_ERROR_RETURN_TO_NOT_ALLOWED);
   if (start.payload_hash != NULL && !is_payload_hash (start.payload_hash))
     return companion_invalid_request (error, "The field %s must be hex or base64url",
                                       "payloadHash");
@@ -226,7 +218,7 @@ handle_events (gpointer           state,
   if (order_id == NULL || event_token == NULL)
     return companion_invalid_request (error, "The query needs orderId and eventToken");
   if (!crossing_token_is_well_formed (order_id))
-    return set_code (error, CROSSING_ERROR_ORDER_NOT_FOUND);
+    return companion_fail (error, CROSSING_ERROR_ORDER_NOT_FOUND);
 
   order = companion_engine_open_events (self->engine, order_id, event_token, error);
   if (order == NULL)

@@ -14,6 +14,7 @@
 
 #include "companion-engine.h"
 #include "companion-errors.h"
+#include "companion-reply.h"
 #include "companion-sessions.h"
 
 /* How many due orders one timer tick expires before it yields. */
@@ -34,24 +35,6 @@ G_DEFINE_FINAL_TYPE (CompanionEngine, companion_engine, G_TYPE_OBJECT)
 
 static void schedule_expiry (CompanionEngine *self,
                              gint64           when);
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
 
 static gboolean
 fail (GError        **error,
@@ -301,8 +284,8 @@ ok_response (const CompanionOrder *order)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ok");
   json_builder_add_boolean_value (builder, TRUE);
-  add_string (builder, "orderId", order->id);
-  add_string (builder, "status", crossing_status_to_string (order->status));
+  companion_json_add_string (builder, "orderId", order->id);
+  companion_json_add_string (builder, "status", crossing_status_to_string (order->status));
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -391,17 +374,17 @@ companion_engine_start (CompanionEngine              *self,
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_string (builder, "orderId", order->id);
-  add_string (builder, "adapterId", crossing_adapter_to_string (order->adapter));
-  add_string (builder, "kind", crossing_kind_to_string (order->kind));
-  add_string (builder, "status", "created");
-  add_string (builder, "claimToken", claim_token);
-  add_string (builder, "claimUrl", claim_url);
-  add_string (builder, "eventToken", event_token);
-  add_string (builder, "desktopToken", desktop_token);
-  add_int (builder, "expiresAt", order->expires_at);
+  companion_json_add_string (builder, "orderId", order->id);
+  companion_json_add_string (builder, "adapterId", crossing_adapter_to_string (order->adapter));
+  companion_json_add_string (builder, "kind", crossing_kind_to_string (order->kind));
+  companion_json_add_string (builder, "status", "created");
+  companion_json_add_string (builder, "claimToken", claim_token);
+  companion_json_add_string (builder, "claimUrl", claim_url);
+  companion_json_add_string (builder, "eventToken", event_token);
+  companion_json_add_string (builder, "desktopToken", desktop_token);
+  companion_json_add_int (builder, "expiresAt", order->expires_at);
   if (request->challenge_id_is_credential)
-    add_string (builder, "challengeId", order->challenge_id);
+    companion_json_add_string (builder, "challengeId", order->challenge_id);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -467,42 +450,42 @@ build_envelope (CompanionEngine      *self,
   gboolean login = order->kind == CROSSING_KIND_LOGIN;
 
   json_builder_begin_object (b);
-  add_string (b, "orderId", order->id);
-  add_string (b, "adapterId", crossing_adapter_to_string (order->adapter));
-  add_string (b, "status", crossing_status_to_string (order->status));
-  add_string (b, "action", login ? "auth.login" : "order.approve");
-  add_string (b, "challengeId", order->challenge_id);
-  add_string (b, "kind", crossing_kind_to_string (order->kind));
-  add_string (b, "origin", order->origin);
-  add_string (b, "nonce", order->nonce);
-  add_int (b, "issuedAt", order->issued_at);
-  add_int (b, "expiresAt", order->expires_at);
-  add_int (b, "exp", order->expires_at / 1000);
+  companion_json_add_string (b, "orderId", order->id);
+  companion_json_add_string (b, "adapterId", crossing_adapter_to_string (order->adapter));
+  companion_json_add_string (b, "status", crossing_status_to_string (order->status));
+  companion_json_add_string (b, "action", login ? "auth.login" : "order.approve");
+  companion_json_add_string (b, "challengeId", order->challenge_id);
+  companion_json_add_string (b, "kind", crossing_kind_to_string (order->kind));
+  companion_json_add_string (b, "origin", order->origin);
+  companion_json_add_string (b, "nonce", order->nonce);
+  companion_json_add_int (b, "issuedAt", order->issued_at);
+  companion_json_add_int (b, "expiresAt", order->expires_at);
+  companion_json_add_int (b, "exp", order->expires_at / 1000);
   json_builder_set_member_name (b, "display");
   json_builder_begin_object (b);
-  add_string (b, "title", order->title);
-  add_string (b, "summary", order->summary);
+  companion_json_add_string (b, "title", order->title);
+  companion_json_add_string (b, "summary", order->summary);
   json_builder_end_object (b);
   if (order->payload_hash != NULL)
     {
-      add_string (b, "payloadHash", order->payload_hash);
+      companion_json_add_string (b, "payloadHash", order->payload_hash);
     }
-  add_string (b, "requestId", order->id);
-  add_string (b, "resource", companion_order_redirect_to (order));
+  companion_json_add_string (b, "requestId", order->id);
+  companion_json_add_string (b, "resource", companion_order_redirect_to (order));
   /* The lower-case lines at the end of the message, as an object. */
   json_builder_set_member_name (b, "details");
   json_builder_begin_object (b);
-  add_string (b, "kind", crossing_kind_to_string (order->kind));
-  add_string (b, "orderId", order->id);
-  add_string (b, "summary", order->summary);
-  add_string (b, "title", order->title);
+  companion_json_add_string (b, "kind", crossing_kind_to_string (order->kind));
+  companion_json_add_string (b, "orderId", order->id);
+  companion_json_add_string (b, "summary", order->summary);
+  companion_json_add_string (b, "title", order->title);
   json_builder_end_object (b);
-  add_string (b, "message", order->message);
-  add_string (b, "appName", order->app_name);
+  companion_json_add_string (b, "message", order->message);
+  companion_json_add_string (b, "appName", order->app_name);
   json_builder_set_member_name (b, "requester");
   json_builder_begin_object (b);
-  add_string (b, "ip", order->requester_ip != NULL ? order->requester_ip : "");
-  add_string (b, "userAgent",
+  companion_json_add_string (b, "ip", order->requester_ip != NULL ? order->requester_ip : "");
+  companion_json_add_string (b, "userAgent",
               order->requester_user_agent != NULL ? order->requester_user_agent : "");
   json_builder_end_object (b);
   json_builder_set_member_name (b, "checkCodeRequired");
@@ -775,23 +758,23 @@ finalized_response (const CompanionOrder *order,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "ok");
   json_builder_add_boolean_value (b, TRUE);
-  add_string (b, "orderId", order->id);
-  add_string (b, "status", "finalized");
-  add_string (b, "kind", crossing_kind_to_string (order->kind));
-  add_string (b, "redirectTo", companion_order_redirect_to (order));
+  companion_json_add_string (b, "orderId", order->id);
+  companion_json_add_string (b, "status", "finalized");
+  companion_json_add_string (b, "kind", crossing_kind_to_string (order->kind));
+  companion_json_add_string (b, "redirectTo", companion_order_redirect_to (order));
   if (session_token != NULL)
     {
-      add_string (b, "token", session_token);
+      companion_json_add_string (b, "token", session_token);
     }
   else
     {
       json_builder_set_member_name (b, "proofArtifact");
       json_builder_begin_object (b);
-      add_string (b, "adapterId", crossing_adapter_to_string (order->adapter));
-      add_string (b, "subject", order->subject);
-      add_string (b, "publicKeyHex", order->public_key_hex);
-      add_string (b, "signatureHex", order->signature_hex);
-      add_string (b, "message", order->message);
+      companion_json_add_string (b, "adapterId", crossing_adapter_to_string (order->adapter));
+      companion_json_add_string (b, "subject", order->subject);
+      companion_json_add_string (b, "publicKeyHex", order->public_key_hex);
+      companion_json_add_string (b, "signatureHex", order->signature_hex);
+      companion_json_add_string (b, "message", order->message);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);

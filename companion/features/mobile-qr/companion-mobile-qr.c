@@ -36,32 +36,6 @@ typedef struct {
   char            *api_base;
 } CompanionMobileQr;
 
-static gboolean
-set_code (GError        **error,
-          CrossingError   code)
-{
-  g_set_error_literal (error, CROSSING_ERROR, code, crossing_error_default_message (code));
-  return FALSE;
-}
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
 static void
 reply_no_store (CompanionReply *reply,
                 JsonBuilder    *builder)
@@ -81,7 +55,7 @@ get_provider (CompanionRequest  *request,
     return FALSE;
   *out_adapter = crossing_adapter_from_string (provider);
   if (*out_adapter == CROSSING_ADAPTER_INVALID)
-    return set_code (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
+    return companion_fail (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
   return TRUE;
 }
 
@@ -122,7 +96,7 @@ handle_start (gpointer           state,
   if (start.return_to == NULL)
     start.return_to = config->mobile_qr_return_to;
   else if (!crossing_return_to_is_allowed (start.return_to))
-    return set_code (error, CROSSING_ERROR_RETURN_TO_NOT_ALLOWED);
+    return companion_fail (error, CROSSING_ERROR_RETURN_TO_NOT_ALLOWED);
 
   start.kind = CROSSING_KIND_LOGIN;
   start.origin = request->origin;
@@ -144,11 +118,11 @@ handle_start (gpointer           state,
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_string (builder, "challengeId", challenge_id);
-  add_string (builder, "providerId", crossing_adapter_to_string (start.adapter));
-  add_string (builder, "signingUrl", signing_url);
-  add_int (builder, "expiresAt", json_object_get_int_member (object, "expiresAt"));
-  add_int (builder, "interval", POLL_INTERVAL);
+  companion_json_add_string (builder, "challengeId", challenge_id);
+  companion_json_add_string (builder, "providerId", crossing_adapter_to_string (start.adapter));
+  companion_json_add_string (builder, "signingUrl", signing_url);
+  companion_json_add_int (builder, "expiresAt", json_object_get_int_member (object, "expiresAt"));
+  companion_json_add_int (builder, "interval", POLL_INTERVAL);
   json_builder_end_object (builder);
   reply_no_store (reply, builder);
   return TRUE;
@@ -167,7 +141,7 @@ handle_challenge (gpointer           state,
 
   /* One that cannot exist is not looked up. */
   if (!crossing_token_is_well_formed (request->rest))
-    return set_code (error, CROSSING_ERROR_ORDER_NOT_FOUND);
+    return companion_fail (error, CROSSING_ERROR_ORDER_NOT_FOUND);
 
   envelope = companion_engine_open_by_challenge_id (self->engine, request->rest,
                                                     config->mobile_qr_check_code, error);
@@ -214,8 +188,8 @@ handle_complete (gpointer           state,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ok");
   json_builder_add_boolean_value (builder, TRUE);
-  add_string (builder, "challengeId", approve.challenge_id);
-  add_string (builder, "status", "approved");
+  companion_json_add_string (builder, "challengeId", approve.challenge_id);
+  companion_json_add_string (builder, "status", "approved");
   json_builder_end_object (builder);
   reply_no_store (reply, builder);
   return TRUE;
@@ -245,7 +219,7 @@ reply_approved (CompanionMobileQr       *self,
   if (session == NULL)
     return FALSE;
   if (JSON_NODE_HOLDS_NULL (session))
-    return set_code (error, CROSSING_ERROR_INTERNAL);
+    return companion_fail (error, CROSSING_ERROR_INTERNAL);
   user = json_object_get_object_member (json_node_get_object (session), "user");
 
   companion_core_reply_session (self->core, reply, session_token);
@@ -254,17 +228,17 @@ reply_approved (CompanionMobileQr       *self,
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_string (builder, "status", "approved");
-  add_string (builder, "challengeId", challenge_id);
-  add_string (builder, "redirectTo",
+  companion_json_add_string (builder, "status", "approved");
+  companion_json_add_string (builder, "challengeId", challenge_id);
+  companion_json_add_string (builder, "redirectTo",
               json_object_get_string_member (json_node_get_object (finalized), "redirectTo"));
-  add_string (builder, "token", session_token);
+  companion_json_add_string (builder, "token", session_token);
   json_builder_set_member_name (builder, "user");
   json_builder_begin_object (builder);
-  add_string (builder, "id", json_object_get_string_member (user, "id"));
+  companion_json_add_string (builder, "id", json_object_get_string_member (user, "id"));
   json_builder_set_member_name (builder, "name");
   json_builder_add_value (builder, json_node_copy (json_object_get_member (user, "name")));
-  add_string (builder, "subject", json_object_get_string_member (user, "subject"));
+  companion_json_add_string (builder, "subject", json_object_get_string_member (user, "subject"));
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   reply_no_store (reply, builder);
@@ -295,41 +269,41 @@ handle_status (gpointer           state,
   g_autoptr(JsonBuilder) builder = NULL;
 
   if (poll_token == NULL || *poll_token == '\0')
-    return set_code (error, CROSSING_ERROR_INVALID_POLL_TOKEN);
+    return companion_fail (error, CROSSING_ERROR_INVALID_POLL_TOKEN);
   if (challenge_id == NULL)
     return companion_invalid_request (error, "The query needs challengeId");
   if (!crossing_token_is_well_formed (challenge_id))
-    return set_code (error, CROSSING_ERROR_ORDER_NOT_FOUND);
+    return companion_fail (error, CROSSING_ERROR_ORDER_NOT_FOUND);
 
   order = companion_engine_get_by_challenge_id (self->engine, challenge_id, error);
   if (order == NULL)
     return FALSE;
   if (!crossing_token_verify (poll_token, order->desktop_token_hash))
-    return set_code (error, CROSSING_ERROR_INVALID_POLL_TOKEN);
+    return companion_fail (error, CROSSING_ERROR_INVALID_POLL_TOKEN);
 
   if (order->status == CROSSING_STATUS_APPROVED)
     return reply_approved (self, request, order, poll_token, challenge_id, reply, error);
   if (order->status == CROSSING_STATUS_FINALIZED)
-    return set_code (error, CROSSING_ERROR_FINALIZE_ALREADY_USED);
+    return companion_fail (error, CROSSING_ERROR_FINALIZE_ALREADY_USED);
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
   if (crossing_status_is_terminal (order->status))
     {
-      add_string (builder, "status", "expired");
-      add_string (builder, "challengeId", challenge_id);
-      add_string (builder, "reason", expired_reason (order->status));
+      companion_json_add_string (builder, "status", "expired");
+      companion_json_add_string (builder, "challengeId", challenge_id);
+      companion_json_add_string (builder, "reason", expired_reason (order->status));
     }
   else
     {
-      add_string (builder, "status", "pending");
-      add_string (builder, "challengeId", challenge_id);
+      companion_json_add_string (builder, "status", "pending");
+      companion_json_add_string (builder, "challengeId", challenge_id);
       json_builder_set_member_name (builder, "scanned");
       json_builder_add_boolean_value (builder, order->status != CROSSING_STATUS_CREATED);
-      add_int (builder, "expiresAt", order->expires_at);
-      add_int (builder, "interval", POLL_INTERVAL);
+      companion_json_add_int (builder, "expiresAt", order->expires_at);
+      companion_json_add_int (builder, "interval", POLL_INTERVAL);
       if (order->check_code != NULL)
-        add_string (builder, "checkCode", order->check_code);
+        companion_json_add_string (builder, "checkCode", order->check_code);
     }
   json_builder_end_object (builder);
   reply_no_store (reply, builder);

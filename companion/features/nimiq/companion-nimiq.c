@@ -34,32 +34,6 @@ typedef struct
 } CompanionNimiq;
 
 static gboolean
-set_code (GError        **error,
-          CrossingError   code)
-{
-  g_set_error_literal (error, CROSSING_ERROR, code, crossing_error_default_message (code));
-  return FALSE;
-}
-
-static void
-add_string (JsonBuilder *b,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value);
-}
-
-static void
-add_int (JsonBuilder *b,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static gboolean
 handle_nonce (gpointer           state,
               CompanionRequest  *request,
               CompanionReply    *reply,
@@ -78,7 +52,7 @@ handle_nonce (gpointer           state,
 
   origin = request->origin != NULL ? request->origin : config->public_origin;
   if (!companion_config_is_trusted_origin (config, origin))
-    return set_code (error, CROSSING_ERROR_UNTRUSTED_ORIGIN);
+    return companion_fail (error, CROSSING_ERROR_UNTRUSTED_ORIGIN);
 
   /* Borrowed strings: the store copies what it keeps. */
   nonce.id_hash = id_hash;
@@ -94,12 +68,12 @@ handle_nonce (gpointer           state,
                                             nonce.issued_at, nonce.expires_at);
   b = json_builder_new ();
   json_builder_begin_object (b);
-  add_string (b, "nonceId", nonce_id);
-  add_string (b, "nonce", nonce.nonce);
-  add_string (b, "message", message);
-  add_string (b, "origin", nonce.origin);
-  add_int (b, "issuedAt", nonce.issued_at);
-  add_int (b, "expiresAt", nonce.expires_at);
+  companion_json_add_string (b, "nonceId", nonce_id);
+  companion_json_add_string (b, "nonce", nonce.nonce);
+  companion_json_add_string (b, "message", message);
+  companion_json_add_string (b, "origin", nonce.origin);
+  companion_json_add_int (b, "issuedAt", nonce.issued_at);
+  companion_json_add_int (b, "expiresAt", nonce.expires_at);
   json_builder_end_object (b);
 
   companion_reply_set_header (reply, "Cache-Control", "no-store");
@@ -148,7 +122,7 @@ consume_nonce (CompanionNimiq  *self,
   nonce = companion_store_consume_nimiq_nonce (companion_core_get_store (self->core), id_hash,
                                                crossing_now_ms (), &local_error);
   if (g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND))
-    set_code (error, CROSSING_ERROR_INVALID_NONCE);
+    companion_fail (error, CROSSING_ERROR_INVALID_NONCE);
   else if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return nonce;
@@ -195,13 +169,13 @@ verified_response (const CompanionUser *user,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "ok");
   json_builder_add_boolean_value (b, TRUE);
-  add_string (b, "token", session_token);
+  companion_json_add_string (b, "token", session_token);
   json_builder_set_member_name (b, "user");
   json_builder_begin_object (b);
-  add_string (b, "id", user->id);
+  companion_json_add_string (b, "id", user->id);
   /* The operator's name, else the address as written (PROTOCOL.md, "Sessions"). */
-  add_string (b, "name", user->name != NULL ? user->name : user->subject);
-  add_string (b, "subject", user->subject);
+  companion_json_add_string (b, "name", user->name != NULL ? user->name : user->subject);
+  companion_json_add_string (b, "subject", user->subject);
   json_builder_end_object (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
@@ -231,7 +205,7 @@ handle_verify (gpointer           state,
     return FALSE;
 
   if (request->origin != NULL && strcmp (request->origin, nonce->origin) != 0)
-    return set_code (error, CROSSING_ERROR_ORIGIN_MISMATCH);
+    return companion_fail (error, CROSSING_ERROR_ORIGIN_MISMATCH);
 
   message = crossing_nimiq_sign_in_message (nonce->app_name, nonce->origin, nonce->nonce,
                                             nonce->issued_at, nonce->expires_at);
