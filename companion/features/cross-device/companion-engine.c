@@ -485,8 +485,9 @@ build_envelope (CompanionEngine      *self,
   json_builder_set_member_name (b, "requester");
   json_builder_begin_object (b);
   companion_json_add_string (b, "ip", order->requester_ip != NULL ? order->requester_ip : "");
-  companion_json_add_string (b, "userAgent",
-              order->requester_user_agent != NULL ? order->requester_user_agent : "");
+  companion_json_add_string (b, "userAgent", order->requester_user_agent != NULL
+                                               ? order->requester_user_agent
+                                               : "");
   json_builder_end_object (b);
   json_builder_set_member_name (b, "checkCodeRequired");
   json_builder_add_boolean_value (b, order->check_code != NULL);

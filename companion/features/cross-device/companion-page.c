@@ -2,9 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The page's files are compiled into the program. A request names one of them
- * only by matching an entry of the table below exactly, so no request path is
- * ever turned into a file name and nothing outside the bundle can be served.
+ * Its files are bundled and served by name from the table below
+ * (companion-pages.h).
  */
 #define G_LOG_DOMAIN "companion-page"
 
@@ -16,6 +15,7 @@
 #include "crossing-token.h"
 
 #include "companion-page.h"
+#include "companion-pages.h"
 #include "companion-page-resources.h"
 
 #define RESOURCE_DIR   "/dev/crossing/companion/page/"
@@ -31,37 +31,6 @@ static const struct {
   { "assets/claim.css", "claim.css", "text/css; charset=utf-8" },
   { "assets/icon.svg",  "icon.svg",  "image/svg+xml; charset=utf-8" },
 };
-
-static GBytes *
-lookup (const char *file)
-{
-  g_autofree char *path = g_strconcat (RESOURCE_DIR, file, NULL);
-  g_autoptr(GError) error = NULL;
-  GBytes *bytes;
-
-  bytes = g_resource_lookup_data (companion_page_get_resource (), path,
-                                  G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
-  /* Only names from the table above get here, and they are all bundled. */
-  g_assert_no_error (error);
-  return bytes;
-}
-
-/* The HTML is the same for every order; the script reads the order from the
- * URL and the API's path from a meta element, so no script is inlined. */
-static void
-send_page (CompanionReply *reply,
-           const char     *api_base)
-{
-  g_autoptr(GBytes) html = lookup ("claim.html");
-  g_autofree char *escaped = g_markup_escape_text (api_base, -1);
-  g_autoptr(GBytes) page = NULL;
-  GString *text;
-
-  text = g_string_new_len (g_bytes_get_data (html, NULL), (gssize) g_bytes_get_size (html));
-  g_string_replace (text, API_MARKER, escaped, 1);
-  page = g_string_free_to_bytes (text);
-  companion_reply_set_bytes (reply, SOUP_STATUS_OK, "text/html; charset=utf-8", page);
-}
 
 static gboolean
 is_claim_page (const char *rel_path)
@@ -79,9 +48,14 @@ companion_page_serve (const char     *rel_path,
   g_return_if_fail (api_base != NULL);
   g_return_if_fail (reply != NULL);
 
+  /* The HTML is the same for every order; the script reads the order from
+   * the URL. */
   if (is_claim_page (rel_path))
     {
-      send_page (reply, api_base);
+      const char *markers[] = { API_MARKER, api_base, NULL };
+
+      companion_reply_set_html (reply, companion_page_get_resource (), RESOURCE_DIR "claim.html",
+                                markers);
       return;
     }
 
@@ -89,9 +63,10 @@ companion_page_serve (const char     *rel_path,
     {
       if (strcmp (rel_path, assets[i].path) == 0)
         {
-          g_autoptr(GBytes) bytes = lookup (assets[i].file);
+          g_autofree char *path = g_strconcat (RESOURCE_DIR, assets[i].file, NULL);
 
-          companion_reply_set_bytes (reply, SOUP_STATUS_OK, assets[i].content_type, bytes);
+          companion_reply_set_asset (reply, companion_page_get_resource (), path,
+                                     assets[i].content_type);
           return;
         }
     }

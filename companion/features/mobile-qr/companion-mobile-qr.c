@@ -209,6 +209,7 @@ reply_approved (CompanionMobileQr       *self,
   g_autoptr(JsonNode) session = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *session_token = NULL;
+  const char *redirect_to;
   JsonObject *user;
 
   finalized = companion_engine_finalize (self->engine, order->id, poll_token, request->client_ip,
@@ -226,12 +227,12 @@ reply_approved (CompanionMobileQr       *self,
   companion_core_reply_cookie (self->core, reply, POLL_COOKIE, "", self->api_base, "Strict",
                                0);
 
+  redirect_to = json_object_get_string_member (json_node_get_object (finalized), "redirectTo");
   builder = json_builder_new ();
   json_builder_begin_object (builder);
   companion_json_add_string (builder, "status", "approved");
   companion_json_add_string (builder, "challengeId", challenge_id);
-  companion_json_add_string (builder, "redirectTo",
-              json_object_get_string_member (json_node_get_object (finalized), "redirectTo"));
+  companion_json_add_string (builder, "redirectTo", redirect_to);
   companion_json_add_string (builder, "token", session_token);
   json_builder_set_member_name (builder, "user");
   json_builder_begin_object (builder);

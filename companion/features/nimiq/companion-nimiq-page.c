@@ -13,6 +13,7 @@
 
 #include "companion-nimiq-page.h"
 #include "companion-nimiq-page-resources.h"
+#include "companion-pages.h"
 
 #define RESOURCE_DIR "/dev/crossing/companion/nimiq/"
 #define API_MARKER   "@API_BASE@"
@@ -27,33 +28,6 @@ static const struct {
   { "assets/sign-in.css",    "sign-in.css",  "text/css; charset=utf-8" },
 };
 
-static GBytes *
-lookup (const char *file)
-{
-  g_autofree char *path = g_strconcat (RESOURCE_DIR, file, NULL);
-  g_autoptr(GError) error = NULL;
-  GBytes *bytes;
-
-  bytes = g_resource_lookup_data (companion_nimiq_page_get_resource (), path,
-                                  G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
-  /* Only names from the table above get here, and they are all bundled. */
-  g_assert_no_error (error);
-  return bytes;
-}
-
-/* The script reads the API's path from a meta element: nothing is inlined. */
-static GBytes *
-with_api_base (GBytes     *html,
-               const char *api_base)
-{
-  g_autofree char *escaped = g_markup_escape_text (api_base, -1);
-  GString *text;
-
-  text = g_string_new_len (g_bytes_get_data (html, NULL), (gssize) g_bytes_get_size (html));
-  g_string_replace (text, API_MARKER, escaped, 1);
-  return g_string_free_to_bytes (text);
-}
-
 void
 companion_nimiq_page_serve (const char     *rel_path,
                             const char     *api_base,
@@ -67,18 +41,15 @@ companion_nimiq_page_serve (const char     *rel_path,
     {
       if (strcmp (rel_path, files[i].path) == 0)
         {
-          g_autoptr(GBytes) bytes = lookup (files[i].file);
+          g_autofree char *path = g_strconcat (RESOURCE_DIR, files[i].file, NULL);
+          const char *markers[] = { API_MARKER, api_base, NULL };
 
+          /* The first is the page, the rest its assets. */
           if (i == 0)
-            {
-              g_autoptr(GBytes) page = with_api_base (bytes, api_base);
-
-              companion_reply_set_bytes (reply, SOUP_STATUS_OK, files[i].content_type, page);
-            }
+            companion_reply_set_html (reply, companion_nimiq_page_get_resource (), path, markers);
           else
-            {
-              companion_reply_set_bytes (reply, SOUP_STATUS_OK, files[i].content_type, bytes);
-            }
+            companion_reply_set_asset (reply, companion_nimiq_page_get_resource (), path,
+                                       files[i].content_type);
           return;
         }
     }
