@@ -111,7 +111,8 @@ companion_engine_event_data (const CompanionOrder *order,
 }
 
 /* Runs @change on @order as a compare-and-set from the states @action
- * allows; the store tells the streams ("event-committed"). A lost race is
+ * allows, to the state the action leads to (companion-order.c's table);
+ * the store tells the streams ("event-committed"). A lost race is
  * CROSSING_ERROR_TRANSITION_RACE. */
 static gboolean
 transition (CompanionEngine             *self,
@@ -120,16 +121,19 @@ transition (CompanionEngine             *self,
             const CompanionOrderChange  *change,
             GError                     **error)
 {
-  g_autofree char *data = companion_engine_event_data (order, change->to);
+  CompanionOrderChange targeted = *change;
+  g_autofree char *data = NULL;
   gint64 seq = 0;
 
+  targeted.to = companion_action_target (action);
+  data = companion_engine_event_data (order, targeted.to);
   if (!companion_store_transition (self->store, order->id, companion_action_allowed_from (action),
-                                   change, data, &seq, error))
+                                   &targeted, data, &seq, error))
     return store_failed (error);
 
   g_debug ("Order %.8s…: %s -> %s", order->id, crossing_status_to_string (order->status),
-           crossing_status_to_string (change->to));
-  order->status = change->to;
+           crossing_status_to_string (targeted.to));
+  order->status = targeted.to;
   order->event_seq = seq;
   return TRUE;
 }
@@ -139,10 +143,7 @@ expire_order (CompanionEngine *self,
               CompanionOrder  *order,
               gint64           now)
 {
-  CompanionOrderChange change = {
-    .to = CROSSING_STATUS_EXPIRED,
-    .only_if_expires_by = now,
-  };
+  CompanionOrderChange change = { .only_if_expires_by = now };
   g_autoptr(GError) error = NULL;
 
   if (!transition (self, order, COMPANION_ACTION_EXPIRE, &change, &error) &&
@@ -405,7 +406,7 @@ companion_engine_claim (CompanionEngine  *self,
   g_autofree char *challenge_token = NULL;
   g_autofree char *challenge_hash = NULL;
   g_autofree char *check_code = NULL;
-  CompanionOrderChange change = { .to = CROSSING_STATUS_CLAIMED };
+  CompanionOrderChange change = { 0, };
   JsonNode *response;
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
@@ -503,7 +504,7 @@ companion_engine_challenge (CompanionEngine  *self,
                             GError          **error)
 {
   g_autoptr(CompanionOrder) order = NULL;
-  CompanionOrderChange change = { .to = CROSSING_STATUS_WAITING_USER };
+  CompanionOrderChange change = { 0, };
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
 
@@ -553,8 +554,8 @@ companion_engine_open_by_challenge_id (CompanionEngine  *self,
 {
   g_autoptr(CompanionOrder) order = NULL;
   g_autofree char *code = NULL;
-  CompanionOrderChange claim = { .to = CROSSING_STATUS_CLAIMED };
-  CompanionOrderChange challenge = { .to = CROSSING_STATUS_WAITING_USER };
+  CompanionOrderChange claim = { 0, };
+  CompanionOrderChange challenge = { 0, };
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
 
@@ -602,7 +603,7 @@ wrong_check_code (CompanionEngine  *self,
                   CompanionOrder   *order,
                   GError          **error)
 {
-  CompanionOrderChange change = { .to = CROSSING_STATUS_REJECTED };
+  CompanionOrderChange change = { 0, };
   g_autoptr(GError) local_error = NULL;
   g_autofree char *message = NULL;
   guint failures = 0;
@@ -637,7 +638,7 @@ companion_engine_approve (CompanionEngine                *self,
   g_autofree char *subject = NULL;
   g_autofree char *public_key_hex = NULL;
   g_autoptr(GError) proof_error = NULL;
-  CompanionOrderChange change = { .to = CROSSING_STATUS_APPROVED };
+  CompanionOrderChange change = { 0, };
   gint64 now;
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
@@ -717,7 +718,7 @@ companion_engine_reject (CompanionEngine  *self,
                          GError          **error)
 {
   g_autoptr(CompanionOrder) order = NULL;
-  CompanionOrderChange change = { .to = CROSSING_STATUS_REJECTED };
+  CompanionOrderChange change = { 0, };
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
 
@@ -737,7 +738,7 @@ companion_engine_cancel (CompanionEngine  *self,
                          GError          **error)
 {
   g_autoptr(CompanionOrder) order = NULL;
-  CompanionOrderChange change = { .to = CROSSING_STATUS_CANCELLED };
+  CompanionOrderChange change = { 0, };
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
 
@@ -824,7 +825,7 @@ companion_engine_finalize (CompanionEngine  *self,
 {
   g_autoptr(CompanionOrder) order = NULL;
   g_autofree char *session_token = NULL;
-  CompanionOrderChange change = { .to = CROSSING_STATUS_FINALIZED };
+  CompanionOrderChange change = { 0, };
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
 
