@@ -116,6 +116,43 @@ companion_store_emit_event_committed (CompanionStore *self,
   g_signal_emit (self, signals[EVENT_COMMITTED], 0, order_id, seq, (int) status, data);
 }
 
+CompanionOrder *
+companion_order_new (void)
+{
+  return g_new0 (CompanionOrder, 1);
+}
+
+void
+companion_order_free (CompanionOrder *order)
+{
+  if (order == NULL)
+    return;
+
+  g_free (order->id);
+  g_free (order->claim_token_hash);
+  g_free (order->desktop_token_hash);
+  g_free (order->event_token_hash);
+  g_free (order->challenge_token_hash);
+  g_free (order->origin);
+  g_free (order->return_to);
+  g_free (order->title);
+  g_free (order->summary);
+  g_free (order->payload_hash);
+  g_free (order->app_name);
+  g_free (order->challenge_id);
+  g_free (order->nonce);
+  g_free (order->message);
+  g_free (order->requester_ip);
+  g_free (order->requester_user_agent);
+  g_free (order->check_code);
+  g_free (order->subject);
+  g_free (order->public_key_hex);
+  g_free (order->signature_hex);
+  g_free (order->session_id);
+  g_free (order->challenge_id_hash);
+  g_free (order);
+}
+
 void
 companion_user_free (CompanionUser *user)
 {

@@ -12,7 +12,7 @@
 
 #include <glib-object.h>
 
-#include "companion-order.h"
+#include "companion-order-record.h"
 
 G_BEGIN_DECLS
 

@@ -8,6 +8,7 @@
 
 #include "crossing-token.h"
 
+#include "companion-order.h"
 #include "companion-test-utils.h"
 
 /* ---- helpers ------------------------------------------------------------- */

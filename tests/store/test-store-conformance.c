@@ -15,6 +15,7 @@
 
 #include "crossing-token.h"
 
+#include "companion-order.h"
 #include "companion-store.h"
 
 #define N_RACERS 8

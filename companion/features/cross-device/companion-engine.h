@@ -12,7 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "companion-config.h"
-#include "companion-event-hub.h"   /* not used here; companion-server.h relies on it */
+#include "companion-order.h"
 #include "companion-store.h"
 
 G_BEGIN_DECLS

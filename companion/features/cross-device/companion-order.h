@@ -1,4 +1,4 @@
-/* companion-order.h: an order record and the contract's state machine
+/* companion-order.h: the contract's state machine over an order record
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,6 +7,8 @@
 #include <glib.h>
 
 #include "crossing-protocol.h"
+
+#include "companion-order-record.h"
 
 G_BEGIN_DECLS
 
@@ -22,49 +24,7 @@ typedef enum {
 
 #define COMPANION_N_ACTIONS (COMPANION_ACTION_EXPIRE + 1)
 
-/* A bit per CrossingStatus, for "UPDATE … WHERE status IN (…)". */
-#define COMPANION_STATUS_BIT(s) (1u << (guint) (s))
 
-/* The order as the store keeps it. Token fields hold SHA-256 hex hashes. */
-typedef struct {
-  char            *id;
-  CrossingKind     kind;
-  CrossingAdapter  adapter;
-  CrossingStatus   status;
-  char            *claim_token_hash;
-  char            *desktop_token_hash;
-  char            *event_token_hash;
-  char            *challenge_token_hash;   /* NULL until claimed */
-  char            *origin;
-  char            *return_to;              /* NULL when none was given */
-  char            *title;
-  char            *summary;
-  char            *payload_hash;           /* NULL when none was given */
-  char            *app_name;
-  char            *challenge_id;
-  char            *nonce;
-  char            *message;                /* the exact text the phone signs */
-  char            *requester_ip;
-  char            *requester_user_agent;
-  char            *check_code;             /* NULL until claimed, or when off */
-  guint            check_code_failures;
-  char            *subject;                /* set on approve */
-  char            *public_key_hex;
-  char            *signature_hex;
-  char            *session_id;             /* set on a login finalize */
-  gint64           created_at;             /* epoch ms */
-  gint64           issued_at;
-  gint64           expires_at;
-  gint64           approved_at;            /* 0 until approved */
-  gint64           finalized_at;           /* 0 until finalized */
-  gint64           event_seq;              /* the last event's sequence number */
-  /* Only on orders started through mobile QR, where the challenge ID in the
-   * QR is the phone's credential and is looked up by this hash. */
-  char            *challenge_id_hash;
-} CompanionOrder;
-
-CompanionOrder *companion_order_new   (void);
-void            companion_order_free  (CompanionOrder *order);
 
 /* The states @action may start from, as COMPANION_STATUS_BIT()s. */
 guint           companion_action_allowed_from (CompanionAction action);
@@ -86,6 +46,5 @@ const char     *companion_order_redirect_to    (const CompanionOrder *order);
  * id, return_to, payload_hash, summary, title). */
 char           *companion_order_build_message  (const CompanionOrder *order);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionOrder, companion_order_free)
 
 G_END_DECLS

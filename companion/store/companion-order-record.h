@@ -1,0 +1,62 @@
+/* companion-order-record.h: an order as the store keeps it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The record the store reads and writes; what may happen to it is the
+ * cross-device feature's (features/cross-device/companion-order.h).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "crossing-protocol.h"
+
+G_BEGIN_DECLS
+
+/* A bit per CrossingStatus, for "UPDATE … WHERE status IN (…)". */
+#define COMPANION_STATUS_BIT(s) (1u << (guint) (s))
+
+/* The order as the store keeps it. Token fields hold SHA-256 hex hashes. */
+typedef struct {
+  char            *id;
+  CrossingKind     kind;
+  CrossingAdapter  adapter;
+  CrossingStatus   status;
+  char            *claim_token_hash;
+  char            *desktop_token_hash;
+  char            *event_token_hash;
+  char            *challenge_token_hash;   /* NULL until claimed */
+  char            *origin;
+  char            *return_to;              /* NULL when none was given */
+  char            *title;
+  char            *summary;
+  char            *payload_hash;           /* NULL when none was given */
+  char            *app_name;
+  char            *challenge_id;
+  char            *nonce;
+  char            *message;                /* the exact text the phone signs */
+  char            *requester_ip;
+  char            *requester_user_agent;
+  char            *check_code;             /* NULL until claimed, or when off */
+  guint            check_code_failures;
+  char            *subject;                /* set on approve */
+  char            *public_key_hex;
+  char            *signature_hex;
+  char            *session_id;             /* set on a login finalize */
+  gint64           created_at;             /* epoch ms */
+  gint64           issued_at;
+  gint64           expires_at;
+  gint64           approved_at;            /* 0 until approved */
+  gint64           finalized_at;           /* 0 until finalized */
+  gint64           event_seq;              /* the last event's sequence number */
+  /* Only on orders started through mobile QR, where the challenge ID in the
+   * QR is the phone's credential and is looked up by this hash. */
+  char            *challenge_id_hash;
+} CompanionOrder;
+
+CompanionOrder *companion_order_new   (void);
+void            companion_order_free  (CompanionOrder *order);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionOrder, companion_order_free)
+
+G_END_DECLS
