@@ -9,10 +9,13 @@ cd "$top"
 
 scripts/deps.sh all
 
-# The browser tests drive Debian's chromium with playwright-core.
-if [[ -f tests/page/package-lock.json ]]; then
-  (cd tests/page && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# The browser tests drive Debian's chromium with playwright-core; the
+# interop tests run the stock Better Auth client.
+for dir in tests/page tests/interop; do
+  if [[ -f $dir/package-lock.json ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 if [[ -f $build/meson-private/coredata.dat ]]; then
   meson setup --reconfigure "$build" >/dev/null
