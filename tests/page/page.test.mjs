@@ -597,6 +597,49 @@ test('nimiq-pay: cancelling in the wallet keeps the request open', { skip }, asy
   d.close();
 });
 
+test('Nimiq direct sign-in: the page signs with Nimiq Pay and lands signed in', { skip }, async () => {
+  const page = await phone();
+  await page.addInitScript(fakeNimiqPay);
+  await page.goto(servers.main + '/nimiq/sign-in');
+  await page.locator('#sign-pay:not([hidden])').waitFor();
+  await shoot(page, '18-nimiq-sign-in');
+  await page.click('#sign-pay');
+  await page.locator('#screen-done:not([hidden])').waitFor({ timeout: 10000 });
+  const subject = await page.locator('#user-subject').textContent();
+  assert.match(subject, /^NQ\d\d( [0-9A-Z]{4}){8}$/);
+  assert.match(await page.evaluate(() => window.nimiqSigned), /^Crossing Test requests sign-in with Nimiq\n/);
+  await shoot(page, '19-nimiq-signed-in');
+  checkProblems(page);
+});
+
+test('mobile QR: the phone page signs with its device key, the desktop status gets the session', { skip }, async () => {
+  const api = servers.main + '/api/auth/mobile-qr';
+  const started = await fetch(api + '/start', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ providerId: 'ed25519' }),
+  });
+  assert.equal(started.status, 200);
+  const start = await started.json();
+  const poll = started.headers.get('set-cookie').split(';')[0];
+  const status = async () => (await fetch(`${api}/status?challengeId=${start.challengeId}`,
+                                          { headers: { Cookie: poll } })).json();
+  assert.equal((await status()).scanned, false);
+
+  const page = await phone();
+  await page.goto(start.signingUrl);
+  await page.locator('#screen-request:not([hidden])').waitFor();
+  assert.equal((await status()).scanned, true);
+  await shoot(page, '20-mobile-qr-request');
+  await page.click('#approve');
+  await page.locator('#screen-result:not([hidden])').waitFor({ timeout: 10000 });
+  await shoot(page, '21-mobile-qr-done');
+
+  const approved = await status();
+  assert.equal(approved.status, 'approved');
+  assert.match(await sessionSubject(servers.main, approved.token), /^ed25519:[0-9a-f]{64}$/);
+  checkProblems(page);
+});
+
 // Last: each companion stops on SIGTERM with status 0. Under the sanitizer
 // build (scripts/test.sh) that exit is also where LeakSanitizer checks it.
 test('every companion stops on SIGTERM with status 0', { skip }, async () => {
