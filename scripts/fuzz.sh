@@ -53,7 +53,7 @@ for name in "${targets[@]}"; do
   mkdir -p "$corpus"
   if [[ -f tests/fuzz/corpus/$name.dict ]]; then
     args+=(-dict="tests/fuzz/corpus/$name.dict")
-  elif [[ $name == post-* || $name == http ]]; then
+  elif [[ $name == post-* || $name == get-* || $name == http ]]; then
     args+=(-dict=tests/fuzz/corpus/companion.dict)
   fi
   # The server keeps state between runs (its database, caches): a leak check
@@ -61,7 +61,7 @@ for name in "${targets[@]}"; do
   # when the process exits, after the harness has freed the server.
   asan=$ASAN_OPTIONS
   case $name in
-    post-*) args+=(-detect_leaks=0) ;;
+    post-* | get-*) args+=(-detect_leaks=0) ;;
     # libsoup 3.2.3 leaks the path of each request line it refuses
     # (soup_headers_parse_request), and the stacks stop at g_malloc, so no
     # suppression can single it out: no leak check here; the post-* targets

@@ -46,7 +46,7 @@ static struct {
 
 static const char *const placeholders[] = {
   "$ORDER", "$CLAIM", "$CHALLENGE", "$DESKTOP", "$EVENT", "$CODE", "$PUB", "$SIG", "$ADDRESS",
-  "$SESSION",
+  "$SESSION", "$NONCE", "$QR", "$POLL",
 };
 
 static void
@@ -125,7 +125,43 @@ static void
 set_value (const char *placeholder,
            const char *text)
 {
-  g_hash_table_replace (fuzz.values, (gpointer) placeholder, g_strdup (text));
+  for (guint i = 0; i < G_N_ELEMENTS (placeholders); i++)
+    if (strcmp (placeholders[i], placeholder) == 0)
+      {
+        g_hash_table_replace (fuzz.values, (gpointer) placeholders[i], g_strdup (text));
+        return;
+      }
+  g_error ("no placeholder %s", placeholder);
+}
+
+const char *
+fuzz_companion_get_value (const char *placeholder)
+{
+  return value (placeholder);
+}
+
+void
+fuzz_companion_set_value (const char *placeholder,
+                          const char *text)
+{
+  set_value (placeholder, text);
+}
+
+void
+fuzz_companion_sign (CrossingAdapter   adapter,
+                     const char       *message)
+{
+  g_autofree char *public_key_hex = NULL;
+  g_autofree char *signature_hex = NULL;
+  guint8 key[CROSSING_ED25519_PUBLIC_KEY_BYTES];
+  g_autofree char *address = NULL;
+
+  crossing_proof_sign (adapter, message, fuzz.seed, &public_key_hex, &signature_hex);
+  set_value ("$PUB", public_key_hex);
+  set_value ("$SIG", signature_hex);
+  g_assert_true (crossing_hex_decode (public_key_hex, key, sizeof key));
+  address = crossing_nimiq_address_from_public_key (key);
+  set_value ("$ADDRESS", address);
 }
 
 static JsonObject *
@@ -192,18 +228,9 @@ prepare_order (FuzzOrderState state)
   object = expect_object (envelope = companion_engine_challenge (engine, order_id,
                                                                  value ("$CHALLENGE"), &error),
                           error, "challenge");
-  crossing_proof_sign (start.adapter, json_object_get_string_member (object, "message"),
-                       fuzz.seed, &public_key_hex, &signature_hex);
-  set_value ("$PUB", public_key_hex);
-  set_value ("$SIG", signature_hex);
-  {
-    guint8 key[CROSSING_ED25519_PUBLIC_KEY_BYTES];
-    g_autofree char *address = NULL;
-
-    g_assert_true (crossing_hex_decode (public_key_hex, key, sizeof key));
-    address = crossing_nimiq_address_from_public_key (key);
-    set_value ("$ADDRESS", address);
-  }
+  fuzz_companion_sign (start.adapter, json_object_get_string_member (object, "message"));
+  public_key_hex = g_strdup (value ("$PUB"));
+  signature_hex = g_strdup (value ("$SIG"));
   if (state == FUZZ_ORDER_CHALLENGED || state == FUZZ_ORDER_SIGN_CHALLENGED)
     return;
 
@@ -223,7 +250,7 @@ prepare_order (FuzzOrderState state)
     return;
 
   finalized = companion_engine_finalize (engine, order_id, value ("$DESKTOP"), "192.0.2.1",
-                                        "fuzz", &session, &error);
+                                         "fuzz", &session, &error);
   expect_object (finalized, error, "finalize");
   set_value ("$SESSION", session);
 }

@@ -10,11 +10,17 @@
  *
  *   $ORDER $CLAIM $CHALLENGE $DESKTOP $EVENT $CODE $PUB $SIG $ADDRESS $SESSION
  *
+ * and, set by the Nimiq and mobile-QR targets (fuzz-companion-flows.c):
+ *
+ *   $NONCE (a nonceId) $QR (a mobile-QR challengeId) $POLL (its poll cookie)
+ *
  * Any value the state does not have is a well-formed token of no order.
  */
 #pragma once
 
 #include <glib.h>
+
+#include "crossing-protocol.h"
 
 G_BEGIN_DECLS
 
@@ -51,6 +57,13 @@ void      fuzz_companion_exchange    (const char   *request,
                                       gsize         len,
                                       FuzzResponse *response);
 void      fuzz_response_clear        (FuzzResponse *response);
+/* A placeholder's value for this run, and setting it. */
+const char *fuzz_companion_get_value (const char   *placeholder);
+void      fuzz_companion_set_value   (const char   *placeholder,
+                                      const char   *text);
+/* Signs @message with the harness's key: sets $PUB, $SIG and $ADDRESS. */
+void      fuzz_companion_sign        (CrossingAdapter adapter,
+                                      const char     *message);
 /* Aborts on what is a bug whatever the request: a 5xx, an error body that
  * is not the contract's {code, message}. */
 void      fuzz_companion_check       (const FuzzResponse *response);

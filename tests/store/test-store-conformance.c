@@ -221,6 +221,53 @@ test_insert_get (Fixture       *f,
   g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
 }
 
+static void
+test_get_order_by_challenge_hash (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = make_order (CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) plain = insert_order (f, CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) twin = make_order (CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) found = NULL;
+  g_autoptr(CompanionOrder) missing = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *challenge = new_id ();
+
+  order->challenge_id_hash = crossing_token_hash (challenge);
+  g_assert_true (companion_store_insert_order (f->store, order, &error));
+  g_assert_no_error (error);
+
+  found = companion_store_get_order_by_challenge_hash (f->store, order->challenge_id_hash,
+                                                       &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->id, ==, order->id);
+  g_assert_cmpstr (found->challenge_id_hash, ==, order->challenge_id_hash);
+  g_assert_cmpstr (found->challenge_id, ==, order->challenge_id);
+  g_assert_cmpint (found->status, ==, CROSSING_STATUS_CREATED);
+
+  /* An order without one is not found by any hash, nor by its challenge id. */
+  {
+    g_autoptr(CompanionOrder) again = companion_store_get_order (f->store, plain->id, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (again->challenge_id_hash);
+  }
+  missing = companion_store_get_order_by_challenge_hash (f->store, plain->challenge_id, &error);
+  g_assert_null (missing);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  missing = companion_store_get_order_by_challenge_hash (f->store, "no-such-hash", &error);
+  g_assert_null (missing);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The hash is unique. */
+  twin->challenge_id_hash = g_strdup (order->challenge_id_hash);
+  g_assert_false (companion_store_insert_order (f->store, twin, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+}
+
 /* Every action from every state: the compare-and-set applies exactly from
  * the states the action allows. */
 static void
@@ -563,6 +610,88 @@ test_finalize_login_not_approved (Fixture       *f,
     }
 }
 
+/* A sign-in without an order (Nimiq direct): only the user and the session. */
+static void
+test_finalize_login_without_order (Fixture       *f,
+                                   gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(Login) l = login_new (NULL, TRUE, now);
+  g_autoptr(Login) again = NULL;
+  g_autoptr(CompanionUser) user = NULL;
+  g_autoptr(CompanionUser) second = NULL;
+  g_autoptr(CompanionUser) found = NULL;
+  g_autoptr(CompanionSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  Committed committed = { 0, };
+  gint64 seq = -1;
+  gulong id;
+
+  id = g_signal_connect (f->store, "event-committed", G_CALLBACK (on_committed), &committed);
+  g_assert_true (companion_store_finalize_login (f->store, NULL, &l->login, NULL, &user, &seq,
+                                                 &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (user->id, ==, l->user_id);
+  g_assert_cmpstr (user->subject, ==, l->subject);
+  g_assert_cmpint (user->role, ==, COMPANION_ROLE_USER);
+  g_assert_cmpint (user->created_at, ==, now);
+  /* No order, no event. */
+  g_assert_cmpint (seq, ==, 0);
+
+  g_assert_true (companion_store_lookup_session (f->store, l->token_hash, now, &session, &found,
+                                                 &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (session->id, ==, l->session_id);
+  g_assert_cmpstr (session->user_id, ==, l->user_id);
+  g_assert_null (session->order_id);
+  g_assert_cmpstr (session->ip_address, ==, "198.51.100.4");
+  g_assert_cmpstr (session->user_agent, ==, "Desktop/2");
+  g_assert_cmpint (session->expires_at, ==, now + 3600000);
+  g_assert_cmpstr (found->id, ==, l->user_id);
+
+  /* The next sign-in of the same subject finds that user, even with
+   * registration closed. */
+  again = login_new (l->subject, FALSE, now);
+  g_assert_true (companion_store_finalize_login (f->store, NULL, &again->login, NULL, &second,
+                                                 NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (second->id, ==, l->user_id);
+  g_assert_true (companion_store_lookup_session (f->store, again->token_hash, now, NULL, NULL,
+                                                 &error));
+  g_assert_no_error (error);
+
+  g_signal_handler_disconnect (f->store, id);
+  g_assert_cmpuint (committed.n, ==, 0);
+}
+
+static void
+test_finalize_login_without_order_closed (Fixture       *f,
+                                          gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(Login) l = login_new (NULL, FALSE, now);
+  g_autoptr(CompanionUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  Committed committed = { 0, };
+  gulong id;
+
+  id = g_signal_connect (f->store, "event-committed", G_CALLBACK (on_committed), &committed);
+  g_assert_false (companion_store_finalize_login (f->store, NULL, &l->login, NULL, &user, NULL,
+                                                  &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_signal_handler_disconnect (f->store, id);
+  g_assert_null (user);
+  g_assert_cmpuint (committed.n, ==, 0);
+
+  g_assert_null (companion_store_get_user_by_subject (f->store, l->subject, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (companion_store_lookup_session (f->store, l->token_hash, now, NULL, NULL,
+                                                  &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+}
+
 /* ---- events, expiry ------------------------------------------------------ */
 
 static void
@@ -779,6 +908,158 @@ test_sessions (Fixture       *f,
   g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
 }
 
+/* ---- Nimiq nonces ---------------------------------------------------------- */
+
+static CompanionNimiqNonce *
+make_nonce (gint64 expires_at)
+{
+  CompanionNimiqNonce *nonce = g_new0 (CompanionNimiqNonce, 1);
+  g_autofree char *nonce_id = new_id ();
+
+  nonce->id_hash = crossing_token_hash (nonce_id);
+  nonce->nonce = new_id ();
+  nonce->origin = g_strdup ("https://login.example.org");
+  nonce->app_name = g_strdup ("Example");
+  nonce->issued_at = expires_at - 300000;
+  nonce->expires_at = expires_at;
+  return nonce;
+}
+
+static CompanionNimiqNonce *
+insert_nonce (Fixture *f,
+              gint64   expires_at)
+{
+  g_autoptr(GError) error = NULL;
+  CompanionNimiqNonce *nonce = make_nonce (expires_at);
+
+  g_assert_true (companion_store_insert_nimiq_nonce (f->store, nonce, &error));
+  g_assert_no_error (error);
+  return nonce;
+}
+
+static void
+test_nimiq_nonce_consumed_once (Fixture       *f,
+                                gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(CompanionNimiqNonce) nonce = insert_nonce (f, now + 300000);
+  g_autoptr(CompanionNimiqNonce) got = NULL;
+  g_autoptr(CompanionNimiqNonce) again = NULL;
+  g_autoptr(CompanionNimiqNonce) missing = NULL;
+  g_autoptr(GError) error = NULL;
+
+  got = companion_store_consume_nimiq_nonce (f->store, nonce->id_hash, now, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  g_assert_cmpstr (got->id_hash, ==, nonce->id_hash);
+  g_assert_cmpstr (got->nonce, ==, nonce->nonce);
+  g_assert_cmpstr (got->origin, ==, "https://login.example.org");
+  g_assert_cmpstr (got->app_name, ==, "Example");
+  g_assert_cmpint (got->issued_at, ==, nonce->issued_at);
+  g_assert_cmpint (got->expires_at, ==, nonce->expires_at);
+
+  again = companion_store_consume_nimiq_nonce (f->store, nonce->id_hash, now, &error);
+  g_assert_null (again);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  missing = companion_store_consume_nimiq_nonce (f->store, "no-such-nonce", now, &error);
+  g_assert_null (missing);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+}
+
+/* Expired at expires_at, not before; consumed all the same. */
+static void
+test_nimiq_nonce_expired (Fixture       *f,
+                          gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(CompanionNimiqNonce) live = insert_nonce (f, now + 1);
+  g_autoptr(CompanionNimiqNonce) nonce = insert_nonce (f, now);
+  g_autoptr(CompanionNimiqNonce) got = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 count;
+
+  count = companion_store_count_nimiq_nonces (f->store, now, &error);
+  g_assert_no_error (error);
+
+  got = companion_store_consume_nimiq_nonce (f->store, nonce->id_hash, now, &error);
+  g_assert_null (got);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Deleted: not even an earlier clock finds it now. */
+  got = companion_store_consume_nimiq_nonce (f->store, nonce->id_hash, now - 1000, &error);
+  g_assert_null (got);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* It did not count as live, and the live one is untouched. */
+  g_assert_cmpuint (companion_store_count_nimiq_nonces (f->store, now, &error), ==, count);
+  g_assert_no_error (error);
+
+  got = companion_store_consume_nimiq_nonce (f->store, live->id_hash, now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->nonce, ==, live->nonce);
+}
+
+static void
+test_nimiq_nonce_count_sweep (Fixture       *f,
+                              gconstpointer  data)
+{
+  /* Far in the past, so a shared database's other nonces are all later. */
+  const gint64 now = 100000;
+  g_autoptr(GError) error = NULL;
+  guint64 live_before = companion_store_count_nimiq_nonces (f->store, now, &error);
+  g_autoptr(CompanionNimiqNonce) old1 = insert_nonce (f, now - 2);
+  g_autoptr(CompanionNimiqNonce) old2 = insert_nonce (f, now);
+  g_autoptr(CompanionNimiqNonce) live1 = insert_nonce (f, now + 1);
+  g_autoptr(CompanionNimiqNonce) live2 = insert_nonce (f, now + 60000);
+  g_autoptr(CompanionNimiqNonce) got = NULL;
+  guint64 swept;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (companion_store_count_nimiq_nonces (f->store, now, &error), ==,
+                    live_before + 2);
+  g_assert_no_error (error);
+  g_assert_cmpuint (companion_store_count_nimiq_nonces (f->store, now - 3, &error), >=,
+                    live_before + 4);
+  g_assert_no_error (error);
+
+  swept = companion_store_sweep_nimiq_nonces (f->store, now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (swept, >=, 2);
+  if (f->tmp_dir != NULL)
+    g_assert_cmpuint (swept, ==, 2);
+  /* Nothing left to sweep at that time; the live ones stay. */
+  g_assert_cmpuint (companion_store_sweep_nimiq_nonces (f->store, now, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpuint (companion_store_count_nimiq_nonces (f->store, now, &error), ==,
+                    live_before + 2);
+  g_assert_no_error (error);
+  g_assert_cmpuint (companion_store_count_nimiq_nonces (f->store, now - 3, &error), ==,
+                    live_before + 2);
+  g_assert_no_error (error);
+
+  got = companion_store_consume_nimiq_nonce (f->store, old1->id_hash, 0, &error);
+  g_assert_null (got);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  got = companion_store_consume_nimiq_nonce (f->store, live1->id_hash, now, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  g_clear_pointer (&got, companion_nimiq_nonce_free);
+
+  if (f->tmp_dir != NULL)
+    {
+      /* Alone in its database: exact answers. */
+      g_assert_cmpuint (companion_store_count_nimiq_nonces (f->store, now, &error), ==, 1);
+      g_assert_cmpuint (companion_store_sweep_nimiq_nonces (f->store, G_MAXINT64 - 1, &error), ==,
+                        1);
+      g_assert_cmpuint (companion_store_count_nimiq_nonces (f->store, 0, &error), ==, 0);
+      g_assert_no_error (error);
+    }
+}
+
 /* ---- races ---------------------------------------------------------------- */
 
 typedef struct {
@@ -848,6 +1129,62 @@ test_race_one_winner (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 1);
   g_assert_cmpint (((CompanionEvent *) g_ptr_array_index (events, 0))->status, ==, winner);
+}
+
+typedef struct {
+  const char          *uri;
+  const char          *id_hash;
+  gint64               now;
+  GError              *error;
+  CompanionNimiqNonce *nonce;
+} NonceRacer;
+
+static gpointer
+race_nonce (gpointer data)
+{
+  NonceRacer *r = data;
+  g_autoptr(CompanionStore) store = companion_store_open (r->uri, &r->error);
+
+  if (store == NULL)
+    return NULL;
+  r->nonce = companion_store_consume_nimiq_nonce (store, r->id_hash, r->now, &r->error);
+  return NULL;
+}
+
+/* Racers on their own connections consume one nonce: one gets it, the
+ * others learn NOT_FOUND. */
+static void
+test_race_nimiq_nonce_one_winner (Fixture       *f,
+                                  gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(CompanionNimiqNonce) nonce = insert_nonce (f, now + 300000);
+  NonceRacer racers[N_RACERS] = { { 0, }, };
+  GThread *threads[N_RACERS];
+  guint wins = 0;
+
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      racers[i].uri = f->uri;
+      racers[i].id_hash = nonce->id_hash;
+      racers[i].now = now;
+      threads[i] = g_thread_new ("racer", race_nonce, &racers[i]);
+    }
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      g_thread_join (threads[i]);
+      if (racers[i].nonce != NULL)
+        {
+          g_assert_no_error (racers[i].error);
+          g_assert_cmpstr (racers[i].nonce->nonce, ==, nonce->nonce);
+          wins++;
+        }
+      else
+        g_assert_error (racers[i].error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+      g_clear_error (&racers[i].error);
+      g_clear_pointer (&racers[i].nonce, companion_nimiq_nonce_free);
+    }
+  g_assert_cmpuint (wins, ==, 1);
 }
 
 /* On one connection too: the second of two changes from the same state. */
@@ -933,6 +1270,86 @@ test_event_committed (Fixture       *f,
   committed_clear (&c);
 }
 
+/* ---- latency observer ------------------------------------------------------ */
+
+typedef struct {
+  guint  calls;
+  gint64 total;
+} Latency;
+
+static void
+on_latency (gint64   microseconds,
+            gpointer user_data)
+{
+  Latency *latency = user_data;
+
+  g_assert_cmpint (microseconds, >=, 0);
+  latency->calls++;
+  latency->total += microseconds;
+}
+
+/* Once per store call, failed ones too; not after it is removed. */
+static void
+test_latency_observer (Fixture       *f,
+                       gconstpointer  data)
+{
+  gint64 now = crossing_now_ms ();
+  g_autoptr(CompanionOrder) order = make_order (CROSSING_STATUS_CREATED, now + 60000);
+  g_autoptr(CompanionNimiqNonce) nonce = make_nonce (now + 60000);
+  g_autoptr(Login) l = login_new (NULL, TRUE, now);
+  g_autofree char *user_id = new_id ();
+  CompanionUser user = { .id = user_id, .subject = user_id, .created_at = now };
+  CompanionOrderChange change = { .to = CROSSING_STATUS_CLAIMED };
+  Latency latency = { 0, };
+  guint failures;
+  guint expected = 0;
+
+#define CALL(call) \
+  G_STMT_START { \
+    g_autoptr(GError) error_ = NULL; \
+    GError **error = &error_; \
+    call; \
+    expected++; \
+    g_assert_cmpuint (latency.calls, ==, expected); \
+  } G_STMT_END
+
+  companion_store_set_latency_observer (f->store, on_latency, &latency);
+
+  CALL (g_assert_true (companion_store_insert_order (f->store, order, error)));
+  CALL (companion_order_free (companion_store_get_order (f->store, order->id, error)));
+  CALL (g_assert_null (companion_store_get_order (f->store, "no-such-order", error)));
+  CALL (g_assert_null (companion_store_get_order_by_challenge_hash (f->store, "no-such-hash",
+                                                                    error)));
+  CALL (g_assert_true (companion_store_add_check_code_failure (f->store, order->id, &failures,
+                                                               error) == FALSE));
+  CALL (g_assert_true (companion_store_transition (f->store, order->id,
+                                                   COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED),
+                                                   &change, "{}", NULL, error)));
+  CALL (g_ptr_array_unref (companion_store_list_events (f->store, order->id, 0, error)));
+  CALL (g_ptr_array_unref (companion_store_list_due_orders (f->store, 0, 1, error)));
+  CALL (companion_store_next_expiry (f->store, error));
+  CALL (companion_store_count_pending (f->store, error));
+  CALL (g_assert_true (companion_store_add_user (f->store, &user, error)));
+  CALL (companion_user_free (companion_store_get_user_by_subject (f->store, user_id, error)));
+  CALL (g_ptr_array_unref (companion_store_list_users (f->store, error)));
+  CALL (g_assert_true (companion_store_finalize_login (f->store, NULL, &l->login, NULL, NULL,
+                                                       NULL, error)));
+  CALL (g_assert_true (companion_store_lookup_session (f->store, l->token_hash, now, NULL, NULL,
+                                                       error)));
+  CALL (g_assert_true (companion_store_delete_session (f->store, l->token_hash, error)));
+  CALL (g_assert_true (companion_store_remove_user (f->store, user_id, error)));
+  CALL (g_assert_true (companion_store_insert_nimiq_nonce (f->store, nonce, error)));
+  CALL (companion_store_count_nimiq_nonces (f->store, now, error));
+  CALL (companion_nimiq_nonce_free (companion_store_consume_nimiq_nonce (f->store, nonce->id_hash,
+                                                                         now, error)));
+  CALL (companion_store_sweep_nimiq_nonces (f->store, 0, error));
+
+  companion_store_set_latency_observer (f->store, NULL, NULL);
+  companion_store_count_pending (f->store, NULL);
+  g_assert_cmpuint (latency.calls, ==, expected);
+#undef CALL
+}
+
 /* ---- errors ---------------------------------------------------------------- */
 
 static void
@@ -942,6 +1359,7 @@ test_closed_store_unavailable (Fixture       *f,
   g_autoptr(CompanionOrder) order = make_order (CROSSING_STATUS_CREATED, 1800000000000);
   g_autoptr(Login) l = login_new (NULL, TRUE, 1000);
   CompanionUser user = { .id = (char *) "u", .subject = (char *) "s", .created_at = 1 };
+  g_autoptr(CompanionNimiqNonce) nonce = make_nonce (1800000000000);
   CompanionOrderChange change = { .to = CROSSING_STATUS_CANCELLED };
   GError *error = NULL;
   guint failures;
@@ -980,6 +1398,19 @@ test_closed_store_unavailable (Fixture       *f,
                                                                       NULL, NULL, &error)));
   ASSERT_UNAVAILABLE (g_assert_false (companion_store_delete_session (f->store, l->token_hash,
                                                                       &error)));
+  ASSERT_UNAVAILABLE (g_assert_null (companion_store_get_order_by_challenge_hash (f->store, "h",
+                                                                                  &error)));
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_finalize_login (f->store, NULL, &l->login,
+                                                                      NULL, NULL, NULL, &error)));
+  ASSERT_UNAVAILABLE (g_assert_false (companion_store_insert_nimiq_nonce (f->store, nonce,
+                                                                          &error)));
+  ASSERT_UNAVAILABLE (g_assert_null (companion_store_consume_nimiq_nonce (f->store,
+                                                                          nonce->id_hash, 0,
+                                                                          &error)));
+  ASSERT_UNAVAILABLE (g_assert_cmpuint (companion_store_count_nimiq_nonces (f->store, 0, &error),
+                                        ==, 0));
+  ASSERT_UNAVAILABLE (g_assert_cmpuint (companion_store_sweep_nimiq_nonces (f->store, 0, &error),
+                                        ==, 0));
 #undef ASSERT_UNAVAILABLE
 }
 
@@ -1053,6 +1484,7 @@ main (int    argc,
   g_test_add ("/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("orders/insert-get-unique", test_insert_get);
+  ADD ("orders/by-challenge-hash-found-not-found-unique", test_get_order_by_challenge_hash);
   ADD ("transition/every-action-from-every-state", test_transition_from_mask);
   ADD ("transition/writes-given-keeps-others", test_transition_fields);
   ADD ("transition/only-if-expires-by", test_transition_only_if_expires_by);
@@ -1063,13 +1495,21 @@ main (int    argc,
   ADD ("finalize-login/closed-registration-changes-nothing",
        test_finalize_login_closed_all_or_nothing);
   ADD ("finalize-login/only-from-approved", test_finalize_login_not_approved);
+  ADD ("finalize-login/without-order-creates-user-and-session", test_finalize_login_without_order);
+  ADD ("finalize-login/without-order-closed-registration-not-found",
+       test_finalize_login_without_order_closed);
   ADD ("events/list-after-seq", test_list_events_after);
   ADD ("expiry/due-next-pending", test_due_orders_next_expiry_pending);
   ADD ("users/add-get-list-remove", test_users);
   ADD ("sessions/lookup-expiry-delete", test_sessions);
+  ADD ("nimiq-nonces/consumed-once", test_nimiq_nonce_consumed_once);
+  ADD ("nimiq-nonces/expired-not-found-and-deleted", test_nimiq_nonce_expired);
+  ADD ("nimiq-nonces/count-live-sweep-expired", test_nimiq_nonce_count_sweep);
   ADD ("races/threads-one-winner", test_race_one_winner);
+  ADD ("races/threads-one-nimiq-nonce-winner", test_race_nimiq_nonce_one_winner);
   ADD ("races/sequential-one-winner", test_race_sequential);
   ADD ("signal/event-committed-once-per-commit", test_event_committed);
+  ADD ("latency-observer/once-per-call", test_latency_observer);
   ADD ("errors/closed-store-unavailable", test_closed_store_unavailable);
   ADD ("backend-name", test_backend_name);
   g_test_add_func ("/store/open/uris", test_open_uris);
