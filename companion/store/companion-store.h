@@ -326,6 +326,7 @@ void             companion_store_set_latency_observer (CompanionStore           
                                                        CompanionStoreLatencyFunc  func,
                                                        gpointer                   user_data);
 
+/* CONFLICT when a nonce with the same id_hash exists. */
 gboolean         companion_store_insert_nimiq_nonce (CompanionStore        *self,
                                                  const CompanionNimiqNonce  *nonce,
                                                  GError                    **error);

@@ -948,6 +948,11 @@ test_nimiq_nonce_consumed_once (Fixture       *f,
   g_autoptr(CompanionNimiqNonce) missing = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* One nonce per ID: a second with the same is a conflict. */
+  g_assert_false (companion_store_insert_nimiq_nonce (f->store, nonce, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+
   got = companion_store_consume_nimiq_nonce (f->store, nonce->id_hash, now, &error);
   g_assert_no_error (error);
   g_assert_nonnull (got);
