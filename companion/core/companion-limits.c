@@ -51,7 +51,6 @@ typedef struct {
   gboolean           owns_ref;  /* the reference libsoup's listener leaked */
   SoupServerMessage *idle_msg;  /* last finished message, while idle */
   guint              idle_watch;
-  guint              idle_refs;  /* references to socket when idle_msg finished */
 } Connection;
 
 struct _CompanionLimits
@@ -291,23 +290,17 @@ connection_free (Connection *connection)
 
 /* libsoup before 3.4 (its commit b545d5f0) never drops the reference
  * g_socket_accept() gave its listener: every accepted GSocket outlives its
- * connection, closed but never freed (~450 bytes each, for ever). When a
- * connection is first seen (request-started for its first message, emitted
- * before libsoup wraps the socket in a stream) a fixed libsoup holds one
- * reference, a leaking one two: take over the leaked one, and drop it once
- * the socket is closed. */
+ * connection, closed but never freed (~450 bytes each, for ever). Every
+ * socket seen here was accepted by that listener (the server only listens
+ * through soup_server_listen_socket(); streams from
+ * soup_server_accept_iostream() have none), and the leak is unconditional
+ * there, so the version alone says whether the reference is ours to drop
+ * once the socket is closed. test-limits' /limits/connections-freed fails if
+ * it stops holding. */
 static gboolean
 listener_leaks_sockets (void)
 {
   return soup_get_major_version () == 3 && soup_get_minor_version () < 4;
-}
-
-static void
-adopt_leaked_ref (Connection *connection)
-{
-  if (listener_leaks_sockets () &&
-      g_atomic_int_get (&G_OBJECT (connection->socket)->ref_count) == 2)
-    connection->owns_ref = TRUE;
 }
 
 static void
@@ -330,10 +323,12 @@ shut_down (Connection *connection)
  * waits on has no completion callback, so it stops reading, keeps the
  * connection, its socket and file descriptor for ever, and emits nothing.
  * It can only be made to let go while that message still waits, by
- * stealing the connection through the previous one: watch for the hang-up
- * (POLLRDHUP, not POLLIN, so a next request is left to libsoup), at a
- * higher priority than libsoup's read source so that it usually runs
- * first. */
+ * stealing the connection through the previous one (once it has read the
+ * end, stealing crashes): watch for the hang-up (POLLRDHUP, not POLLIN, so
+ * a next request is left to libsoup) at a higher priority than libsoup's
+ * read source, so that it always runs first. No public API tells whether
+ * that message still waits; /limits/connections-freed fails if it stops
+ * being let go. */
 static gboolean
 idle_close_leaks (void)
 {
@@ -352,15 +347,13 @@ release_idle (Connection *connection)
   if (socket == NULL || g_socket_is_closed (socket))
     return;
 
-  /* While libsoup still waits for the next request, its read source holds
-   * one more reference to the socket than when the last request finished.
-   * Without it, libsoup has already read the end (its read is not always
-   * polled, so it can run first) and left the connection half torn down,
-   * where stealing it would crash: then only close the socket (its fd and
-   * our count of it come back, the ~5 kB libsoup keeps for the connection
-   * does not). */
-  if (msg != NULL &&
-      (guint) g_atomic_int_get (&G_OBJECT (socket)->ref_count) > connection->idle_refs)
+  /* libsoup only reads the next request once its socket source says the
+   * descriptor is readable (its buffer is empty: bytes already buffered
+   * would have started a request and stopped this watch), and a hang-up
+   * makes our G_PRIORITY_HIGH watch ready in the same poll, which GLib
+   * dispatches alone: so libsoup cannot have read the end yet and still
+   * waits on the next message, which makes stealing safe. */
+  if (msg != NULL)
     {
       g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
 
@@ -393,7 +386,6 @@ watch_idle (Connection        *connection,
     return;
 
   connection->idle_msg = g_object_ref (msg);
-  connection->idle_refs = (guint) g_atomic_int_get (&G_OBJECT (connection->socket)->ref_count);
   connection->idle_watch = g_unix_fd_add_full (G_PRIORITY_HIGH,
                                                g_socket_get_fd (connection->socket),
                                                (GIOCondition) (POLLRDHUP | G_IO_HUP | G_IO_ERR),
@@ -464,7 +456,7 @@ on_request_started (SoupServer        *server,
         ? g_strdup ("proxy")
         : client_key (soup_server_message_get_remote_host (msg));
       g_object_weak_ref (G_OBJECT (socket), on_socket_gone, connection);
-      adopt_leaked_ref (connection);
+      connection->owns_ref = listener_leaks_sockets ();
       g_hash_table_insert (self->connections, socket, connection);
 
       count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, connection->key)) + 1;
