@@ -106,33 +106,25 @@ crossing_token_verify (const char *token,
   return sodium_memcmp (hash, stored_hash, CROSSING_TOKEN_HASH_CHARS) == 0;
 }
 
-static int
-hex_digit_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 gboolean
 crossing_hex_decode (const char *hex,
                      guint8     *out,
                      gsize       n_bytes)
 {
+  g_autofree guint8 *decoded = NULL;
+  const char *end = NULL;
+  size_t len = 0;
+
   g_return_val_if_fail (out != NULL || n_bytes == 0, FALSE);
 
   /* strnlen bounds the read, so an overlong input is never scanned to its end, and @out is
    * only written once the whole input is known to be good. */
   if (hex == NULL || n_bytes > G_MAXSIZE / 2 - 1 || strnlen (hex, n_bytes * 2 + 1) != n_bytes * 2)
     return FALSE;
-  for (gsize i = 0; i < n_bytes * 2; i++)
-    if (hex_digit_value (hex[i]) < 0)
-      return FALSE;
-  for (gsize i = 0; i < n_bytes; i++)
-    out[i] = (guint8) (hex_digit_value (hex[2 * i]) << 4 | hex_digit_value (hex[2 * i + 1]));
+  decoded = g_malloc (MAX (n_bytes, 1));
+  if (sodium_hex2bin (decoded, n_bytes, hex, n_bytes * 2, NULL, &len, &end) != 0 ||
+      len != n_bytes || end != hex + n_bytes * 2)
+    return FALSE;
+  memcpy (out, decoded, n_bytes);
   return TRUE;
 }

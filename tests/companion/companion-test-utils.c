@@ -885,13 +885,12 @@ ct_ed25519_subject (const guint8 seed[CROSSING_ED25519_SEED_BYTES])
 {
   guint8 pk[crypto_sign_PUBLICKEYBYTES];
   guint8 sk[crypto_sign_SECRETKEYBYTES];
-  GString *subject = g_string_new ("ed25519:");
+  g_autofree char *hex = NULL;
 
   g_assert_cmpint (crypto_sign_seed_keypair (pk, sk, seed), ==, 0);
-  for (guint i = 0; i < sizeof pk; i++)
-    g_string_append_printf (subject, "%02x", pk[i]);
   sodium_memzero (sk, sizeof sk);
-  return g_string_free (subject, FALSE);
+  hex = crossing_hex_encode (pk, sizeof pk);
+  return g_strconcat ("ed25519:", hex, NULL);
 }
 
 CtOrder *
