@@ -115,26 +115,11 @@ requester_ip (CompanionServer   *self,
   return g_strdup (soup_server_message_get_remote_host (msg));
 }
 
+/* Control characters replaced, at most MAX_USER_AGENT characters. */
 static char *
 requester_user_agent (SoupServerMessage *msg)
 {
-  const char *ua = request_header (msg, "User-Agent");
-  g_autofree char *valid = NULL;
-  GString *clean;
-
-  if (ua == NULL)
-    return g_strdup ("");
-
-  valid = g_utf8_make_valid (ua, -1);
-  clean = g_string_sized_new (strlen (valid));
-  for (const char *p = valid; *p != '\0' && g_utf8_strlen (clean->str, -1) < MAX_USER_AGENT;
-       p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      g_string_append_unichar (clean, (c < 0x20 || c == 0x7f) ? ' ' : c);
-    }
-  return g_string_free (clean, FALSE);
+  return crossing_string_scrub (request_header (msg, "User-Agent"), MAX_USER_AGENT);
 }
 
 static gboolean
