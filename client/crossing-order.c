@@ -46,6 +46,7 @@ struct _CrossingOrder
   char               *subject;
   char               *user_name;
   gint64              session_expires_at;
+  gint64              session_created_at;
   char               *signature;
   char               *public_key;
   char               *signed_message;
@@ -62,6 +63,16 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* "session-started" when a sign-in made a new session (the token is to be
+ * kept), "session-ended" when the token is no longer any good. */
+enum {
+  SESSION_STARTED,
+  SESSION_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void start_order (CrossingOrder *self);
 
 const char *
@@ -69,7 +80,7 @@ crossing_order_state_to_string (CrossingOrderState state)
 {
   static const char *names[] = {
     "idle", "starting", "waiting", "scanned", "approved", "finalizing", "signed-in", "done",
-    "rejected", "cancelled", "expired", "error",
+    "rejected", "cancelled", "expired", "resuming", "error",
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == CROSSING_ORDER_ERROR + 1);
@@ -139,6 +150,7 @@ clear_result (CrossingOrder *self)
   g_clear_pointer (&self->check_code, g_free);
   g_clear_pointer (&self->error, g_free);
   self->session_expires_at = 0;
+  self->session_created_at = 0;
 }
 
 static void
@@ -182,8 +194,64 @@ on_session (GObject      *source,
           self->subject = g_strdup (info->subject);
         }
       self->session_expires_at = info->expires_at;
+      self->session_created_at = info->created_at;
     }
+  if (self->session_created_at == 0)
+    self->session_created_at = crossing_now_ms ();
   set_state (self, CROSSING_ORDER_SIGNED_IN);
+  g_signal_emit (self, signals[SESSION_STARTED], 0);
+}
+
+static void
+on_resumed (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrossingSessionInfo) info = NULL;
+
+  info = crossing_api_get_session_finish (CROSSING_API (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (error != NULL)
+    {
+      /* The server is down or odd: the session may still be good, so it
+       * is kept for the next try. */
+      fail (self, error);
+      return;
+    }
+  if (info == NULL)
+    {
+      g_debug ("the remembered session is no longer valid");
+      g_clear_pointer (&self->session_token, g_free);
+      g_signal_emit (self, signals[SESSION_ENDED], 0);
+      crossing_order_start (self);
+      return;
+    }
+  g_free (self->user_name);
+  self->user_name = g_strdup (info->user_name);
+  g_free (self->subject);
+  self->subject = g_strdup (info->subject);
+  self->session_expires_at = info->expires_at;
+  self->session_created_at = info->created_at;
+  g_debug ("resumed the remembered session");
+  set_state (self, CROSSING_ORDER_SIGNED_IN);
+}
+
+void
+crossing_order_resume (CrossingOrder *self,
+                       const char    *session_token)
+{
+  g_return_if_fail (CROSSING_IS_ORDER (self));
+  g_return_if_fail (session_token != NULL);
+
+  drop_order (self);
+  clear_result (self);
+  self->session_token = g_strdup (session_token);
+  set_state (self, CROSSING_ORDER_RESUMING);
+  crossing_api_get_session_async (self->api, self->session_token, self->cancellable,
+                                  on_resumed, g_object_ref (self));
 }
 
 static void
@@ -464,8 +532,11 @@ on_signed_out (GObject      *source,
       /* Forgetting the token locally is what signs this desktop out. */
       g_debug ("sign-out: %s", error->message);
     }
+  else
+    g_debug ("signed out on the server");
   clear_result (self);
   set_state (self, CROSSING_ORDER_IDLE);
+  g_signal_emit (self, signals[SESSION_ENDED], 0);
 }
 
 void
@@ -572,6 +643,13 @@ crossing_order_class_init (CrossingOrderClass *klass)
     g_param_spec_boolean ("reconnecting", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SESSION_STARTED] =
+    g_signal_new ("session-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SESSION_ENDED] =
+    g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -597,6 +675,8 @@ GETTER (const char *, error, error)
 GETTER (const char *, subject, subject)
 GETTER (const char *, user_name, user_name)
 GETTER (gint64, session_expires_at, session_expires_at)
+GETTER (gint64, session_created_at, session_created_at)
+GETTER (const char *, session_token, session_token)
 GETTER (const char *, signature, signature)
 GETTER (const char *, public_key, public_key)
 GETTER (const char *, signed_message, signed_message)
@@ -614,6 +694,13 @@ crossing_order_get_reconnecting (CrossingOrder *self)
 {
   g_return_val_if_fail (CROSSING_IS_ORDER (self), FALSE);
   return self->events != NULL && crossing_sse_client_get_reconnecting (self->events);
+}
+
+gboolean
+crossing_order_is_live (CrossingOrder *self)
+{
+  g_return_val_if_fail (CROSSING_IS_ORDER (self), FALSE);
+  return is_following (self) && self->order_id != NULL;
 }
 
 gboolean

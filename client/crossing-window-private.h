@@ -14,6 +14,11 @@ struct _CrossingWindow
 
   CrossingOrder        *order;
   guint                 tick_id;
+  /* Sign Out waits for Undo before it asks the server. */
+  gboolean              sign_out_pending;
+  guint                 sign_out_id;
+  guint                 undo_seconds;
+  AdwToast             *sign_out_toast;
 
   AdwToastOverlay      *toast_overlay;
   AdwWindowTitle       *window_title;
@@ -33,6 +38,8 @@ struct _CrossingWindow
   AdwStatusPage        *signed_in_page;
   GtkLabel             *subject_label;
   GtkLabel             *session_expiry_label;
+  GtkLabel             *session_since_label;
+  GtkLabel             *session_server_label;
   AdwStatusPage        *done_page;
   GtkLabel             *signer_label;
   GtkLabel             *signature_label;
@@ -48,6 +55,7 @@ struct _CrossingWindow
 };
 
 void crossing_window_class_add_actions (GtkWidgetClass *widget_class);
+void crossing_window_render            (CrossingWindow *self);
 void crossing_window_show_toast        (CrossingWindow *self,
                                         const char     *title);
 

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "crossing-qr-paintable.h"
 #include "crossing-window-private.h"
@@ -89,23 +90,45 @@ show_working (CrossingWindow *self,
   gtk_stack_set_visible_child_name (self->stack, "working");
 }
 
+/* "ed25519:" and the first 16 hex digits, as the companion names a user
+ * that has no name; a Nimiq address as it is written. */
+static char *
+short_subject (const char *subject)
+{
+  if (subject == NULL)
+    return g_strdup (_("Unknown"));
+  if (g_str_has_prefix (subject, "ed25519:") && strlen (subject) > 8 + 16)
+    return g_strdup_printf ("%.24s…", subject);
+  return g_strdup (subject);
+}
+
 static void
 render_signed_in (CrossingWindow *self)
 {
   CrossingOrder *order = self->order;
   const char *name = crossing_order_get_user_name (order);
   g_autofree char *title = NULL;
+  g_autofree char *who = short_subject (crossing_order_get_subject (order));
+  g_autofree char *account = NULL;
   g_autofree char *expiry = format_time (crossing_order_get_session_expires_at (order));
+  g_autofree char *since = format_time (crossing_order_get_session_created_at (order));
 
   if (name != NULL && *name != '\0')
     /* Translators: %s is the user's name */
     title = g_strdup_printf (_("Signed In as %s"), name);
+  if (name != NULL && *name != '\0' && g_strcmp0 (name, who) != 0)
+    /* Translators: the user's name, then their key or address */
+    account = g_strdup_printf (_("%s (%s)"), name, who);
   adw_status_page_set_icon_name (self->signed_in_page, "emblem-ok-symbolic");
   adw_status_page_set_title (self->signed_in_page, title != NULL ? title : _("Signed In"));
   set_description (self->signed_in_page,
-                                   _("This computer is signed in with your phone."));
-  gtk_label_set_label (self->subject_label, crossing_order_get_subject (order) != NULL
-                       ? crossing_order_get_subject (order) : _("Unknown"));
+                   _("This computer is signed in with your phone, and stays signed in when "
+                     "Crossing is closed."));
+  gtk_label_set_label (self->subject_label, account != NULL ? account : who);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->subject_label),
+                               crossing_order_get_subject (order));
+  gtk_label_set_label (self->session_since_label, since);
+  gtk_label_set_label (self->session_server_label, crossing_order_get_server_url (order));
   gtk_label_set_label (self->session_expiry_label, expiry);
   gtk_stack_set_visible_child_name (self->stack, "signed-in");
 }
@@ -140,7 +163,6 @@ focus_page (CrossingWindow *self)
     { "start", G_STRUCT_OFFSET (CrossingWindow, start_button) },
     { "qr", G_STRUCT_OFFSET (CrossingWindow, copy_link_button) },
     { "scanned", G_STRUCT_OFFSET (CrossingWindow, scanned_cancel_button) },
-    { "signed-in", G_STRUCT_OFFSET (CrossingWindow, sign_out_button) },
     { "done", G_STRUCT_OFFSET (CrossingWindow, copy_proof_button) },
     { "ended", G_STRUCT_OFFSET (CrossingWindow, ended_button) },
     { "error", G_STRUCT_OFFSET (CrossingWindow, error_button) },
@@ -148,11 +170,16 @@ focus_page (CrossingWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
     if (g_strcmp0 (page, buttons[i].page) == 0)
-      gtk_widget_grab_focus (G_STRUCT_MEMBER (GtkWidget *, self, buttons[i].offset));
+      {
+        gtk_widget_grab_focus (G_STRUCT_MEMBER (GtkWidget *, self, buttons[i].offset));
+        return;
+      }
+  /* Signed in, nothing is focused: Enter must not sign out. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
 }
 
-static void
-render (CrossingWindow *self)
+void
+crossing_window_render (CrossingWindow *self)
 {
   CrossingOrder *order = self->order;
   CrossingOrderState state = crossing_order_get_state (order);
@@ -163,8 +190,16 @@ render (CrossingWindow *self)
   /* Each status page gets its icon when it is shown: the stack measures
    * every page, so icons in the template were all loaded at start, with
    * librsvg for the SVG ones (8 MB), for pages that may never show. */
+  /* Signed out, but the server is not told until Undo is no longer offered. */
+  if (state == CROSSING_ORDER_SIGNED_IN && self->sign_out_pending)
+    state = CROSSING_ORDER_IDLE;
+
   switch (state)
     {
+    case CROSSING_ORDER_RESUMING:
+      show_working (self, _("Checking your sign-in…"));
+      break;
+
     case CROSSING_ORDER_IDLE:
       adw_status_page_set_icon_name (self->start_page, APP_ID "-symbolic");
       gtk_stack_set_visible_child_name (self->stack, "start");
@@ -255,6 +290,9 @@ render (CrossingWindow *self)
                                  state == CROSSING_ORDER_WAITING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out",
                                  state == CROSSING_ORDER_SIGNED_IN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-sign-out", self->sign_out_pending);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start",
+                                 crossing_order_get_state (order) != CROSSING_ORDER_SIGNED_IN);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-proof",
                                  state == CROSSING_ORDER_DONE);
 
@@ -290,12 +328,23 @@ crossing_window_get_visible_page (CrossingWindow *self)
   return gtk_stack_get_visible_child_name (self->stack);
 }
 
+CrossingOrder *
+crossing_window_get_order (CrossingWindow *self)
+{
+  g_return_val_if_fail (CROSSING_IS_WINDOW (self), NULL);
+  return self->order;
+}
+
 static void
 crossing_window_dispose (GObject *object)
 {
   CrossingWindow *self = (CrossingWindow *) object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->sign_out_id, g_source_remove);
+  if (self->sign_out_toast != NULL)
+    g_signal_handlers_disconnect_by_data (self->sign_out_toast, self);
+  g_clear_object (&self->sign_out_toast);
   g_clear_object (&self->order);
   gtk_widget_dispose_template (GTK_WIDGET (self), CROSSING_TYPE_WINDOW);
 
@@ -331,6 +380,8 @@ crossing_window_class_init (CrossingWindowClass *klass)
   BIND (signed_in_page);
   BIND (subject_label);
   BIND (session_expiry_label);
+  BIND (session_since_label);
+  BIND (session_server_label);
   BIND (done_page);
   BIND (signer_label);
   BIND (signature_label);
@@ -351,6 +402,15 @@ static void
 crossing_window_init (CrossingWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->undo_seconds = 5;
+}
+
+void
+crossing_window_set_undo_seconds (CrossingWindow *self,
+                                  guint           seconds)
+{
+  g_return_if_fail (CROSSING_IS_WINDOW (self));
+  self->undo_seconds = MAX (1, seconds);
 }
 
 CrossingWindow *
@@ -372,11 +432,11 @@ crossing_window_new (GtkApplication *application,
                                      "No password is typed on this computer."));
   gtk_label_set_label (self->start_server_label, server);
 
-  g_signal_connect_object (order, "notify::state", G_CALLBACK (render), self,
+  g_signal_connect_object (order, "notify::state", G_CALLBACK (crossing_window_render), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (order, "notify::reconnecting", G_CALLBACK (on_reconnecting_changed),
                            self, G_CONNECT_SWAPPED);
-  render (self);
+  crossing_window_render (self);
   on_reconnecting_changed (self);
   return self;
 }
