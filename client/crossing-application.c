@@ -186,10 +186,11 @@ keyring_failed (CrossingApplication *self,
 {
   self->keyring_unavailable = TRUE;
   g_message ("keyring unavailable, the sign-in will not be remembered: %s", error->message);
+  /* Said once, short enough for a narrow window's toast; the reason is in the log. */
   if (self->keyring_warned)
     return;
   self->keyring_warned = TRUE;
-  show_toast (self, _("No keyring is available: this sign-in will not be remembered"));
+  show_toast (self, _("Sign-in will not be remembered"));
 }
 
 static void

@@ -56,7 +56,7 @@ format_time (gint64 epoch_ms)
   if (epoch_ms <= 0 || local == NULL)
     return g_strdup (_("Unknown"));
   /* Translators: a date and time, see g_date_time_format() */
-  return g_date_time_format (local, _("%A, %e %B %Y, %H:%M"));
+  return g_date_time_format (local, _("%A, %-e %B %Y, %H:%M"));
 }
 
 /* AdwStatusPage's description is Pango markup; ours is plain text, some of

@@ -231,9 +231,26 @@ test_signed_in_and_sign_out (void)
   g_assert_true (test_wait_until (is_state, order, 10000));
   assert_shows (window, "signed-in", "Signed In as Ada");
   assert_shows (window, "signed-in", "ed25519:abcd");
+  assert_shows (window, "signed-in", server->url);
   screenshot (window, "signed-in");
+  /* Enter must not sign out: Sign Out is not the default, nor focused. */
+  g_assert_false (GTK_IS_BUTTON (gtk_window_get_focus (GTK_WINDOW (window))));
 
+  /* Undo within the toast: the server is never asked. */
+  crossing_window_set_undo_seconds (window, 1);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
+  assert_shows (window, "start", "Signed out");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-sign-out", NULL);
+  assert_shows (window, "signed-in", "Signed In as Ada");
+  iterate (1500);
+  g_assert_cmpuint (server->n_sign_out, ==, 0);
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SIGNED_IN);
+
+  /* Without Undo, the server is told once the toast is gone. */
+  crossing_window_set_undo_seconds (window, 3);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
+  screenshot (window, "signed-out-undo");
+  g_assert_cmpuint (server->n_sign_out, ==, 0);
   while (crossing_order_get_state (order) != CROSSING_ORDER_IDLE)
     g_main_context_iteration (NULL, TRUE);
   assert_shows (window, "start", "Sign in with your phone");
@@ -353,7 +370,7 @@ main (int argc, char **argv)
                                     "/dev/crossing/Crossing/icons");
 
   g_test_add_func ("/client/window/pages-from-scripted-events", test_pages_from_scripted_events);
-  g_test_add_func ("/client/window/signed-in-and-sign-out", test_signed_in_and_sign_out);
+  g_test_add_func ("/client/window/signed-in-and-sign-out-with-undo", test_signed_in_and_sign_out);
   g_test_add_func ("/client/window/signature-result", test_signature_result);
   g_test_add_func ("/client/window/server-message-is-text-not-markup",
                    test_server_message_is_text_not_markup);
