@@ -668,6 +668,8 @@ crossing_order_init (CrossingOrder *self)
 
 GETTER (CrossingKind, kind, kind)
 GETTER (CrossingOrderState, state, state)
+GETTER (const char *, title, title)
+GETTER (const char *, summary, summary)
 GETTER (const char *, claim_url, claim_url)
 GETTER (const char *, check_code, check_code)
 GETTER (gint64, expires_at, expires_at)

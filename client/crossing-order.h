@@ -51,6 +51,8 @@ void                crossing_order_set_display      (CrossingOrder *self,
                                                      const char    *summary,
                                                      const char    *payload_hash);
 
+const char         *crossing_order_get_title        (CrossingOrder *self);
+const char         *crossing_order_get_summary      (CrossingOrder *self);
 CrossingOrderState  crossing_order_get_state        (CrossingOrder *self);
 const char         *crossing_order_get_claim_url    (CrossingOrder *self);
 const char         *crossing_order_get_check_code   (CrossingOrder *self);

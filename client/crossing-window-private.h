@@ -19,6 +19,8 @@ struct _CrossingWindow
   guint                 sign_out_id;
   guint                 undo_seconds;
   AdwToast             *sign_out_toast;
+  gboolean              wide;
+  guint                 layout_id;
 
   AdwToastOverlay      *toast_overlay;
   AdwWindowTitle       *window_title;
@@ -29,6 +31,14 @@ struct _CrossingWindow
   GtkLabel             *start_server_label;
   GtkSpinner           *working_spinner;
   GtkLabel             *working_label;
+  GtkBox               *qr_layout;
+  GtkWidget            *qr_words;
+  GtkLabel             *qr_heading;
+  GtkWidget            *order_card;
+  GtkLabel             *order_kind_label;
+  GtkLabel             *order_title_label;
+  GtkLabel             *order_summary_label;
+  GtkWidget            *steps_box;
   GtkPicture           *qr_picture;
   GtkLabel             *time_left_label;
   GtkLabel             *link_label;

@@ -133,18 +133,96 @@ render_signed_in (CrossingWindow *self)
   gtk_stack_set_visible_child_name (self->stack, "signed-in");
 }
 
+/* What the phone is asked to sign, beside the code: the title and summary
+ * the order was started with (a login has none of its own). */
+static void
+render_order_details (CrossingWindow *self)
+{
+  CrossingOrder *order = self->order;
+  CrossingKind kind = crossing_order_get_kind (order);
+  const char *title = crossing_order_get_title (order);
+  const char *summary = crossing_order_get_summary (order);
+
+  if (kind == CROSSING_KIND_LOGIN && title == NULL && summary == NULL)
+    {
+      gtk_widget_set_visible (self->order_card, FALSE);
+      gtk_label_set_label (self->qr_heading, _("Scan With Your Phone"));
+      return;
+    }
+  gtk_label_set_label (self->qr_heading, kind == CROSSING_KIND_LOGIN ? _("Scan to Sign In")
+                                         : kind == CROSSING_KIND_TRANSACTION
+                                         ? _("Scan to Approve") : _("Scan to Sign"));
+  gtk_label_set_label (self->order_kind_label,
+                       kind == CROSSING_KIND_TRANSACTION ? _("Transaction")
+                       : kind == CROSSING_KIND_SIGN ? _("Signature Request") : _("Sign-In"));
+  gtk_label_set_label (self->order_title_label,
+                       title != NULL ? title
+                       : kind == CROSSING_KIND_TRANSACTION ? _("Approve a transaction")
+                       : _("Sign a request"));
+  gtk_label_set_label (self->order_summary_label, summary != NULL ? summary : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->order_summary_label), summary != NULL);
+  gtk_widget_set_visible (self->order_card, TRUE);
+}
+
+/* libadwaita 1.2 (Debian 12) has no AdwBreakpoint: the window's own
+ * allocation decides. Changing the layout inside an allocation would queue
+ * a resize during it, so the change waits for the next idle: the old
+ * layout shows for at most one frame. */
+#define WIDE_WIDTH 720
+
+static gboolean
+update_layout (gpointer user_data)
+{
+  CrossingWindow *self = user_data;
+  gboolean wide = gtk_widget_get_width (GTK_WIDGET (self)) >= WIDE_WIDTH;
+
+  self->layout_id = 0;
+  self->wide = wide;
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->qr_layout),
+                                  wide ? GTK_ORIENTATION_HORIZONTAL : GTK_ORIENTATION_VERTICAL);
+  gtk_box_set_spacing (self->qr_layout, wide ? 36 : 12);
+  gtk_box_set_homogeneous (self->qr_layout, wide);
+  gtk_widget_set_hexpand (self->qr_words, wide);
+  gtk_widget_set_halign (self->steps_box, wide ? GTK_ALIGN_START : GTK_ALIGN_CENTER);
+  gtk_label_set_xalign (self->qr_heading, wide ? 0.0f : 0.5f);
+  gtk_label_set_xalign (self->time_left_label, wide ? 0.0f : 0.5f);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+crossing_window_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  CrossingWindow *self = CROSSING_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (crossing_window_parent_class)->size_allocate (widget, width, height, baseline);
+  if ((width >= WIDE_WIDTH) != self->wide && self->layout_id == 0)
+    self->layout_id = g_idle_add (update_layout, self);
+}
+
 static void
 render_done (CrossingWindow *self)
 {
   CrossingOrder *order = self->order;
   gboolean transaction = crossing_order_get_kind (order) == CROSSING_KIND_TRANSACTION;
+  const char *title = crossing_order_get_title (order);
+  g_autofree char *what = NULL;
 
+  if (title != NULL)
+    what = g_strdup_printf (transaction
+                            /* Translators: %s is the title of the transaction */
+                            ? _("Your phone approved “%s”.")
+                            /* Translators: %s is the title of what was signed */
+                            : _("Your phone signed “%s”."), title);
   adw_status_page_set_icon_name (self->done_page, "emblem-ok-symbolic");
   adw_status_page_set_title (self->done_page, transaction ? _("Transaction Approved")
                                                           : _("Signed"));
   set_description (self->done_page,
-                                   transaction ? _("Your phone approved the transaction.")
-                                               : _("Your phone signed the request."));
+                   what != NULL ? what
+                   : transaction ? _("Your phone approved the transaction.")
+                   : _("Your phone signed the request."));
   gtk_label_set_label (self->signer_label, crossing_order_get_subject (order));
   gtk_label_set_label (self->signature_label, crossing_order_get_signature (order));
   gtk_stack_set_visible_child_name (self->stack, "done");
@@ -215,6 +293,7 @@ crossing_window_render (CrossingWindow *self)
       qr = crossing_qr_paintable_new (crossing_order_get_claim_url (order));
       gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
       gtk_label_set_label (self->link_label, crossing_order_get_claim_url (order));
+      render_order_details (self);
       update_time_left (self);
       /* No cross-fade: a half-transparent code does not scan. */
       gtk_stack_set_visible_child_full (self->stack, "qr", GTK_STACK_TRANSITION_TYPE_NONE);
@@ -342,6 +421,7 @@ crossing_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->sign_out_id, g_source_remove);
+  g_clear_handle_id (&self->layout_id, g_source_remove);
   if (self->sign_out_toast != NULL)
     g_signal_handlers_disconnect_by_data (self->sign_out_toast, self);
   g_clear_object (&self->sign_out_toast);
@@ -358,6 +438,7 @@ crossing_window_class_init (CrossingWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = crossing_window_dispose;
+  widget_class->size_allocate = crossing_window_size_allocate;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/crossing/Crossing/crossing-window.ui");
@@ -371,6 +452,14 @@ crossing_window_class_init (CrossingWindowClass *klass)
   BIND (start_server_label);
   BIND (working_spinner);
   BIND (working_label);
+  BIND (qr_layout);
+  BIND (qr_words);
+  BIND (qr_heading);
+  BIND (order_card);
+  BIND (order_kind_label);
+  BIND (order_title_label);
+  BIND (order_summary_label);
+  BIND (steps_box);
   BIND (qr_picture);
   BIND (time_left_label);
   BIND (link_label);

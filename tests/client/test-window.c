@@ -282,20 +282,30 @@ test_signature_result (void)
 {
   g_autoptr(TestServer) server = test_server_new ();
   g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
-  g_autofree char *approved = test_event (2, "approved", "ORDER1");
+  g_autofree char *approved = test_event (2, "approved", "ORDER2");
   CrossingWindow *window = new_window (order);
 
+  /* Beside the code: what is to be signed. */
+  crossing_order_set_kind (order, CROSSING_KIND_SIGN);
+  crossing_order_set_display (order, "Release notes 0.1.0", "The notes as published", NULL);
+  crossing_order_start (order);
+  assert_shows (window, "qr", "Release notes 0.1.0");
+  assert_shows (window, "qr", "The notes as published");
+  assert_shows (window, "qr", "Scan to Sign");
+  assert_shows (window, "qr", "Compare the number");
+  screenshot (window, "qr-sign");
+
   server->finalize_body = g_strdup (
-    "{\"ok\":true,\"orderId\":\"ORDER1\",\"status\":\"finalized\",\"kind\":\"sign\","
+    "{\"ok\":true,\"orderId\":\"ORDER2\",\"status\":\"finalized\",\"kind\":\"sign\","
     "\"redirectTo\":\"/\",\"proofArtifact\":{\"adapterId\":\"nimiq-pay\","
     "\"subject\":\"NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U\","
     "\"publicKeyHex\":\"0a9b55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f177350980\","
     "\"signatureHex\":\"ffe7b8e83832b6be7fced7c930d2529e2978e79b22ee52fca061b5f1e1e4ca2d"
     "3a266f5ec87c2b5f27be90e59cfc7af6ea11e4782bcf3a2e6d3313654f1d4e0f\",\"message\":\"hello\"}}");
   test_server_queue_events (server, approved);
-  crossing_order_set_kind (order, CROSSING_KIND_SIGN);
   crossing_order_start (order);
   g_assert_true (test_wait_until (is_state, order, 5000));
+  assert_shows (window, "done", "Your phone signed “Release notes 0.1.0”");
   assert_shows (window, "done", "NQ71 CT4K");
   assert_shows (window, "done", "ffe7b8e8");
   screenshot (window, "signed");
