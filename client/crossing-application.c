@@ -13,6 +13,7 @@
 
 #include "crossing-application.h"
 #include "crossing-order.h"
+#include "crossing-preferences-window.h"
 #include "crossing-secret.h"
 #include "crossing-window.h"
 
@@ -487,12 +488,29 @@ about_activated (GSimpleAction *action,
                         "developers", developers,
                         "version", PACKAGE_VERSION,
                         "website", "https://crossing.dev",
+                        "issue-url", "https://crossing.dev/issues",
                         "comments", _("Sign in on this computer with your phone."),
                         "license-type", GTK_LICENSE_GPL_3_0,
                         /* Translators: your names, one per line */
                         "translator-credits", _("translator-credits"),
                         NULL);
   gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  schema = source != NULL ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
+  if (schema != NULL)
+    settings = g_settings_new (APP_ID);
+  gtk_window_present (GTK_WINDOW (crossing_preferences_window_new (parent, settings)));
 }
 
 static void
@@ -509,11 +527,13 @@ crossing_application_startup (GApplication *application)
   static const GActionEntry actions[] = {
     { "about", about_activated },
     { "cancel", cancel_activated },
+    { "preferences", preferences_activated },
     { "quit", quit_activated },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
   static const char *about_accels[] = { "F1", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (crossing_application_parent_class)->startup (application);
 
@@ -524,6 +544,8 @@ crossing_application_startup (GApplication *application)
                                          close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.about",
                                          about_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.preferences",
+                                         preferences_accels);
   g_unix_signal_add (SIGTERM, on_unix_signal, application);
   g_unix_signal_add (SIGINT, on_unix_signal, application);
 }

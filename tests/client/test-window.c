@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crossing-order-private.h"
+#include "crossing-preferences-window.h"
 #include "crossing-qr-paintable.h"
 #include "crossing-window.h"
 
@@ -353,6 +354,68 @@ test_qr_is_crisp (void)
   gsk_renderer_unrealize (renderer);
 }
 
+static gboolean
+is_not_checking (gpointer data)
+{
+  return !crossing_preferences_window_is_checking (data);
+}
+
+static void
+save_window_png (GtkWidget  *widget,
+                 const char *name)
+{
+  const char *dir = g_getenv ("CROSSING_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  iterate (300);
+  paintable = gtk_widget_paintable_new (widget);
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget),
+                          gtk_widget_get_height (widget));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node, NULL);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  gdk_texture_save_to_png (texture, path);
+}
+
+/* A server is saved only once its /health says it is a companion. */
+static void
+test_preferences_check_before_saving (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(GSettings) settings = g_settings_new ("dev.crossing.Crossing");
+  g_autofree char *saved = NULL;
+  g_autofree char *before = g_settings_get_string (settings, "server-url");
+  CrossingPreferencesWindow *prefs = crossing_preferences_window_new (NULL, settings);
+
+  gtk_window_present (GTK_WINDOW (prefs));
+  crossing_preferences_window_apply (prefs, "http://127.0.0.1:9");
+  g_assert_true (test_wait_until (is_not_checking, prefs, 10000));
+  g_assert_nonnull (strstr (crossing_preferences_window_get_status (prefs), "Nothing answers"));
+  save_window_png (GTK_WIDGET (prefs), "preferences-unreachable");
+  saved = g_settings_get_string (settings, "server-url");
+  g_assert_cmpstr (saved, ==, before);
+
+  crossing_preferences_window_apply (prefs, server->url);
+  g_assert_true (test_wait_until (is_not_checking, prefs, 10000));
+  g_assert_nonnull (strstr (crossing_preferences_window_get_status (prefs), "Saved"));
+  save_window_png (GTK_WIDGET (prefs), "preferences-saved");
+  g_free (saved);
+  saved = g_settings_get_string (settings, "server-url");
+  g_assert_cmpstr (saved, ==, server->url);
+
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  g_settings_reset (settings, "server-url");
+}
+
 static void
 test_shortcuts_window_builds (void)
 {
@@ -386,5 +449,7 @@ main (int argc, char **argv)
                    test_server_message_is_text_not_markup);
   g_test_add_func ("/client/qr/crisp-at-any-size", test_qr_is_crisp);
   g_test_add_func ("/client/window/shortcuts-window-builds", test_shortcuts_window_builds);
+  g_test_add_func ("/client/preferences/server-checked-before-saving",
+                   test_preferences_check_before_saving);
   return g_test_run ();
 }
