@@ -30,6 +30,7 @@ struct _CrossingApplication
   guint           quit_id;
   gboolean        keyring_unavailable;
   gboolean        keyring_warned;
+  gboolean        print_links;
 };
 
 G_DEFINE_FINAL_TYPE (CrossingApplication, crossing_application, ADW_TYPE_APPLICATION)
@@ -381,6 +382,20 @@ on_unix_signal (gpointer user_data)
 
 /* ---- windows ------------------------------------------------------------ */
 
+/* The link is on screen anyway, under the code; scripts/demo.sh turns it
+ * into the command that plays the phone. */
+static void
+print_link (CrossingApplication *self,
+            GParamSpec          *pspec,
+            CrossingOrder       *order)
+{
+  if (self->print_links && crossing_order_get_state (order) == CROSSING_ORDER_WAITING)
+    {
+      g_print ("link: %s\n", crossing_order_get_claim_url (order));
+      fflush (stdout);
+    }
+}
+
 static CrossingWindow *
 open_window (CrossingApplication *self,
              const Request       *request,
@@ -401,6 +416,8 @@ open_window (CrossingApplication *self,
   crossing_order_set_display (order, request->title, request->summary, request->payload_hash);
   window = crossing_window_new (GTK_APPLICATION (self), order);
   g_signal_connect_object (window, "close-request", G_CALLBACK (on_close_request), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (order, "notify::state", G_CALLBACK (print_link), self,
                            G_CONNECT_SWAPPED);
 
   if (kind == CROSSING_KIND_LOGIN && self->order == NULL)
@@ -445,6 +462,8 @@ crossing_application_command_line (GApplication            *application,
   Request request;
 
   request_from_options (&request, options);
+  if (g_variant_dict_contains (options, "print-link"))
+    self->print_links = TRUE;
   if (window == NULL)
     open_window (self, &request, NULL);
   else if (request_names_an_order (&request) || request.server != NULL)
@@ -594,6 +613,8 @@ crossing_application_init (CrossingApplication *self)
       N_("Summary shown on the phone"), N_("TEXT") },
     { "payload-hash", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Hash of what is signed (hex or base64url)"), N_("HASH") },
+    { "print-link", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Print the link of each code on standard output, for a terminal phone"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Show the version and quit"), NULL },
     { NULL }
