@@ -15,6 +15,7 @@
 
 #include "crossing-api.h"
 #include "crossing-error.h"
+#include "crossing-server-check.h"
 #include "crossing-sse-client.h"
 
 #include "crossing-order-private.h"
@@ -40,6 +41,8 @@ struct _CrossingOrder
   gint64              expires_at;
   guint               renewals;
   char               *error;
+  char               *base_path;
+  GError             *start_error;   /* kept while the server check runs */
 
   /* the result */
   char               *session_token;
@@ -424,6 +427,46 @@ follow_events (CrossingOrder *self)
 
 /* ---- start, cancel, sign out ---------------------------------------------- */
 
+/* Errors of the first call that name no cause a person can act on: a TLS
+ * failure may be an http server asked for https, a closed connection an
+ * https server asked for http. */
+static gboolean
+needs_diagnosis (const GError *error)
+{
+  return error->domain == G_TLS_ERROR ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+         (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_FAILED);
+}
+
+static void
+on_diagnosed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
+  CrossingServerVerdict verdict;
+
+  verdict = crossing_server_check_finish (result, NULL, NULL, &error);
+  if (error != NULL || self->state != CROSSING_ORDER_STARTING)
+    return;
+  if (verdict == CROSSING_SERVER_WANTS_HTTPS || verdict == CROSSING_SERVER_WANTS_HTTP ||
+      verdict == CROSSING_SERVER_UNTRUSTED_CERTIFICATE || verdict == CROSSING_SERVER_NOT_CROSSING)
+    {
+      drop_order (self);
+      g_free (self->error);
+      self->error = crossing_server_verdict_describe (verdict,
+                                                      crossing_api_get_server_url (self->api));
+      g_debug ("the failed start, diagnosed: %s", self->error);
+      set_state (self, CROSSING_ORDER_ERROR);
+      return;
+    }
+  fail (self, self->start_error);
+}
+
 static void
 on_started (GObject      *source,
             GAsyncResult *result,
@@ -436,6 +479,15 @@ on_started (GObject      *source,
   reply = crossing_api_start_finish (CROSSING_API (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (reply == NULL && needs_diagnosis (error))
+    {
+      g_debug ("start: %s; asking the server's /health what is wrong", error->message);
+      g_clear_error (&self->start_error);
+      self->start_error = g_steal_pointer (&error);
+      crossing_server_check_async (crossing_api_get_server_url (self->api), self->base_path,
+                                   self->cancellable, on_diagnosed, g_object_ref (self));
+      return;
+    }
   if (reply == NULL)
     {
       fail (self, error);
@@ -566,6 +618,7 @@ crossing_order_new (const char *server_url,
 
   self = g_object_new (CROSSING_TYPE_ORDER, NULL);
   self->api = crossing_api_new (server_url, base_path);
+  self->base_path = g_strdup (base_path);
   return self;
 }
 
@@ -594,6 +647,8 @@ crossing_order_finalize (GObject *object)
   CrossingOrder *self = (CrossingOrder *) object;
 
   clear_result (self);
+  g_clear_error (&self->start_error);
+  g_free (self->base_path);
   g_free (self->title);
   g_free (self->summary);
   g_free (self->payload_hash);

@@ -14,7 +14,7 @@ test_packages=(
   xvfb xauth dbus-daemon imagemagick zbar-tools curl jq python3 sqlite3
   nodejs npm chromium
   clang libclang-rt-14-dev
-  gnome-keyring libsecret-tools openssl
+  gnome-keyring libsecret-tools openssl xdotool
 )
 
 case "${1:-all}" in

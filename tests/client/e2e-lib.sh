@@ -25,11 +25,11 @@ wait_for() {  # FILE PATTERN SECONDS
   done
 }
 
-start_companion() {  # NAME TTL [LISTEN]: sets companion_url and companion_pid
+start_companion() {  # NAME TTL [LISTEN [SERVE OPTION…]]: sets companion_url and companion_pid
   # Empty the log here: the child's own truncation may come after wait_for
   # has already read a restarted companion's previous "listening" line.
   : >"$tmp/companion-$1.log"
-  "$companion" serve --listen "${3:-127.0.0.1:0}" --db "$tmp/$1.db" --order-ttl "$2" \
+  "$companion" serve --listen "${3:-127.0.0.1:0}" --db "$tmp/$1.db" --order-ttl "$2" "${@:4}" \
     >"$tmp/companion-$1.log" 2>&1 &
   companion_pid=$!
   pids+=($companion_pid)
@@ -113,4 +113,11 @@ start_keyring() {
 # secret itself is left out).
 keyring_item() {  # NAME VALUE…
   secret-tool search --all "$@" 2>/dev/null | grep -v '^secret = ' || true
+}
+
+# Keys to the Crossing window, as a person types them (xdotool).
+press() {  # KEYS…
+  local window
+  window=$(xdotool search --sync --name '^Crossing$' | tail -n 1)
+  xdotool windowfocus --sync "$window" key --clearmodifiers "$@"
 }

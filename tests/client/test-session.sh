@@ -125,5 +125,36 @@ kill -TERM "$(pgrep -P "$bare_pid" -x crossing || pgrep -P "$bare_pid")" 2>/dev/
 stop_gracefully bare "$bare_pid"
 echo "ok 7 without a keyring the app works and says the sign-in is not remembered"
 
-stop_companion main "$companion_pid"
-echo "1..7"
+# 8. Ctrl+W with the code on screen closes the window, the app, and the order.
+launch close "$url"
+press ctrl+w
+stop_gracefully client "$client_pid"
+grep -q "cancelling the live order" "$tmp/close.log" || fail "close: no cancel sent"
+"$companion" approve --yes --key "$tmp/key" "$claim" >"$tmp/after-close.log" 2>&1 &&
+  fail "close: the order could still be approved"
+echo "ok 8 Ctrl+W closes the window and cancels its live order"
+
+# 9. A TLS companion typed as http://: the window says to write https://,
+#    as the server's own answers show, not a certificate problem.
+main_url=$url
+main_pid=$companion_pid
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -keyout "$tmp/tls.key" -out "$tmp/tls.crt" -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || fail "openssl made no certificate"
+start_companion tls 120 127.0.0.1:0 --tls-cert "$tmp/tls.crt" --tls-key "$tmp/tls.key"
+[[ $companion_url == https://* ]] || fail "the TLS companion says $companion_url"
+G_MESSAGES_DEBUG=crossing G_DEBUG= "$client" --server "http://${companion_url#https://}" \
+  >"$tmp/wrong-scheme.log" 2>&1 &
+client_pid=$!
+pids+=($client_pid)
+wait_for "$tmp/wrong-scheme.log" "state: error" 20 || fail "wrong scheme: no error"
+grep -q "diagnosed: This server only speaks https" "$tmp/wrong-scheme.log" ||
+  fail "wrong scheme: not diagnosed as http for https"
+sleep 0.3
+shot wrong-scheme
+stop_client
+stop_companion tls "$companion_pid"
+echo "ok 9 http:// for an https server is said in words"
+
+stop_companion main "$main_pid"
+echo "1..9"
