@@ -31,6 +31,9 @@ struct _CrossingApplication
   gboolean        keyring_unavailable;
   gboolean        keyring_warned;
   gboolean        print_links;
+  GSettings      *settings;       /* NULL without the installed schema */
+  gboolean        server_changed; /* in the preferences, not yet taken over */
+  guint           switch_id;
 };
 
 G_DEFINE_FINAL_TYPE (CrossingApplication, crossing_application, ADW_TYPE_APPLICATION)
@@ -249,25 +252,45 @@ on_session_ended (CrossingApplication *self,
                                on_secret_cleared, g_object_ref (self));
 }
 
+typedef struct {
+  CrossingApplication *app;
+  CrossingOrder       *order;
+} Lookup;
+
 static void
 on_secret_looked_up (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  g_autoptr(CrossingApplication) self = user_data;
+  Lookup *lookup = user_data;
+  g_autoptr(CrossingApplication) self = lookup->app;
+  g_autoptr(CrossingOrder) order = lookup->order;
   g_autoptr(GError) error = NULL;
   g_autofree char *token = crossing_secret_lookup_finish (result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->order == NULL)
+  g_free (lookup);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || order != self->order)
     return;
   present_when_idle (self);
   if (error != NULL)
     keyring_failed (self, error);
   if (token != NULL)
-    crossing_order_resume (self->order, token);
+    crossing_order_resume (order, token);
   else
     /* The user opened the app to sign in: ask for a code at once. */
-    crossing_order_start (self->order);
+    crossing_order_start (order);
+}
+
+static void
+look_up_session (CrossingApplication *self,
+                 CrossingOrder       *order)
+{
+  Lookup *lookup = g_new0 (Lookup, 1);
+
+  lookup->app = g_object_ref (self);
+  lookup->order = g_object_ref (order);
+  crossing_secret_lookup_async (crossing_order_get_server_url (order), self->cancellable,
+                                on_secret_looked_up, lookup);
 }
 
 /* ---- quitting ----------------------------------------------------------- */
@@ -341,6 +364,9 @@ on_close_request (CrossingApplication *self,
                   GtkWindow           *window)
 {
   finish_window (self, CROSSING_WINDOW (window));
+  /* A window opened later looks the session up again. */
+  if (crossing_window_get_order (CROSSING_WINDOW (window)) == self->order)
+    g_clear_object (&self->order);
   return FALSE;
 }
 
@@ -396,6 +422,76 @@ print_link (CrossingApplication *self,
     }
 }
 
+static CrossingWindow *open_window (CrossingApplication *self,
+                                    const Request       *request,
+                                    const char          *fallback_server);
+
+static CrossingWindow *
+main_window (CrossingApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (CROSSING_IS_WINDOW (l->data) && crossing_window_get_order (l->data) == self->order)
+      return l->data;
+  return NULL;
+}
+
+/* A server saved in the preferences takes over the main window as soon as
+ * it has nothing under way: no phone in the middle of approving, no
+ * session (whose token belongs to the old server). */
+static gboolean
+switch_server (gpointer user_data)
+{
+  CrossingApplication *self = user_data;
+  CrossingWindow *old;
+  Request request = { NULL };
+
+  self->switch_id = 0;
+  if (!self->server_changed || self->order == NULL || (old = main_window (self)) == NULL)
+    return G_SOURCE_REMOVE;
+  switch (crossing_order_get_state (self->order))
+    {
+    case CROSSING_ORDER_SCANNED:
+    case CROSSING_ORDER_APPROVED:
+    case CROSSING_ORDER_FINALIZING:
+    case CROSSING_ORDER_RESUMING:
+    case CROSSING_ORDER_SIGNED_IN:
+      return G_SOURCE_REMOVE;
+    case CROSSING_ORDER_IDLE:
+    case CROSSING_ORDER_STARTING:
+    case CROSSING_ORDER_WAITING:
+    case CROSSING_ORDER_DONE:
+    case CROSSING_ORDER_REJECTED:
+    case CROSSING_ORDER_CANCELLED:
+    case CROSSING_ORDER_EXPIRED:
+    case CROSSING_ORDER_ERROR:
+    default:
+      break;
+    }
+
+  self->server_changed = FALSE;
+  g_debug ("switching to the server saved in the preferences");
+  finish_window (self, old);
+  g_clear_object (&self->order);
+  /* The new window first: with none left, the app would end. */
+  open_window (self, &request, NULL);
+  gtk_window_destroy (GTK_WINDOW (old));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_server_switch (CrossingApplication *self)
+{
+  if (self->server_changed && self->switch_id == 0)
+    self->switch_id = g_idle_add (switch_server, self);
+}
+
+static void
+on_server_setting_changed (CrossingApplication *self)
+{
+  self->server_changed = TRUE;
+  queue_server_switch (self);
+}
+
 static CrossingWindow *
 open_window (CrossingApplication *self,
              const Request       *request,
@@ -428,8 +524,9 @@ open_window (CrossingApplication *self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (order, "session-ended", G_CALLBACK (on_session_ended), self,
                                G_CONNECT_SWAPPED);
-      crossing_secret_lookup_async (server, self->cancellable, on_secret_looked_up,
-                                    g_object_ref (self));
+      g_signal_connect_object (order, "notify::state", G_CALLBACK (queue_server_switch), self,
+                               G_CONNECT_SWAPPED);
+      look_up_session (self, order);
       return window;
     }
 
@@ -543,6 +640,7 @@ quit_activated (GSimpleAction *action,
 static void
 crossing_application_startup (GApplication *application)
 {
+  CrossingApplication *self = CROSSING_APPLICATION (application);
   static const GActionEntry actions[] = {
     { "about", about_activated },
     { "cancel", cancel_activated },
@@ -565,6 +663,19 @@ crossing_application_startup (GApplication *application)
                                          about_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.preferences",
                                          preferences_accels);
+  {
+    GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+    g_autoptr(GSettingsSchema) schema = NULL;
+
+    schema = source != NULL ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
+    if (schema != NULL)
+      {
+        self->settings = g_settings_new (APP_ID);
+        g_signal_connect_object (self->settings, "changed::server-url",
+                                 G_CALLBACK (on_server_setting_changed), self,
+                                 G_CONNECT_SWAPPED);
+      }
+  }
   g_unix_signal_add (SIGTERM, on_unix_signal, application);
   g_unix_signal_add (SIGINT, on_unix_signal, application);
 }
@@ -576,6 +687,8 @@ crossing_application_dispose (GObject *object)
 
   g_clear_handle_id (&self->present_id, g_source_remove);
   g_clear_handle_id (&self->quit_id, g_source_remove);
+  g_clear_handle_id (&self->switch_id, g_source_remove);
+  g_clear_object (&self->settings);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);

@@ -86,7 +86,7 @@ on_checked (GObject      *source,
     g_settings_set_string (self->settings, "server-url", url);
   g_debug ("saved server %s (companion %s)", url, version);
   /* Translators: %s is the server's address */
-  text = g_strdup_printf (_("Saved. Crossing signs in at %s from its next start."), url);
+  text = g_strdup_printf (_("Saved. New sign-ins go to %s."), url);
   set_status (self, text, FALSE);
 }
 

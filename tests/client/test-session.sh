@@ -156,5 +156,33 @@ stop_client
 stop_companion tls "$companion_pid"
 echo "ok 9 http:// for an https server is said in words"
 
+# 10. A server saved in the preferences (here with gsettings, through the
+#     keyfile backend both share) takes over the window showing a code; the
+#     old code is cancelled.
+start_companion other 120
+other_url=$companion_url
+other_pid=$companion_pid
+export GSETTINGS_BACKEND=keyfile
+launch switch "$main_url"
+old_claim=$claim
+gsettings set dev.crossing.Crossing server-url "$other_url"
+wait_for "$tmp/switch.log" "switching to the server saved in the preferences" 10 ||
+  fail "switch: the new server was not taken over"
+deadline=$((SECONDS + 20))
+until (($(grep -c "qr drawn" "$tmp/switch.log") >= 2)); do
+  ((SECONDS < deadline)) || fail "switch: no code from the new server"
+  sleep 0.05
+done
+sleep 0.5
+shot switched
+claim=$(zbarimg --raw -q "$shots/switched.png" | head -n 1) || fail "switch: no QR on screen"
+[[ $claim == "$other_url/cross-device/claim/"* ]] || fail "switch: the code is not $other_url's: $claim"
+"$companion" approve --yes --key "$tmp/key" "$old_claim" >"$tmp/after-switch.log" 2>&1 &&
+  fail "switch: the old server's order could still be approved"
+stop_client
+unset GSETTINGS_BACKEND
+stop_companion other "$other_pid"
+echo "ok 10 a server saved in the preferences takes over a window with nothing under way"
+
 stop_companion main "$main_pid"
-echo "1..9"
+echo "1..10"
