@@ -50,6 +50,20 @@ shot() { import -window root "$shots/$1.png"; }
 # GLib stamps each debug line with the time of day; so does this.
 seconds_of_day() { awk -F: '{ printf "%.3f", $1 * 3600 + $2 * 60 + $3 }'; }
 
+# "qr drawn" is the snapshot; under the sanitizers the frame reaches the X
+# server a good while later, so the screenshot is taken again until a code
+# is read from it (or 15 s pass). Sets claim.
+read_qr() {  # SHOT-NAME
+  local deadline=$((SECONDS + 15))
+  claim=
+  while [[ -z $claim ]]; do
+    sleep 0.3
+    shot "$1"
+    claim=$(zbarimg --raw -q "$shots/$1.png" 2>/dev/null | head -n 1) || true
+    [[ -n $claim ]] || ((SECONDS < deadline)) || return 1
+  done
+}
+
 launch() {  # NAME SERVER [CLIENT OPTION…]
   local t0 t_qr
   t0=$(date +%H:%M:%S.%N | seconds_of_day)
@@ -59,9 +73,7 @@ launch() {  # NAME SERVER [CLIENT OPTION…]
   wait_for "$tmp/$1.log" "qr drawn" 20 || fail "$1: no QR on screen"
   t_qr=$(sed -n 's/.*crossing-DEBUG: \([0-9:.]*\): qr drawn.*/\1/p' "$tmp/$1.log" | head -n 1 | seconds_of_day)
   echo "# $1: launch to QR drawn in $(awk -v a="$t0" -v b="$t_qr" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms"
-  sleep 0.3
-  shot "$1-qr"
-  claim=$(zbarimg --raw -q "$shots/$1-qr.png" | head -n 1) || fail "$1: zbarimg read no QR"
+  read_qr "$1-qr" || fail "$1: zbarimg read no QR"
   order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/$1.log" | tail -n 1)
   [[ $claim == "$2/cross-device/claim/$order?token="* ]] || fail "$1: QR says '$claim', not a claim link of order $order"
 }
