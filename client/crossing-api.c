@@ -146,6 +146,22 @@ member_int (JsonObject *object,
   return 0;
 }
 
+/* A time as the companion writes it: epoch ms (before the Better Auth
+ * shapes) or an ISO-8601 string (after). 0 when absent or unreadable. */
+static gint64
+member_time (JsonObject *object,
+             const char *name)
+{
+  const char *text = member_string (object, name);
+  g_autoptr(GDateTime) time = NULL;
+
+  if (text == NULL)
+    return member_int (object, name);
+  if (strlen (text) > 64 || (time = g_date_time_new_from_iso8601 (text, NULL)) == NULL)
+    return 0;
+  return MAX (0, g_date_time_to_unix (time) * 1000 + g_date_time_get_microsecond (time) / 1000);
+}
+
 static JsonObject *
 member_object (JsonObject *object,
                const char *name)
@@ -721,21 +737,23 @@ session_reply (JsonObject  *object,
   CrossingSessionInfo *info;
   JsonObject *user = member_object (object, "user");
   JsonObject *session = member_object (object, "session");
+  const char *name = member_string (user, "name");
+  const char *subject = member_string (user, "subject");
 
   /* null: no valid session. */
   if (object == NULL)
     return NULL;
   if (user == NULL || session == NULL)
     return invalid (error, "the session");
-  if ((member_string (user, "name") != NULL && !is_showable (member_string (user, "name"), 256)) ||
-      (member_string (user, "subject") != NULL &&
-       !is_showable (member_string (user, "subject"), 256)))
+  /* The name is null (older companions) or a string. */
+  if ((name != NULL && !is_showable (name, 256)) || (subject != NULL && !is_showable (subject, 256)))
     return invalid (error, "a readable user");
 
   info = g_new0 (CrossingSessionInfo, 1);
-  info->user_name = g_strdup (member_string (user, "name"));
-  info->subject = g_strdup (member_string (user, "subject"));
-  info->expires_at = member_int (session, "expiresAt");
+  info->user_name = name != NULL && *name != '\0' ? g_strdup (name) : NULL;
+  info->subject = g_strdup (subject);
+  info->expires_at = member_time (session, "expiresAt");
+  info->created_at = member_time (session, "createdAt");
   return info;
 }
 
@@ -788,6 +806,43 @@ crossing_api_sign_out_finish (CrossingApi   *self,
                               GError       **error)
 {
   return finish_call (self, result, crossing_api_sign_out_async, error) != NULL;
+}
+
+/* ---- health -------------------------------------------------------------- */
+
+static gpointer
+health_reply (JsonObject  *object,
+              GError     **error)
+{
+  const char *status = member_string (object, "status");
+  const char *version = member_string (object, "version");
+
+  if (g_strcmp0 (status, "ok") != 0)
+    return invalid (error, "a health status");
+  return g_strdup (version != NULL && is_showable (version, 64) ? version : "");
+}
+
+void
+crossing_api_health_async (CrossingApi         *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (CROSSING_IS_API (self));
+
+  url = g_strconcat (self->base_url, "/health", NULL);
+  send_call (self, SOUP_METHOD_GET, url, NULL, NULL, health_reply, g_free,
+             crossing_api_health_async, cancellable, callback, user_data);
+}
+
+char *
+crossing_api_health_finish (CrossingApi   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return finish_call (self, result, crossing_api_health_async, error);
 }
 
 /* ---- object -------------------------------------------------------------- */

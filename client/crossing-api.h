@@ -48,6 +48,7 @@ typedef struct {
   char   *user_name;     /* may be NULL */
   char   *subject;
   gint64  expires_at;    /* epoch ms, 0 when unknown */
+  gint64  created_at;    /* epoch ms, 0 when unknown */
 } CrossingSessionInfo;
 
 void crossing_start_reply_free    (CrossingStartReply    *reply);
@@ -128,6 +129,17 @@ void                   crossing_api_sign_out_async      (CrossingApi          *s
                                                          GAsyncReadyCallback   callback,
                                                          gpointer              user_data);
 gboolean               crossing_api_sign_out_finish     (CrossingApi          *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+
+/* GET {basePath}/health: the companion's version ("" when it gave none),
+ * or the error of the call (a 503 is CROSSING_ERROR_INTERNAL; a server
+ * that is not a companion, G_IO_ERROR_INVALID_DATA). */
+void                   crossing_api_health_async        (CrossingApi          *self,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+char                  *crossing_api_health_finish       (CrossingApi          *self,
                                                          GAsyncResult         *result,
                                                          GError              **error);
 

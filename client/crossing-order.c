@@ -15,6 +15,7 @@
 
 #include "crossing-api.h"
 #include "crossing-error.h"
+#include "crossing-server-check.h"
 #include "crossing-sse-client.h"
 
 #include "crossing-order-private.h"
@@ -40,12 +41,15 @@ struct _CrossingOrder
   gint64              expires_at;
   guint               renewals;
   char               *error;
+  char               *base_path;
+  GError             *start_error;   /* kept while the server check runs */
 
   /* the result */
   char               *session_token;
   char               *subject;
   char               *user_name;
   gint64              session_expires_at;
+  gint64              session_created_at;
   char               *signature;
   char               *public_key;
   char               *signed_message;
@@ -62,6 +66,16 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* "session-started" when a sign-in made a new session (the token is to be
+ * kept), "session-ended" when the token is no longer any good. */
+enum {
+  SESSION_STARTED,
+  SESSION_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void start_order (CrossingOrder *self);
 
 const char *
@@ -69,7 +83,7 @@ crossing_order_state_to_string (CrossingOrderState state)
 {
   static const char *names[] = {
     "idle", "starting", "waiting", "scanned", "approved", "finalizing", "signed-in", "done",
-    "rejected", "cancelled", "expired", "error",
+    "rejected", "cancelled", "expired", "resuming", "error",
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == CROSSING_ORDER_ERROR + 1);
@@ -139,6 +153,7 @@ clear_result (CrossingOrder *self)
   g_clear_pointer (&self->check_code, g_free);
   g_clear_pointer (&self->error, g_free);
   self->session_expires_at = 0;
+  self->session_created_at = 0;
 }
 
 static void
@@ -182,8 +197,64 @@ on_session (GObject      *source,
           self->subject = g_strdup (info->subject);
         }
       self->session_expires_at = info->expires_at;
+      self->session_created_at = info->created_at;
     }
+  if (self->session_created_at == 0)
+    self->session_created_at = crossing_now_ms ();
   set_state (self, CROSSING_ORDER_SIGNED_IN);
+  g_signal_emit (self, signals[SESSION_STARTED], 0);
+}
+
+static void
+on_resumed (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrossingSessionInfo) info = NULL;
+
+  info = crossing_api_get_session_finish (CROSSING_API (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (error != NULL)
+    {
+      /* The server is down or odd: the session may still be good, so it
+       * is kept for the next try. */
+      fail (self, error);
+      return;
+    }
+  if (info == NULL)
+    {
+      g_debug ("the remembered session is no longer valid");
+      g_clear_pointer (&self->session_token, g_free);
+      g_signal_emit (self, signals[SESSION_ENDED], 0);
+      crossing_order_start (self);
+      return;
+    }
+  g_free (self->user_name);
+  self->user_name = g_strdup (info->user_name);
+  g_free (self->subject);
+  self->subject = g_strdup (info->subject);
+  self->session_expires_at = info->expires_at;
+  self->session_created_at = info->created_at;
+  g_debug ("resumed the remembered session");
+  set_state (self, CROSSING_ORDER_SIGNED_IN);
+}
+
+void
+crossing_order_resume (CrossingOrder *self,
+                       const char    *session_token)
+{
+  g_return_if_fail (CROSSING_IS_ORDER (self));
+  g_return_if_fail (session_token != NULL);
+
+  drop_order (self);
+  clear_result (self);
+  self->session_token = g_strdup (session_token);
+  set_state (self, CROSSING_ORDER_RESUMING);
+  crossing_api_get_session_async (self->api, self->session_token, self->cancellable,
+                                  on_resumed, g_object_ref (self));
 }
 
 static void
@@ -356,6 +427,46 @@ follow_events (CrossingOrder *self)
 
 /* ---- start, cancel, sign out ---------------------------------------------- */
 
+/* Errors of the first call that name no cause a person can act on: a TLS
+ * failure may be an http server asked for https, a closed connection an
+ * https server asked for http. */
+static gboolean
+needs_diagnosis (const GError *error)
+{
+  return error->domain == G_TLS_ERROR ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+         (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_FAILED);
+}
+
+static void
+on_diagnosed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
+  CrossingServerVerdict verdict;
+
+  verdict = crossing_server_check_finish (result, NULL, NULL, &error);
+  if (error != NULL || self->state != CROSSING_ORDER_STARTING)
+    return;
+  if (verdict == CROSSING_SERVER_WANTS_HTTPS || verdict == CROSSING_SERVER_WANTS_HTTP ||
+      verdict == CROSSING_SERVER_UNTRUSTED_CERTIFICATE || verdict == CROSSING_SERVER_NOT_CROSSING)
+    {
+      drop_order (self);
+      g_free (self->error);
+      self->error = crossing_server_verdict_describe (verdict,
+                                                      crossing_api_get_server_url (self->api));
+      g_debug ("the failed start, diagnosed: %s", self->error);
+      set_state (self, CROSSING_ORDER_ERROR);
+      return;
+    }
+  fail (self, self->start_error);
+}
+
 static void
 on_started (GObject      *source,
             GAsyncResult *result,
@@ -368,6 +479,15 @@ on_started (GObject      *source,
   reply = crossing_api_start_finish (CROSSING_API (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (reply == NULL && needs_diagnosis (error))
+    {
+      g_debug ("start: %s; asking the server's /health what is wrong", error->message);
+      g_clear_error (&self->start_error);
+      self->start_error = g_steal_pointer (&error);
+      crossing_server_check_async (crossing_api_get_server_url (self->api), self->base_path,
+                                   self->cancellable, on_diagnosed, g_object_ref (self));
+      return;
+    }
   if (reply == NULL)
     {
       fail (self, error);
@@ -464,8 +584,11 @@ on_signed_out (GObject      *source,
       /* Forgetting the token locally is what signs this desktop out. */
       g_debug ("sign-out: %s", error->message);
     }
+  else
+    g_debug ("signed out on the server");
   clear_result (self);
   set_state (self, CROSSING_ORDER_IDLE);
+  g_signal_emit (self, signals[SESSION_ENDED], 0);
 }
 
 void
@@ -495,6 +618,7 @@ crossing_order_new (const char *server_url,
 
   self = g_object_new (CROSSING_TYPE_ORDER, NULL);
   self->api = crossing_api_new (server_url, base_path);
+  self->base_path = g_strdup (base_path);
   return self;
 }
 
@@ -523,6 +647,8 @@ crossing_order_finalize (GObject *object)
   CrossingOrder *self = (CrossingOrder *) object;
 
   clear_result (self);
+  g_clear_error (&self->start_error);
+  g_free (self->base_path);
   g_free (self->title);
   g_free (self->summary);
   g_free (self->payload_hash);
@@ -572,6 +698,13 @@ crossing_order_class_init (CrossingOrderClass *klass)
     g_param_spec_boolean ("reconnecting", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SESSION_STARTED] =
+    g_signal_new ("session-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SESSION_ENDED] =
+    g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -590,6 +723,8 @@ crossing_order_init (CrossingOrder *self)
 
 GETTER (CrossingKind, kind, kind)
 GETTER (CrossingOrderState, state, state)
+GETTER (const char *, title, title)
+GETTER (const char *, summary, summary)
 GETTER (const char *, claim_url, claim_url)
 GETTER (const char *, check_code, check_code)
 GETTER (gint64, expires_at, expires_at)
@@ -597,6 +732,8 @@ GETTER (const char *, error, error)
 GETTER (const char *, subject, subject)
 GETTER (const char *, user_name, user_name)
 GETTER (gint64, session_expires_at, session_expires_at)
+GETTER (gint64, session_created_at, session_created_at)
+GETTER (const char *, session_token, session_token)
 GETTER (const char *, signature, signature)
 GETTER (const char *, public_key, public_key)
 GETTER (const char *, signed_message, signed_message)
@@ -614,6 +751,13 @@ crossing_order_get_reconnecting (CrossingOrder *self)
 {
   g_return_val_if_fail (CROSSING_IS_ORDER (self), FALSE);
   return self->events != NULL && crossing_sse_client_get_reconnecting (self->events);
+}
+
+gboolean
+crossing_order_is_live (CrossingOrder *self)
+{
+  g_return_val_if_fail (CROSSING_IS_ORDER (self), FALSE);
+  return is_following (self) && self->order_id != NULL;
 }
 
 gboolean

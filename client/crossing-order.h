@@ -29,6 +29,7 @@ typedef enum {
   CROSSING_ORDER_REJECTED,
   CROSSING_ORDER_CANCELLED,
   CROSSING_ORDER_EXPIRED,
+  CROSSING_ORDER_RESUMING,     /* asking the server about a remembered session */
   CROSSING_ORDER_ERROR,        /* see crossing_order_get_error() */
 } CrossingOrderState;
 
@@ -50,6 +51,8 @@ void                crossing_order_set_display      (CrossingOrder *self,
                                                      const char    *summary,
                                                      const char    *payload_hash);
 
+const char         *crossing_order_get_title        (CrossingOrder *self);
+const char         *crossing_order_get_summary      (CrossingOrder *self);
 CrossingOrderState  crossing_order_get_state        (CrossingOrder *self);
 const char         *crossing_order_get_claim_url    (CrossingOrder *self);
 const char         *crossing_order_get_check_code   (CrossingOrder *self);
@@ -60,6 +63,9 @@ const char         *crossing_order_get_error        (CrossingOrder *self);
 const char         *crossing_order_get_subject      (CrossingOrder *self);
 const char         *crossing_order_get_user_name    (CrossingOrder *self);
 gint64              crossing_order_get_session_expires_at (CrossingOrder *self);
+gint64              crossing_order_get_session_created_at (CrossingOrder *self);
+/* The token of the session, for the keyring only: never log it. */
+const char         *crossing_order_get_session_token (CrossingOrder *self);
 const char         *crossing_order_get_signature    (CrossingOrder *self);
 const char         *crossing_order_get_public_key   (CrossingOrder *self);
 /* The exact text the phone signed (sign and transaction). */
@@ -67,6 +73,13 @@ const char         *crossing_order_get_signed_message (CrossingOrder *self);
 gboolean            crossing_order_has_session      (CrossingOrder *self);
 guint               crossing_order_get_renewals     (CrossingOrder *self);
 
+/* Whether an order is on the server that a phone could still approve. */
+gboolean            crossing_order_is_live          (CrossingOrder *self);
+
+/* Asks the server about a remembered session: SIGNED_IN when it is valid;
+ * when the server no longer knows it, "session-ended" and a fresh order. */
+void                crossing_order_resume           (CrossingOrder *self,
+                                                     const char    *session_token);
 /* Starts a fresh order (cancelling the local follow-up of any previous). */
 void                crossing_order_start            (CrossingOrder *self);
 /* Cancels the order on the companion. */

@@ -26,12 +26,89 @@ cancel_action (GtkWidget  *widget,
   crossing_order_cancel (CROSSING_WINDOW (widget)->order);
 }
 
+gboolean
+crossing_window_commit_sign_out (CrossingWindow *self)
+{
+  g_return_val_if_fail (CROSSING_IS_WINDOW (self), FALSE);
+
+  g_clear_handle_id (&self->sign_out_id, g_source_remove);
+  if (!self->sign_out_pending)
+    return FALSE;
+  self->sign_out_pending = FALSE;
+  if (self->sign_out_toast != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->sign_out_toast, self);
+      adw_toast_dismiss (self->sign_out_toast);
+      g_clear_object (&self->sign_out_toast);
+    }
+  crossing_order_sign_out (self->order);
+  return TRUE;
+}
+
+static gboolean
+sign_out_timeout (gpointer user_data)
+{
+  CrossingWindow *self = user_data;
+
+  self->sign_out_id = 0;
+  crossing_window_commit_sign_out (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Closing the toast is a yes. Undo activated by the same click may come
+ * after the toast's "dismissed", so the answer waits for the loop to be
+ * idle. */
+static void
+on_sign_out_toast_dismissed (CrossingWindow *self)
+{
+  g_clear_object (&self->sign_out_toast);
+  if (self->sign_out_pending)
+    {
+      g_clear_handle_id (&self->sign_out_id, g_source_remove);
+      self->sign_out_id = g_idle_add (sign_out_timeout, self);
+    }
+}
+
 static void
 sign_out_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
-  crossing_order_sign_out (CROSSING_WINDOW (widget)->order);
+  CrossingWindow *self = CROSSING_WINDOW (widget);
+
+  if (self->sign_out_pending)
+    return;
+  self->sign_out_pending = TRUE;
+  self->sign_out_toast = adw_toast_new (_("Signed out"));
+  adw_toast_set_button_label (self->sign_out_toast, _("_Undo"));
+  adw_toast_set_action_name (self->sign_out_toast, "win.undo-sign-out");
+  adw_toast_set_priority (self->sign_out_toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_set_timeout (self->sign_out_toast, self->undo_seconds);
+  g_signal_connect_object (self->sign_out_toast, "dismissed",
+                           G_CALLBACK (on_sign_out_toast_dismissed), self, G_CONNECT_SWAPPED);
+  adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (self->sign_out_toast));
+  self->sign_out_id = g_timeout_add_seconds (self->undo_seconds, sign_out_timeout, self);
+  crossing_window_render (self);
+}
+
+static void
+undo_sign_out_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CrossingWindow *self = CROSSING_WINDOW (widget);
+
+  if (!self->sign_out_pending)
+    return;
+  self->sign_out_pending = FALSE;
+  g_clear_handle_id (&self->sign_out_id, g_source_remove);
+  if (self->sign_out_toast != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->sign_out_toast, self);
+      adw_toast_dismiss (self->sign_out_toast);
+      g_clear_object (&self->sign_out_toast);
+    }
+  crossing_window_render (self);
 }
 
 static void
@@ -74,8 +151,11 @@ crossing_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.start", NULL, start_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-sign-out", NULL, undo_sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.copy-link", NULL, copy_link_action);
   gtk_widget_class_install_action (widget_class, "win.copy-proof", NULL, copy_proof_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK,
+                                       "win.undo-sign-out", NULL);
 }

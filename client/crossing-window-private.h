@@ -14,6 +14,13 @@ struct _CrossingWindow
 
   CrossingOrder        *order;
   guint                 tick_id;
+  /* Sign Out waits for Undo before it asks the server. */
+  gboolean              sign_out_pending;
+  guint                 sign_out_id;
+  guint                 undo_seconds;
+  AdwToast             *sign_out_toast;
+  gboolean              wide;
+  guint                 layout_id;
 
   AdwToastOverlay      *toast_overlay;
   AdwWindowTitle       *window_title;
@@ -24,6 +31,14 @@ struct _CrossingWindow
   GtkLabel             *start_server_label;
   GtkSpinner           *working_spinner;
   GtkLabel             *working_label;
+  GtkBox               *qr_layout;
+  GtkWidget            *qr_words;
+  GtkLabel             *qr_heading;
+  GtkWidget            *order_card;
+  GtkLabel             *order_kind_label;
+  GtkLabel             *order_title_label;
+  GtkLabel             *order_summary_label;
+  GtkWidget            *steps_box;
   GtkPicture           *qr_picture;
   GtkLabel             *time_left_label;
   GtkLabel             *link_label;
@@ -33,6 +48,8 @@ struct _CrossingWindow
   AdwStatusPage        *signed_in_page;
   GtkLabel             *subject_label;
   GtkLabel             *session_expiry_label;
+  GtkLabel             *session_since_label;
+  GtkLabel             *session_server_label;
   AdwStatusPage        *done_page;
   GtkLabel             *signer_label;
   GtkLabel             *signature_label;
@@ -48,6 +65,7 @@ struct _CrossingWindow
 };
 
 void crossing_window_class_add_actions (GtkWidgetClass *widget_class);
+void crossing_window_render            (CrossingWindow *self);
 void crossing_window_show_toast        (CrossingWindow *self,
                                         const char     *title);
 

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "crossing-qr-paintable.h"
 #include "crossing-window-private.h"
@@ -55,7 +56,7 @@ format_time (gint64 epoch_ms)
   if (epoch_ms <= 0 || local == NULL)
     return g_strdup (_("Unknown"));
   /* Translators: a date and time, see g_date_time_format() */
-  return g_date_time_format (local, _("%A, %e %B %Y, %H:%M"));
+  return g_date_time_format (local, _("%A, %-e %B %Y, %H:%M"));
 }
 
 /* AdwStatusPage's description is Pango markup; ours is plain text, some of
@@ -89,25 +90,116 @@ show_working (CrossingWindow *self,
   gtk_stack_set_visible_child_name (self->stack, "working");
 }
 
+/* "ed25519:" and the first 16 hex digits, as the companion names a user
+ * that has no name; a Nimiq address as it is written. */
+static char *
+short_subject (const char *subject)
+{
+  if (subject == NULL)
+    return g_strdup (_("Unknown"));
+  if (g_str_has_prefix (subject, "ed25519:") && strlen (subject) > 8 + 16)
+    return g_strdup_printf ("%.24s…", subject);
+  return g_strdup (subject);
+}
+
 static void
 render_signed_in (CrossingWindow *self)
 {
   CrossingOrder *order = self->order;
   const char *name = crossing_order_get_user_name (order);
   g_autofree char *title = NULL;
+  g_autofree char *who = short_subject (crossing_order_get_subject (order));
+  g_autofree char *account = NULL;
   g_autofree char *expiry = format_time (crossing_order_get_session_expires_at (order));
+  g_autofree char *since = format_time (crossing_order_get_session_created_at (order));
 
   if (name != NULL && *name != '\0')
     /* Translators: %s is the user's name */
     title = g_strdup_printf (_("Signed In as %s"), name);
+  if (name != NULL && *name != '\0' && g_strcmp0 (name, who) != 0)
+    /* Translators: the user's name, then their key or address */
+    account = g_strdup_printf (_("%s (%s)"), name, who);
   adw_status_page_set_icon_name (self->signed_in_page, "emblem-ok-symbolic");
   adw_status_page_set_title (self->signed_in_page, title != NULL ? title : _("Signed In"));
   set_description (self->signed_in_page,
-                                   _("This computer is signed in with your phone."));
-  gtk_label_set_label (self->subject_label, crossing_order_get_subject (order) != NULL
-                       ? crossing_order_get_subject (order) : _("Unknown"));
+                   _("This computer is signed in with your phone, and stays signed in when "
+                     "Crossing is closed."));
+  gtk_label_set_label (self->subject_label, account != NULL ? account : who);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->subject_label),
+                               crossing_order_get_subject (order));
+  gtk_label_set_label (self->session_since_label, since);
+  gtk_label_set_label (self->session_server_label, crossing_order_get_server_url (order));
   gtk_label_set_label (self->session_expiry_label, expiry);
   gtk_stack_set_visible_child_name (self->stack, "signed-in");
+}
+
+/* What the phone is asked to sign, beside the code: the title and summary
+ * the order was started with (a login has none of its own). */
+static void
+render_order_details (CrossingWindow *self)
+{
+  CrossingOrder *order = self->order;
+  CrossingKind kind = crossing_order_get_kind (order);
+  const char *title = crossing_order_get_title (order);
+  const char *summary = crossing_order_get_summary (order);
+
+  if (kind == CROSSING_KIND_LOGIN && title == NULL && summary == NULL)
+    {
+      gtk_widget_set_visible (self->order_card, FALSE);
+      gtk_label_set_label (self->qr_heading, _("Scan With Your Phone"));
+      return;
+    }
+  gtk_label_set_label (self->qr_heading, kind == CROSSING_KIND_LOGIN ? _("Scan to Sign In")
+                                         : kind == CROSSING_KIND_TRANSACTION
+                                         ? _("Scan to Approve") : _("Scan to Sign"));
+  gtk_label_set_label (self->order_kind_label,
+                       kind == CROSSING_KIND_TRANSACTION ? _("Transaction")
+                       : kind == CROSSING_KIND_SIGN ? _("Signature Request") : _("Sign-In"));
+  gtk_label_set_label (self->order_title_label,
+                       title != NULL ? title
+                       : kind == CROSSING_KIND_TRANSACTION ? _("Approve a transaction")
+                       : _("Sign a request"));
+  gtk_label_set_label (self->order_summary_label, summary != NULL ? summary : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->order_summary_label), summary != NULL);
+  gtk_widget_set_visible (self->order_card, TRUE);
+}
+
+/* libadwaita 1.2 (Debian 12) has no AdwBreakpoint: the window's own
+ * allocation decides. Changing the layout inside an allocation would queue
+ * a resize during it, so the change waits for the next idle: the old
+ * layout shows for at most one frame. */
+#define WIDE_WIDTH 720
+
+static gboolean
+update_layout (gpointer user_data)
+{
+  CrossingWindow *self = user_data;
+  gboolean wide = gtk_widget_get_width (GTK_WIDGET (self)) >= WIDE_WIDTH;
+
+  self->layout_id = 0;
+  self->wide = wide;
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->qr_layout),
+                                  wide ? GTK_ORIENTATION_HORIZONTAL : GTK_ORIENTATION_VERTICAL);
+  gtk_box_set_spacing (self->qr_layout, wide ? 36 : 12);
+  gtk_box_set_homogeneous (self->qr_layout, wide);
+  gtk_widget_set_hexpand (self->qr_words, wide);
+  gtk_widget_set_halign (self->steps_box, wide ? GTK_ALIGN_START : GTK_ALIGN_CENTER);
+  gtk_label_set_xalign (self->qr_heading, wide ? 0.0f : 0.5f);
+  gtk_label_set_xalign (self->time_left_label, wide ? 0.0f : 0.5f);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+crossing_window_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  CrossingWindow *self = CROSSING_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (crossing_window_parent_class)->size_allocate (widget, width, height, baseline);
+  if ((width >= WIDE_WIDTH) != self->wide && self->layout_id == 0)
+    self->layout_id = g_idle_add (update_layout, self);
 }
 
 static void
@@ -115,13 +207,22 @@ render_done (CrossingWindow *self)
 {
   CrossingOrder *order = self->order;
   gboolean transaction = crossing_order_get_kind (order) == CROSSING_KIND_TRANSACTION;
+  const char *title = crossing_order_get_title (order);
+  g_autofree char *what = NULL;
 
+  if (title != NULL)
+    what = g_strdup_printf (transaction
+                            /* Translators: %s is the title of the transaction */
+                            ? _("Your phone approved “%s”.")
+                            /* Translators: %s is the title of what was signed */
+                            : _("Your phone signed “%s”."), title);
   adw_status_page_set_icon_name (self->done_page, "emblem-ok-symbolic");
   adw_status_page_set_title (self->done_page, transaction ? _("Transaction Approved")
                                                           : _("Signed"));
   set_description (self->done_page,
-                                   transaction ? _("Your phone approved the transaction.")
-                                               : _("Your phone signed the request."));
+                   what != NULL ? what
+                   : transaction ? _("Your phone approved the transaction.")
+                   : _("Your phone signed the request."));
   gtk_label_set_label (self->signer_label, crossing_order_get_subject (order));
   gtk_label_set_label (self->signature_label, crossing_order_get_signature (order));
   gtk_stack_set_visible_child_name (self->stack, "done");
@@ -140,7 +241,6 @@ focus_page (CrossingWindow *self)
     { "start", G_STRUCT_OFFSET (CrossingWindow, start_button) },
     { "qr", G_STRUCT_OFFSET (CrossingWindow, copy_link_button) },
     { "scanned", G_STRUCT_OFFSET (CrossingWindow, scanned_cancel_button) },
-    { "signed-in", G_STRUCT_OFFSET (CrossingWindow, sign_out_button) },
     { "done", G_STRUCT_OFFSET (CrossingWindow, copy_proof_button) },
     { "ended", G_STRUCT_OFFSET (CrossingWindow, ended_button) },
     { "error", G_STRUCT_OFFSET (CrossingWindow, error_button) },
@@ -148,11 +248,16 @@ focus_page (CrossingWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
     if (g_strcmp0 (page, buttons[i].page) == 0)
-      gtk_widget_grab_focus (G_STRUCT_MEMBER (GtkWidget *, self, buttons[i].offset));
+      {
+        gtk_widget_grab_focus (G_STRUCT_MEMBER (GtkWidget *, self, buttons[i].offset));
+        return;
+      }
+  /* Signed in, nothing is focused: Enter must not sign out. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
 }
 
-static void
-render (CrossingWindow *self)
+void
+crossing_window_render (CrossingWindow *self)
 {
   CrossingOrder *order = self->order;
   CrossingOrderState state = crossing_order_get_state (order);
@@ -163,8 +268,16 @@ render (CrossingWindow *self)
   /* Each status page gets its icon when it is shown: the stack measures
    * every page, so icons in the template were all loaded at start, with
    * librsvg for the SVG ones (8 MB), for pages that may never show. */
+  /* Signed out, but the server is not told until Undo is no longer offered. */
+  if (state == CROSSING_ORDER_SIGNED_IN && self->sign_out_pending)
+    state = CROSSING_ORDER_IDLE;
+
   switch (state)
     {
+    case CROSSING_ORDER_RESUMING:
+      show_working (self, _("Checking your sign-in…"));
+      break;
+
     case CROSSING_ORDER_IDLE:
       adw_status_page_set_icon_name (self->start_page, APP_ID "-symbolic");
       gtk_stack_set_visible_child_name (self->stack, "start");
@@ -180,6 +293,7 @@ render (CrossingWindow *self)
       qr = crossing_qr_paintable_new (crossing_order_get_claim_url (order));
       gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
       gtk_label_set_label (self->link_label, crossing_order_get_claim_url (order));
+      render_order_details (self);
       update_time_left (self);
       /* No cross-fade: a half-transparent code does not scan. */
       gtk_stack_set_visible_child_full (self->stack, "qr", GTK_STACK_TRANSITION_TYPE_NONE);
@@ -255,6 +369,9 @@ render (CrossingWindow *self)
                                  state == CROSSING_ORDER_WAITING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out",
                                  state == CROSSING_ORDER_SIGNED_IN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-sign-out", self->sign_out_pending);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start",
+                                 crossing_order_get_state (order) != CROSSING_ORDER_SIGNED_IN);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-proof",
                                  state == CROSSING_ORDER_DONE);
 
@@ -290,12 +407,24 @@ crossing_window_get_visible_page (CrossingWindow *self)
   return gtk_stack_get_visible_child_name (self->stack);
 }
 
+CrossingOrder *
+crossing_window_get_order (CrossingWindow *self)
+{
+  g_return_val_if_fail (CROSSING_IS_WINDOW (self), NULL);
+  return self->order;
+}
+
 static void
 crossing_window_dispose (GObject *object)
 {
   CrossingWindow *self = (CrossingWindow *) object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->sign_out_id, g_source_remove);
+  g_clear_handle_id (&self->layout_id, g_source_remove);
+  if (self->sign_out_toast != NULL)
+    g_signal_handlers_disconnect_by_data (self->sign_out_toast, self);
+  g_clear_object (&self->sign_out_toast);
   g_clear_object (&self->order);
   gtk_widget_dispose_template (GTK_WIDGET (self), CROSSING_TYPE_WINDOW);
 
@@ -309,6 +438,7 @@ crossing_window_class_init (CrossingWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = crossing_window_dispose;
+  widget_class->size_allocate = crossing_window_size_allocate;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/crossing/Crossing/crossing-window.ui");
@@ -322,6 +452,14 @@ crossing_window_class_init (CrossingWindowClass *klass)
   BIND (start_server_label);
   BIND (working_spinner);
   BIND (working_label);
+  BIND (qr_layout);
+  BIND (qr_words);
+  BIND (qr_heading);
+  BIND (order_card);
+  BIND (order_kind_label);
+  BIND (order_title_label);
+  BIND (order_summary_label);
+  BIND (steps_box);
   BIND (qr_picture);
   BIND (time_left_label);
   BIND (link_label);
@@ -331,6 +469,8 @@ crossing_window_class_init (CrossingWindowClass *klass)
   BIND (signed_in_page);
   BIND (subject_label);
   BIND (session_expiry_label);
+  BIND (session_since_label);
+  BIND (session_server_label);
   BIND (done_page);
   BIND (signer_label);
   BIND (signature_label);
@@ -351,6 +491,15 @@ static void
 crossing_window_init (CrossingWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->undo_seconds = 5;
+}
+
+void
+crossing_window_set_undo_seconds (CrossingWindow *self,
+                                  guint           seconds)
+{
+  g_return_if_fail (CROSSING_IS_WINDOW (self));
+  self->undo_seconds = MAX (1, seconds);
 }
 
 CrossingWindow *
@@ -372,11 +521,11 @@ crossing_window_new (GtkApplication *application,
                                      "No password is typed on this computer."));
   gtk_label_set_label (self->start_server_label, server);
 
-  g_signal_connect_object (order, "notify::state", G_CALLBACK (render), self,
+  g_signal_connect_object (order, "notify::state", G_CALLBACK (crossing_window_render), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (order, "notify::reconnecting", G_CALLBACK (on_reconnecting_changed),
                            self, G_CONNECT_SWAPPED);
-  render (self);
+  crossing_window_render (self);
   on_reconnecting_changed (self);
   return self;
 }

@@ -7,13 +7,14 @@ build_packages=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin glib-networking
   libsoup-3.0-dev libjson-glib-dev libsodium-dev libsqlite3-dev
-  libqrencode-dev libgtk-4-dev libadwaita-1-dev
+  libqrencode-dev libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   desktop-file-utils appstream
 )
 test_packages=(
   xvfb xauth dbus-daemon imagemagick zbar-tools curl jq python3 sqlite3
   nodejs npm chromium
   clang libclang-rt-14-dev uncrustify
+  gnome-keyring libsecret-tools openssl xdotool
 )
 
 case "${1:-all}" in

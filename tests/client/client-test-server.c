@@ -108,6 +108,8 @@ handle (SoupServer        *server,
            : "{\"session\":{\"id\":\"s1\",\"userId\":\"u1\",\"expiresAt\":1900000000000,"
              "\"createdAt\":1800000000000},\"user\":{\"id\":\"u1\",\"name\":\"Ada\","
              "\"subject\":\"ed25519:abcd\",\"createdAt\":1800000000000}}");
+  else if (g_str_equal (path, "/api/auth/health"))
+    reply (msg, 200, "{\"status\":\"ok\",\"store\":\"sqlite\",\"version\":\"0.1.0\"}");
   else if (g_str_equal (path, "/api/auth/sign-out"))
     {
       self->n_sign_out++;

@@ -72,6 +72,43 @@ test_success_and_null (void)
   g_assert_no_error (error);
 }
 
+static CrossingSessionInfo *
+session_from (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  CrossingSessionInfo *info;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  info = crossing_api_session_info_from_json (json_node_get_object (json_parser_get_root (parser)),
+                                              &error);
+  g_assert_no_error (error);
+  return info;
+}
+
+/* Before the Better Auth shapes: epoch ms and a null name; after: ISO-8601
+ * strings and a name that is always a string. */
+static void
+test_session_both_shapes (void)
+{
+  g_autoptr(CrossingSessionInfo) old = NULL;
+  g_autoptr(CrossingSessionInfo) now = NULL;
+
+  old = session_from ("{\"session\":{\"expiresAt\":1796205600000,\"createdAt\":1795600800000},"
+                      "\"user\":{\"name\":null,\"subject\":\"ed25519:00ff\"}}");
+  g_assert_null (old->user_name);
+  g_assert_cmpstr (old->subject, ==, "ed25519:00ff");
+  g_assert_cmpint (old->expires_at, ==, G_GINT64_CONSTANT (1796205600000));
+  g_assert_cmpint (old->created_at, ==, G_GINT64_CONSTANT (1795600800000));
+
+  now = session_from ("{\"session\":{\"expiresAt\":\"2026-12-02T10:00:00.250Z\","
+                      "\"createdAt\":\"2026-11-25T10:00:00.000Z\",\"ipAddress\":\"127.0.0.1\"},"
+                      "\"user\":{\"name\":\"Ada\",\"subject\":\"ed25519:00ff\",\"role\":\"user\"}}");
+  g_assert_cmpstr (now->user_name, ==, "Ada");
+  g_assert_cmpint (now->expires_at, ==, G_GINT64_CONSTANT (1796205600250));
+  g_assert_cmpint (now->created_at, ==, G_GINT64_CONSTANT (1795600800000));
+}
+
 static void
 test_urls (void)
 {
@@ -220,6 +257,7 @@ main (int argc, char **argv)
                    test_refusals_keep_the_servers_message);
   g_test_add_func ("/client/api/success-and-null", test_success_and_null);
   g_test_add_func ("/client/api/urls", test_urls);
+  g_test_add_func ("/client/api/session-epoch-ms-or-iso-8601", test_session_both_shapes);
   g_test_add_func ("/client/api/loopback-servers-use-no-proxy", test_loopback_servers_use_no_proxy);
   g_test_add_func ("/client/error/sentences-a-person-reads", test_error_sentences);
   g_test_add_func ("/client/error/untrusted-certificate-in-words",

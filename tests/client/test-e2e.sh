@@ -5,48 +5,12 @@
 # $CROSSING_SCREENSHOT_DIR. Run inside dbus-run-session (for app actions).
 set -euo pipefail
 
-companion=${CROSSING_COMPANION:?}
-client=${CROSSING_CLIENT:?}
-shots=${CROSSING_SCREENSHOT_DIR:-$(mktemp -d)}
-mkdir -p "$shots"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/e2e-lib.sh"
 
-fail() { echo "FAIL: $*" >&2; for f in "$tmp"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done; exit 1; }
-
-wait_for() {  # FILE PATTERN SECONDS
-  local deadline=$((SECONDS + $3))
-  until grep -q -- "$2" "$1" 2>/dev/null; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
-}
-
-start_companion() {  # NAME TTL [LISTEN]: sets companion_url and companion_pid
-  # Empty the log here: the child's own truncation may come after wait_for
-  # has already read a restarted companion's previous "listening" line.
-  : >"$tmp/companion-$1.log"
-  "$companion" serve --listen "${3:-127.0.0.1:0}" --db "$tmp/$1.db" --order-ttl "$2" \
-    >"$tmp/companion-$1.log" 2>&1 &
-  companion_pid=$!
-  pids+=($companion_pid)
-  wait_for "$tmp/companion-$1.log" "listening on" 10 || fail "companion $1 did not start"
-  companion_url=$(sed -n 's/^crossing-companion listening on //p' "$tmp/companion-$1.log")
-}
-
-# Xvfb picks a free display and tells us which.
-exec 5<> <(:)
-Xvfb -displayfd 5 -screen 0 800x700x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
-pids+=($!)
-read -r -t 10 display <&5 || fail "Xvfb did not start"
-export DISPLAY=:$display
-export GDK_BACKEND=x11 NO_AT_BRIDGE=1
+# The sign-in of test 1 is remembered; it is removed after that test, so the
+# later launches on the same server show a code (test-session.sh is about
+# remembering).
+start_keyring
 
 start_companion main 120
 url=$companion_url
@@ -54,50 +18,6 @@ main_pid=$companion_pid
 start_companion short 2
 url_short=$companion_url
 short_pid=$companion_pid
-
-shot() { import -window root "$shots/$1.png"; }
-
-# GLib stamps each debug line with the time of day; so does this.
-seconds_of_day() { awk -F: '{ printf "%.3f", $1 * 3600 + $2 * 60 + $3 }'; }
-
-launch() {  # NAME SERVER [CLIENT OPTION…]
-  local t0 t_qr
-  t0=$(date +%H:%M:%S.%N | seconds_of_day)
-  G_MESSAGES_DEBUG=crossing G_DEBUG= "$client" --server "$2" "${@:3}" >"$tmp/$1.log" 2>&1 &
-  client_pid=$!
-  pids+=($client_pid)
-  wait_for "$tmp/$1.log" "qr drawn" 20 || fail "$1: no QR on screen"
-  t_qr=$(sed -n 's/.*crossing-DEBUG: \([0-9:.]*\): qr drawn.*/\1/p' "$tmp/$1.log" | head -n 1 | seconds_of_day)
-  echo "# $1: launch to QR drawn in $(awk -v a="$t0" -v b="$t_qr" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms"
-  sleep 0.3
-  shot "$1-qr"
-  claim=$(zbarimg --raw -q "$shots/$1-qr.png" | head -n 1) || fail "$1: zbarimg read no QR"
-  order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/$1.log" | tail -n 1)
-  [[ $claim == "$2/cross-device/claim/$order?token="* ]] || fail "$1: QR says '$claim', not a claim link of order $order"
-}
-
-# Both programs are stopped the way a person or systemd stops them, and must
-# exit 0: under the sanitizer build (scripts/test.sh) that exit is also where
-# LeakSanitizer checks them.
-stop_gracefully() {  # NAME PID: waits up to 20 s for it to exit, then kills it
-  local status=0 deadline=$((SECONDS + 20))
-  while kill -0 "$2" 2>/dev/null; do
-    ((SECONDS < deadline)) || { kill -KILL "$2" 2>/dev/null; break; }
-    sleep 0.05
-  done
-  wait "$2" || status=$?
-  ((status == 0)) || fail "$1 exited with status $status"
-}
-
-stop_client() {  # the app's quit action (Ctrl+Q), over D-Bus
-  gapplication action dev.crossing.Crossing quit || kill "$client_pid" 2>/dev/null || true
-  stop_gracefully client "$client_pid"
-}
-
-stop_companion() {  # NAME PID
-  kill -TERM "$2" 2>/dev/null || true
-  stop_gracefully "companion $1" "$2"
-}
 
 # 1. Approve: the check code comes from the client's log, as a person reads it.
 launch login "$url"
@@ -113,6 +33,7 @@ subject=$(sed -n 's/^ *Signing in as: *//p' "$tmp/approve.log" | head -n 1)
 [[ $subject == ed25519:* ]] || fail "approve did not say which key signs in: '$subject'"
 "$companion" users list --db "$tmp/main.db" | grep -q -F -- "$subject" || fail "no user $subject"
 stop_client
+secret-tool clear server "$url"
 echo "ok 1 login approved from the terminal phone, user $subject exists"
 
 # 2. Reject on the phone.

@@ -70,6 +70,7 @@ is_settled (gpointer data)
     case CROSSING_ORDER_SCANNED:
     case CROSSING_ORDER_APPROVED:
     case CROSSING_ORDER_FINALIZING:
+    case CROSSING_ORDER_RESUMING:
     default:
       return FALSE;
     }
@@ -85,6 +86,53 @@ static gboolean
 is_waiting (gpointer data)
 {
   return crossing_order_get_state (data) == CROSSING_ORDER_WAITING;
+}
+
+static void
+count_signal (guint *count)
+{
+  (*count)++;
+}
+
+/* ---- a remembered session ------------------------------------------------ */
+
+static void
+test_resume_valid_session (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  guint ended = 0, started = 0;
+
+  g_signal_connect_swapped (order, "session-ended", G_CALLBACK (count_signal), &ended);
+  g_signal_connect_swapped (order, "session-started", G_CALLBACK (count_signal), &started);
+  crossing_order_resume (order, "remembered");
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_RESUMING);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SIGNED_IN);
+  g_assert_cmpstr (server->last_authorization, ==, "Bearer remembered");
+  g_assert_cmpstr (crossing_order_get_user_name (order), ==, "Ada");
+  g_assert_cmpint (crossing_order_get_session_created_at (order), ==,
+                   G_GINT64_CONSTANT (1800000000000));
+  /* No order was started, and the token is not stored again. */
+  g_assert_cmpuint (server->n_start, ==, 0);
+  g_assert_cmpuint (started, ==, 0);
+  g_assert_cmpuint (ended, ==, 0);
+}
+
+static void
+test_resume_revoked_session_starts_an_order (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  guint ended = 0;
+
+  server->session_body = g_strdup ("null");
+  g_signal_connect_swapped (order, "session-ended", G_CALLBACK (count_signal), &ended);
+  crossing_order_resume (order, "revoked");
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  g_assert_cmpuint (ended, ==, 1);
+  g_assert_cmpuint (server->n_start, ==, 1);
+  g_assert_null (crossing_order_get_session_token (order));
 }
 
 /* ---- scripted events, no server ----------------------------------------- */
@@ -401,6 +449,10 @@ main (int argc, char **argv)
   g_test_add_func ("/client/order/server-refusal-shows-its-message",
                    test_server_refusal_shows_its_message);
   g_test_add_func ("/client/order/refused-stream-is-an-error", test_refused_stream_is_an_error);
+  g_test_add_func ("/client/order/resume-valid-session-signs-in-without-an-order",
+                   test_resume_valid_session);
+  g_test_add_func ("/client/order/resume-revoked-session-ends-it-and-starts-an-order",
+                   test_resume_revoked_session_starts_an_order);
   g_test_add_func ("/client/order/malformed-start-reply-is-an-error",
                    test_malformed_start_reply_is_an_error);
   return g_test_run ();

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crossing-order-private.h"
+#include "crossing-preferences-window.h"
 #include "crossing-qr-paintable.h"
 #include "crossing-window.h"
 
@@ -231,9 +232,26 @@ test_signed_in_and_sign_out (void)
   g_assert_true (test_wait_until (is_state, order, 10000));
   assert_shows (window, "signed-in", "Signed In as Ada");
   assert_shows (window, "signed-in", "ed25519:abcd");
+  assert_shows (window, "signed-in", server->url);
   screenshot (window, "signed-in");
+  /* Enter must not sign out: Sign Out is not the default, nor focused. */
+  g_assert_false (GTK_IS_BUTTON (gtk_window_get_focus (GTK_WINDOW (window))));
 
+  /* Undo within the toast: the server is never asked. */
+  crossing_window_set_undo_seconds (window, 1);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
+  assert_shows (window, "start", "Signed out");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-sign-out", NULL);
+  assert_shows (window, "signed-in", "Signed In as Ada");
+  iterate (1500);
+  g_assert_cmpuint (server->n_sign_out, ==, 0);
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SIGNED_IN);
+
+  /* Without Undo, the server is told once the toast is gone. */
+  crossing_window_set_undo_seconds (window, 3);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
+  screenshot (window, "signed-out-undo");
+  g_assert_cmpuint (server->n_sign_out, ==, 0);
   while (crossing_order_get_state (order) != CROSSING_ORDER_IDLE)
     g_main_context_iteration (NULL, TRUE);
   assert_shows (window, "start", "Sign in with your phone");
@@ -265,20 +283,30 @@ test_signature_result (void)
 {
   g_autoptr(TestServer) server = test_server_new ();
   g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
-  g_autofree char *approved = test_event (2, "approved", "ORDER1");
+  g_autofree char *approved = test_event (2, "approved", "ORDER2");
   CrossingWindow *window = new_window (order);
 
+  /* Beside the code: what is to be signed. */
+  crossing_order_set_kind (order, CROSSING_KIND_SIGN);
+  crossing_order_set_display (order, "Release notes 0.1.0", "The notes as published", NULL);
+  crossing_order_start (order);
+  assert_shows (window, "qr", "Release notes 0.1.0");
+  assert_shows (window, "qr", "The notes as published");
+  assert_shows (window, "qr", "Scan to Sign");
+  assert_shows (window, "qr", "Compare the number");
+  screenshot (window, "qr-sign");
+
   server->finalize_body = g_strdup (
-    "{\"ok\":true,\"orderId\":\"ORDER1\",\"status\":\"finalized\",\"kind\":\"sign\","
+    "{\"ok\":true,\"orderId\":\"ORDER2\",\"status\":\"finalized\",\"kind\":\"sign\","
     "\"redirectTo\":\"/\",\"proofArtifact\":{\"adapterId\":\"nimiq-pay\","
     "\"subject\":\"NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U\","
     "\"publicKeyHex\":\"0a9b55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f177350980\","
     "\"signatureHex\":\"ffe7b8e83832b6be7fced7c930d2529e2978e79b22ee52fca061b5f1e1e4ca2d"
     "3a266f5ec87c2b5f27be90e59cfc7af6ea11e4782bcf3a2e6d3313654f1d4e0f\",\"message\":\"hello\"}}");
   test_server_queue_events (server, approved);
-  crossing_order_set_kind (order, CROSSING_KIND_SIGN);
   crossing_order_start (order);
   g_assert_true (test_wait_until (is_state, order, 5000));
+  assert_shows (window, "done", "Your phone signed “Release notes 0.1.0”");
   assert_shows (window, "done", "NQ71 CT4K");
   assert_shows (window, "done", "ffe7b8e8");
   screenshot (window, "signed");
@@ -326,6 +354,68 @@ test_qr_is_crisp (void)
   gsk_renderer_unrealize (renderer);
 }
 
+static gboolean
+is_not_checking (gpointer data)
+{
+  return !crossing_preferences_window_is_checking (data);
+}
+
+static void
+save_window_png (GtkWidget  *widget,
+                 const char *name)
+{
+  const char *dir = g_getenv ("CROSSING_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  iterate (300);
+  paintable = gtk_widget_paintable_new (widget);
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget),
+                          gtk_widget_get_height (widget));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node, NULL);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  gdk_texture_save_to_png (texture, path);
+}
+
+/* A server is saved only once its /health says it is a companion. */
+static void
+test_preferences_check_before_saving (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(GSettings) settings = g_settings_new ("dev.crossing.Crossing");
+  g_autofree char *saved = NULL;
+  g_autofree char *before = g_settings_get_string (settings, "server-url");
+  CrossingPreferencesWindow *prefs = crossing_preferences_window_new (NULL, settings);
+
+  gtk_window_present (GTK_WINDOW (prefs));
+  crossing_preferences_window_apply (prefs, "http://127.0.0.1:9");
+  g_assert_true (test_wait_until (is_not_checking, prefs, 10000));
+  g_assert_nonnull (strstr (crossing_preferences_window_get_status (prefs), "Nothing answers"));
+  save_window_png (GTK_WIDGET (prefs), "preferences-unreachable");
+  saved = g_settings_get_string (settings, "server-url");
+  g_assert_cmpstr (saved, ==, before);
+
+  crossing_preferences_window_apply (prefs, server->url);
+  g_assert_true (test_wait_until (is_not_checking, prefs, 10000));
+  g_assert_nonnull (strstr (crossing_preferences_window_get_status (prefs), "Saved"));
+  save_window_png (GTK_WIDGET (prefs), "preferences-saved");
+  g_free (saved);
+  saved = g_settings_get_string (settings, "server-url");
+  g_assert_cmpstr (saved, ==, server->url);
+
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  g_settings_reset (settings, "server-url");
+}
+
 static void
 test_shortcuts_window_builds (void)
 {
@@ -353,11 +443,13 @@ main (int argc, char **argv)
                                     "/dev/crossing/Crossing/icons");
 
   g_test_add_func ("/client/window/pages-from-scripted-events", test_pages_from_scripted_events);
-  g_test_add_func ("/client/window/signed-in-and-sign-out", test_signed_in_and_sign_out);
+  g_test_add_func ("/client/window/signed-in-and-sign-out-with-undo", test_signed_in_and_sign_out);
   g_test_add_func ("/client/window/signature-result", test_signature_result);
   g_test_add_func ("/client/window/server-message-is-text-not-markup",
                    test_server_message_is_text_not_markup);
   g_test_add_func ("/client/qr/crisp-at-any-size", test_qr_is_crisp);
   g_test_add_func ("/client/window/shortcuts-window-builds", test_shortcuts_window_builds);
+  g_test_add_func ("/client/preferences/server-checked-before-saving",
+                   test_preferences_check_before_saving);
   return g_test_run ();
 }
