@@ -382,8 +382,7 @@ crossing_order_handle_event (CrossingOrder *self,
       set_state (self, CROSSING_ORDER_EXPIRED);
       break;
 
-    case CROSSING_STATUS_FINALIZED:
-      /* Only we finalize, and we stop listening before we do. */
+    case CROSSING_STATUS_FINALIZED: /* only we finalize, and stop listening first */
     case CROSSING_STATUS_CREATED:
     case CROSSING_STATUS_INVALID:
     default:

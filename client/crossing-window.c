@@ -311,8 +311,7 @@ crossing_window_render (CrossingWindow *self)
           gtk_accessible_update_property (GTK_ACCESSIBLE (self->check_code_label),
                                           GTK_ACCESSIBLE_PROPERTY_LABEL, code_text, -1);
         }
-      set_description (self->scanned_page,
-                                       _("Your phone asks for it before you approve."));
+      set_description (self->scanned_page, _("Your phone asks for it before you approve."));
       gtk_stack_set_visible_child_name (self->stack, "scanned");
       break;
 
@@ -517,8 +516,8 @@ crossing_window_new (GtkApplication *application,
   server = g_strdup_printf (_("Signs in at %s"), crossing_order_get_server_url (order));
   adw_window_title_set_subtitle (self->window_title, crossing_order_get_server_url (order));
   set_description (self->start_page,
-                                   _("Scan a code with your phone and approve there. "
-                                     "No password is typed on this computer."));
+                   _("Scan a code with your phone and approve there. "
+                     "No password is typed on this computer."));
   gtk_label_set_label (self->start_server_label, server);
 
   g_signal_connect_object (order, "notify::state", G_CALLBACK (crossing_window_render), self,
