@@ -1,4 +1,5 @@
-// The companion against the stock Better Auth client (better-auth/client):
+// The companion against other people's code: the stock Better Auth client
+// (better-auth/client) and keys made by @nimiq/core. The client part:
 // every sign-in flow's session must read back through authClient.getSession()
 // and end through authClient.signOut(), unchanged. Real companions on
 // loopback; the phone is played here with node's own Ed25519.
@@ -160,4 +161,60 @@ test('a mobile-QR sign-in session reads back through the stock client', { skip }
   assert.equal(status.status, 'approved');
   assert.equal(response.headers.get('set-auth-token'), status.token);
   await assertStockClientSession(status.token, `ed25519:${publicKeyHex}`);
+});
+
+// ---- real Nimiq keys -----------------------------------------------------------
+
+let Nimiq = null;
+try {
+  Nimiq = await import('@nimiq/core');
+} catch (e) {
+  Nimiq = null;
+}
+const skipNimiq = skip || (!Nimiq ? '@nimiq/core is not installed: run `npm ci` in tests/interop' : false);
+
+// As Keyguard's signMessage: Ed25519 over SHA-256 of the prefixed UTF-8 text.
+function nimiqCoreSign(keyPair, message) {
+  const text = new TextEncoder().encode(message);
+  const prefix = new TextEncoder().encode(`\x16Nimiq Signed Message:\n${text.length}`);
+  const data = new Uint8Array(prefix.length + text.length);
+  data.set(prefix);
+  data.set(text, prefix.length);
+  return keyPair.sign(Nimiq.Hash.computeSha256(data)).toHex();
+}
+
+test('@nimiq/core reproduces the contract vector the companion checks against', { skip: skipNimiq }, () => {
+  const keyPair = Nimiq.KeyPair.derive(Nimiq.PrivateKey.fromHex(
+    '682df035c30e8c55bda4ab517213792c2af4b4e9c23ac2cf11bd28b237a6544e'));
+  assert.equal(keyPair.toAddress().toUserFriendlyAddress(), 'NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U');
+  assert.equal(nimiqCoreSign(keyPair, 'hello'),
+               'ffe7b8e83832b6be7fced7c930d2529e2978e79b22ee52fca061b5f1e1e4ca2d' +
+               '3a266f5ec87c2b5f27be90e59cfc7af6ea11e4782bcf3a2e6d3313654f1d4e0f');
+});
+
+test('a new @nimiq/core key signs in on both Nimiq flows as one user', { skip: skipNimiq }, async () => {
+  const keyPair = Nimiq.KeyPair.generate();
+  const address = keyPair.toAddress().toUserFriendlyAddress();
+  const publicKeyHex = keyPair.publicKey.toHex();
+
+  const { json: nonce } = await call('POST', '/nimiq/nonce', {});
+  const { response, json: verified } = await call('POST', '/nimiq/verify', {
+    nonceId: nonce.nonceId, publicKeyHex, signatureHex: nimiqCoreSign(keyPair, nonce.message),
+    address: address.replace(/ /g, ''),
+  });
+  assert.equal(response.status, 200, JSON.stringify(verified));
+  assert.equal(verified.user.subject, address);
+
+  const { response: started, json: start } = await call('POST', '/mobile-qr/start', { providerId: 'nimiq-pay' });
+  const poll = started.headers.get('set-cookie').split(';')[0];
+  const { json: envelope } = await call('GET', `/mobile-qr/challenge/${start.challengeId}`);
+  const { json: completed } = await call('POST', '/mobile-qr/complete', {
+    challengeId: start.challengeId, providerId: 'nimiq-pay', publicKeyHex,
+    signatureHex: nimiqCoreSign(keyPair, envelope.message), address,
+  });
+  assert.equal(completed.status, 'approved', JSON.stringify(completed));
+  const { json: status } = await call('GET', `/mobile-qr/status?challengeId=${start.challengeId}`,
+                                      undefined, { Cookie: poll });
+  assert.equal(status.user.subject, address);
+  assert.equal(status.user.id, verified.user.id, 'the same user from either flow');
 });
