@@ -34,6 +34,7 @@ while IFS= read -r -d '' file; do
          <(uncrustify -q -c uncrustify.cfg -f "$file" | normalize); then
     status=1
   fi
-done < <(find client companion protocol tests -name '*.[ch]' -print0 | sort -z)
+done < <(find client companion protocol tests -name node_modules -prune -o -name '*.[ch]' -print0 |
+         sort -z)
 
 exit $status

@@ -22,11 +22,18 @@ typedef struct {
   char                 *url_path;
 } RouteCase;
 
+static void
+route_case_free (RouteCase *c)
+{
+  g_free (c->url_path);
+  g_free (c);
+}
+
 /* Every route of the table with the URL path that reaches it. */
 static GPtrArray *
 all_routes (void)
 {
-  GPtrArray *cases = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *cases = g_ptr_array_new_with_free_func ((GDestroyNotify) route_case_free);
 
   for (gsize i = 0; i == 0 || companion_features[i - 1] != NULL; i++)
     {
