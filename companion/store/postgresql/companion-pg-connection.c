@@ -1,0 +1,1019 @@
+/* companion-pg-connection.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * libpq in nonblocking mode, driven by one GSource on the connection's
+ * socket: G_IO_OUT while connecting asks for it or while PQflush has more
+ * to send, G_IO_IN always once connected (results, notifications, and the
+ * server going away). Nothing here waits: a request is written into
+ * libpq's buffer and flushed as the socket takes it.
+ *
+ * In pipeline mode the results of a request arrive as, per statement, its
+ * PGresult then NULL, and finally PGRES_PIPELINE_SYNC. A statement that
+ * fails makes the server skip the rest until the Sync (they come back as
+ * PGRES_PIPELINE_ABORTED) and roll the implicit transaction back; the next
+ * request starts clean.
+ */
+#define G_LOG_DOMAIN "companion-store"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib-unix.h>
+
+#include "companion-pg-connection.h"
+
+/* PQconnectPoll keeps no time; a server that accepts and never answers
+ * must not hold a connection attempt forever. */
+#define CONNECT_TIMEOUT_SECONDS 10
+
+typedef struct {
+  const CompanionPgStatement *prepared;  /* or: */
+  char                       *sql;
+  guint                       n_params;
+  char                      **params;
+} Statement;
+
+struct _CompanionPgRequest
+{
+  GPtrArray *statements;  /* Statement */
+};
+
+static void
+statement_free (gpointer data)
+{
+  Statement *s = data;
+
+  for (guint i = 0; i < s->n_params; i++)
+    g_free (s->params[i]);
+  g_free (s->params);
+  g_free (s->sql);
+  g_free (s);
+}
+
+CompanionPgRequest *
+companion_pg_request_new (void)
+{
+  CompanionPgRequest *request = g_new0 (CompanionPgRequest, 1);
+
+  request->statements = g_ptr_array_new_with_free_func (statement_free);
+  return request;
+}
+
+void
+companion_pg_request_free (CompanionPgRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_ptr_array_unref (request->statements);
+  g_free (request);
+}
+
+static Statement *
+statement_new (guint              n_params,
+               const char *const *params)
+{
+  Statement *s = g_new0 (Statement, 1);
+
+  s->n_params = n_params;
+  s->params = g_new0 (char *, MAX (n_params, 1));
+  for (guint i = 0; i < n_params; i++)
+    s->params[i] = g_strdup (params[i]);
+  return s;
+}
+
+void
+companion_pg_request_add (CompanionPgRequest *request,
+                          const char         *sql,
+                          guint               n_params,
+                          const char *const  *params)
+{
+  Statement *s;
+
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (sql != NULL);
+  g_return_if_fail (n_params == 0 || params != NULL);
+
+  s = statement_new (n_params, params);
+  s->sql = g_strdup (sql);
+  g_ptr_array_add (request->statements, s);
+}
+
+void
+companion_pg_request_add_prepared (CompanionPgRequest         *request,
+                                   const CompanionPgStatement *statement,
+                                   guint                       n_params,
+                                   const char *const          *params)
+{
+  Statement *s;
+
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (statement != NULL && statement->name != NULL && statement->sql != NULL);
+  g_return_if_fail (n_params == 0 || params != NULL);
+
+  s = statement_new (n_params, params);
+  s->prepared = statement;
+  g_ptr_array_add (request->statements, s);
+}
+
+guint
+companion_pg_request_get_length (CompanionPgRequest *request)
+{
+  g_return_val_if_fail (request != NULL, 0);
+  return request->statements->len;
+}
+
+/* What the results of one pipeline entry belong to. */
+typedef struct {
+  gboolean    is_prepare;
+  const char *name;        /* of the statement a prepare makes */
+} Step;
+
+/* A request sent and not answered yet. */
+typedef struct {
+  GTask     *task;           /* NULL once its caller stopped waiting */
+  GSource   *cancel_source;
+  GArray    *steps;          /* Step */
+  guint      step;           /* whose results come now */
+  GPtrArray *results;        /* PGresult, one per statement */
+  GError    *error;          /* the first failure */
+} InFlight;
+
+typedef struct {
+  GSource                source;
+  CompanionPgConnection *self;
+  gpointer               tag;
+} SocketSource;
+
+struct _CompanionPgConnection
+{
+  GObject       parent_instance;
+
+  char         *conninfo;
+  PGconn       *conn;
+  GMainContext *context;
+
+  GSource      *socket_source;
+  int           socket_fd;
+  GIOCondition  socket_condition;
+
+  GTask        *connect_task;
+  GSource      *connect_timeout;
+  GSource      *connect_cancel;
+
+  gboolean      ready;
+  gboolean      closed;
+  GQueue        in_flight;   /* InFlight, oldest first */
+  GHashTable   *prepared;    /* statement names sent to be prepared here */
+};
+
+G_DEFINE_FINAL_TYPE (CompanionPgConnection, companion_pg_connection, G_TYPE_OBJECT)
+
+enum {
+  NOTIFICATION,
+  CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void in_flight_free (InFlight *f);
+static void break_connection (CompanionPgConnection *self,
+                              const char            *why);
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+/* ---- errors and connection strings ---- */
+
+CompanionStoreError
+companion_pg_error_code (const char *sqlstate)
+{
+  if (sqlstate == NULL || strlen (sqlstate) != 5)
+    return COMPANION_STORE_ERROR_UNAVAILABLE;
+  /* Integrity constraints: a unique key exists, as SQLite's CONSTRAINT. */
+  if (g_str_has_prefix (sqlstate, "23"))
+    return COMPANION_STORE_ERROR_CONFLICT;
+  /* Worth a retry: a lost serialization race or deadlock, the connection
+   * or the server going away, out of resources, a lock or statement
+   * timeout. */
+  if (g_str_has_prefix (sqlstate, "40") || g_str_has_prefix (sqlstate, "08") ||
+      g_str_has_prefix (sqlstate, "53") || g_str_has_prefix (sqlstate, "57") ||
+      g_str_has_prefix (sqlstate, "58") || strcmp (sqlstate, "55P03") == 0)
+    return COMPANION_STORE_ERROR_UNAVAILABLE;
+  /* A table or column of ours is missing: not a database of ours. */
+  if (strcmp (sqlstate, "42P01") == 0 || strcmp (sqlstate, "42703") == 0)
+    return COMPANION_STORE_ERROR_CORRUPT;
+  return COMPANION_STORE_ERROR_FAILED;
+}
+
+char *
+companion_pg_conninfo_check (const char *conninfo)
+{
+  char *message = NULL;
+  PQconninfoOption *options;
+
+  g_return_val_if_fail (conninfo != NULL, NULL);
+
+  options = PQconninfoParse (conninfo, &message);
+  /* libpq's message quotes the text around the mistake. */
+  if (message != NULL)
+    PQfreemem (message);
+  if (options == NULL)
+    return g_strdup ("The PostgreSQL connection string cannot be parsed (it is not repeated "
+                     "here, as it may hold a password)");
+  PQconninfoFree (options);
+  return NULL;
+}
+
+/* The value of @keyword in @options, else of the environment variable
+ * @env; NULL when neither is set. */
+static const char *
+option_value (PQconninfoOption *options,
+              const char       *keyword,
+              const char       *env)
+{
+  for (PQconninfoOption *o = options; o != NULL && o->keyword != NULL; o++)
+    if (strcmp (o->keyword, keyword) == 0 && o->val != NULL && *o->val != '\0')
+      return o->val;
+  if (env != NULL)
+    {
+      const char *value = g_getenv (env);
+
+      if (value != NULL && *value != '\0')
+        return value;
+    }
+  return NULL;
+}
+
+char *
+companion_pg_conninfo_redact (const char *conninfo)
+{
+  PQconninfoOption *options;
+  const char *user, *host, *port, *dbname;
+  GString *out;
+
+  g_return_val_if_fail (conninfo != NULL, NULL);
+
+  options = PQconninfoParse (conninfo, NULL);
+  if (options == NULL)
+    return g_strdup ("(an unparseable PostgreSQL connection string)");
+
+  user = option_value (options, "user", "PGUSER");
+  host = option_value (options, "host", "PGHOST");
+  if (host == NULL)
+    host = option_value (options, "hostaddr", "PGHOSTADDR");
+  port = option_value (options, "port", "PGPORT");
+  dbname = option_value (options, "dbname", "PGDATABASE");
+
+  out = g_string_new ("postgresql://");
+  if (user != NULL)
+    g_string_append_printf (out, "%s@", user);
+  g_string_append (out, host != NULL ? host : "");
+  if (port != NULL)
+    g_string_append_printf (out, ":%s", port);
+  if (dbname != NULL)
+    g_string_append_printf (out, "/%s", dbname);
+
+  PQconninfoFree (options);
+  return g_string_free (out, FALSE);
+}
+
+static void
+replace_all (GString    *text,
+             const char *secret)
+{
+  if (secret != NULL && *secret != '\0')
+    g_string_replace (text, secret, "***", 0);
+}
+
+char *
+companion_pg_scrub_password (const char *message,
+                             const char *conninfo)
+{
+  GString *out;
+  PQconninfoOption *options;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  out = g_string_new (message);
+  options = conninfo != NULL ? PQconninfoParse (conninfo, NULL) : NULL;
+  if (options != NULL)
+    {
+      const char *password = option_value (options, "password", NULL);
+
+      if (password != NULL)
+        {
+          /* As given, and as a URI would carry it. */
+          g_autofree char *escaped = g_uri_escape_string (password, NULL, FALSE);
+
+          replace_all (out, password);
+          replace_all (out, escaped);
+        }
+      PQconninfoFree (options);
+    }
+  replace_all (out, g_getenv ("PGPASSWORD"));
+  return g_string_free (out, FALSE);
+}
+
+gint64
+companion_pg_result_get_int64 (const PGresult *result,
+                               int             row,
+                               int             column)
+{
+  g_return_val_if_fail (result != NULL, 0);
+  if (row >= PQntuples (result) || column >= PQnfields (result) ||
+      PQgetisnull (result, row, column))
+    return 0;
+  return g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
+}
+
+char *
+companion_pg_result_dup_text (const PGresult *result,
+                              int             row,
+                              int             column)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+  if (row >= PQntuples (result) || column >= PQnfields (result) ||
+      PQgetisnull (result, row, column))
+    return NULL;
+  return g_strdup (PQgetvalue (result, row, column));
+}
+
+/* ---- the socket ---- */
+
+static gboolean socket_ready (CompanionPgConnection *self,
+                              GIOCondition           condition);
+
+static gboolean
+socket_source_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  SocketSource *s = (SocketSource *) source;
+
+  return socket_ready (s->self, g_source_query_unix_fd (source, s->tag));
+}
+
+static GSourceFuncs socket_source_funcs = {
+  .dispatch = socket_source_dispatch,
+};
+
+/* Watches the connection's socket (which libpq may change while
+ * connecting) for @condition. */
+static void
+watch_socket (CompanionPgConnection *self,
+              GIOCondition           condition)
+{
+  int fd = PQsocket (self->conn);
+  SocketSource *s;
+
+  if (self->socket_source != NULL && fd != self->socket_fd)
+    destroy_source (&self->socket_source);
+
+  if (self->socket_source != NULL)
+    {
+      if (condition != self->socket_condition)
+        {
+          s = (SocketSource *) self->socket_source;
+          g_source_modify_unix_fd (self->socket_source, s->tag, condition);
+          self->socket_condition = condition;
+        }
+      return;
+    }
+
+  if (fd < 0)
+    return;
+  self->socket_source = g_source_new (&socket_source_funcs, sizeof (SocketSource));
+  s = (SocketSource *) self->socket_source;
+  s->self = self;
+  s->tag = g_source_add_unix_fd (self->socket_source, fd, condition);
+  g_source_set_static_name (self->socket_source, "[companion] PostgreSQL socket");
+  g_source_attach (self->socket_source, self->context);
+  self->socket_fd = fd;
+  self->socket_condition = condition;
+}
+
+/* libpq's message, on one line, without the password. */
+static char *
+clean_message (CompanionPgConnection *self,
+               const char            *message)
+{
+  char *clean = companion_pg_scrub_password (message != NULL && *message != '\0' ? message
+                                             : "no reason given", self->conninfo);
+
+  g_strdelimit (clean, "\n\t", ' ');
+  return g_strstrip (clean);
+}
+
+static GError *
+connection_error (CompanionPgConnection *self,
+                  const char            *what)
+{
+  g_autofree char *message = clean_message (self, PQerrorMessage (self->conn));
+
+  return g_error_new (COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
+                      "%s: %s", what, message);
+}
+
+/* ---- connecting ---- */
+
+static void
+connect_done (CompanionPgConnection *self,
+              GError                *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
+
+  destroy_source (&self->connect_timeout);
+  destroy_source (&self->connect_cancel);
+
+  if (error != NULL)
+    {
+      self->closed = TRUE;
+      destroy_source (&self->socket_source);
+      g_clear_pointer (&self->conn, PQfinish);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  self->ready = TRUE;
+  watch_socket (self, G_IO_IN);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+continue_connect (CompanionPgConnection *self)
+{
+  switch (PQconnectPoll (self->conn))
+    {
+    case PGRES_POLLING_READING:
+      watch_socket (self, G_IO_IN);
+      break;
+    case PGRES_POLLING_WRITING:
+      watch_socket (self, G_IO_OUT);
+      break;
+    case PGRES_POLLING_OK:
+      if (PQsetnonblocking (self->conn, 1) != 0 || !PQenterPipelineMode (self->conn))
+        connect_done (self, connection_error (self, "Cannot use the PostgreSQL connection"));
+      else
+        connect_done (self, NULL);
+      break;
+    case PGRES_POLLING_FAILED:
+    case PGRES_POLLING_ACTIVE:
+    default:
+      connect_done (self, connection_error (self, "Cannot connect to PostgreSQL"));
+      break;
+    }
+}
+
+/* Server notices (a NOTICE, the WARNING of a shutdown) go to the debug
+ * log rather than to stderr. */
+static void
+notice (void       *user_data,
+        const char *message)
+{
+  g_autofree char *clean = clean_message (user_data, message);
+
+  g_debug ("PostgreSQL says: %s", clean);
+}
+
+static gboolean
+connect_timed_out (gpointer user_data)
+{
+  CompanionPgConnection *self = user_data;
+
+  connect_done (self, g_error_new (COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
+                                   "Cannot connect to PostgreSQL: no answer in %d s",
+                                   CONNECT_TIMEOUT_SECONDS));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+connect_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  CompanionPgConnection *self = user_data;
+
+  connect_done (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                           "Connecting to PostgreSQL was cancelled"));
+  return G_SOURCE_REMOVE;
+}
+
+void
+companion_pg_connection_connect_async (CompanionPgConnection *self,
+                                       GCancellable          *cancellable,
+                                       GAsyncReadyCallback    callback,
+                                       gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (COMPANION_IS_PG_CONNECTION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, companion_pg_connection_connect_async);
+
+  if (self->conn != NULL || self->closed)
+    {
+      g_task_return_new_error (task, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_FAILED,
+                               "A PostgreSQL connection connects once");
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  self->conn = PQconnectStart (self->conninfo);
+  if (self->conn == NULL)
+    {
+      g_task_return_new_error (task, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
+                               "Cannot connect to PostgreSQL: out of memory");
+      return;
+    }
+
+  PQsetNoticeProcessor (self->conn, notice, self);
+  self->connect_task = g_steal_pointer (&task);
+  if (PQstatus (self->conn) == CONNECTION_BAD)
+    {
+      connect_done (self, connection_error (self, "Cannot connect to PostgreSQL"));
+      return;
+    }
+
+  self->connect_timeout = g_timeout_source_new_seconds (CONNECT_TIMEOUT_SECONDS);
+  g_source_set_callback (self->connect_timeout, connect_timed_out, self, NULL);
+  g_source_attach (self->connect_timeout, self->context);
+  if (cancellable != NULL)
+    {
+      self->connect_cancel = g_cancellable_source_new (cancellable);
+      g_source_set_callback (self->connect_cancel, G_SOURCE_FUNC (connect_cancelled), self, NULL);
+      g_source_attach (self->connect_cancel, self->context);
+    }
+  /* As libpq asks: start as if PQconnectPoll had said "writing". */
+  watch_socket (self, G_IO_OUT);
+}
+
+gboolean
+companion_pg_connection_connect_finish (CompanionPgConnection  *self,
+                                        GAsyncResult           *result,
+                                        GError                **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- requests ---- */
+
+static void
+in_flight_free (InFlight *f)
+{
+  destroy_source (&f->cancel_source);
+  g_clear_object (&f->task);
+  g_array_unref (f->steps);
+  g_ptr_array_unref (f->results);
+  g_clear_error (&f->error);
+  g_free (f);
+}
+
+static void
+in_flight_complete (InFlight *f)
+{
+  GTask *task = g_steal_pointer (&f->task);
+
+  destroy_source (&f->cancel_source);
+  if (task != NULL)
+    {
+      if (f->error != NULL)
+        g_task_return_error (task, g_steal_pointer (&f->error));
+      else
+        g_task_return_pointer (task, g_ptr_array_ref (f->results),
+                               (GDestroyNotify) g_ptr_array_unref);
+      g_object_unref (task);
+    }
+  in_flight_free (f);
+}
+
+/* Its caller stops waiting; the results are dropped when they come. */
+static gboolean
+in_flight_cancelled (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  InFlight *f = user_data;
+  GTask *task = g_steal_pointer (&f->task);
+
+  g_clear_pointer (&f->cancel_source, g_source_unref);
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+flush (CompanionPgConnection *self)
+{
+  int rc = PQflush (self->conn);
+
+  if (rc < 0)
+    break_connection (self, PQerrorMessage (self->conn));
+  else
+    watch_socket (self, rc == 1 ? G_IO_IN | G_IO_OUT : G_IO_IN);
+}
+
+static void
+add_step (InFlight   *f,
+          gboolean    is_prepare,
+          const char *name)
+{
+  Step step = { is_prepare, name };
+
+  g_array_append_val (f->steps, step);
+}
+
+/* Queues @request's statements and its Sync in libpq's buffer. FALSE when
+ * libpq refuses, which only a broken connection does. */
+static gboolean
+send_request (CompanionPgConnection *self,
+              CompanionPgRequest    *request,
+              InFlight              *f)
+{
+  for (guint i = 0; i < request->statements->len; i++)
+    {
+      Statement *s = g_ptr_array_index (request->statements, i);
+      const char *const *params = (const char *const *) s->params;
+      int ok;
+
+      if (s->prepared != NULL && !g_hash_table_contains (self->prepared, s->prepared->name))
+        {
+          if (!PQsendPrepare (self->conn, s->prepared->name, s->prepared->sql, 0, NULL))
+            return FALSE;
+          g_hash_table_add (self->prepared, (gpointer) s->prepared->name);
+          add_step (f, TRUE, s->prepared->name);
+        }
+
+      if (s->prepared != NULL)
+        ok = PQsendQueryPrepared (self->conn, s->prepared->name, (int) s->n_params, params,
+                                  NULL, NULL, 0);
+      else
+        ok = PQsendQueryParams (self->conn, s->sql, (int) s->n_params, NULL, params,
+                                NULL, NULL, 0);
+      if (!ok)
+        return FALSE;
+      add_step (f, FALSE, NULL);
+    }
+  return PQpipelineSync (self->conn) == 1;
+}
+
+void
+companion_pg_connection_execute_async (CompanionPgConnection *self,
+                                       CompanionPgRequest    *request,
+                                       GCancellable          *cancellable,
+                                       GAsyncReadyCallback    callback,
+                                       gpointer               user_data)
+{
+  g_autoptr(CompanionPgRequest) owned = request;
+  g_autoptr(GTask) task = NULL;
+  InFlight *f;
+
+  g_return_if_fail (COMPANION_IS_PG_CONNECTION (self));
+  g_return_if_fail (request != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, companion_pg_connection_execute_async);
+
+  if (!self->ready)
+    {
+      g_task_return_new_error (task, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
+                               "Not connected to PostgreSQL");
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  f = g_new0 (InFlight, 1);
+  f->steps = g_array_new (FALSE, FALSE, sizeof (Step));
+  f->results = g_ptr_array_new_with_free_func ((GDestroyNotify) PQclear);
+  f->task = g_steal_pointer (&task);
+  if (cancellable != NULL)
+    {
+      f->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (f->cancel_source, G_SOURCE_FUNC (in_flight_cancelled), f, NULL);
+      g_source_attach (f->cancel_source, self->context);
+    }
+  g_queue_push_tail (&self->in_flight, f);
+
+  if (!send_request (self, request, f))
+    {
+      break_connection (self, PQerrorMessage (self->conn));
+      return;
+    }
+  flush (self);
+}
+
+GPtrArray *
+companion_pg_connection_execute_finish (CompanionPgConnection  *self,
+                                        GAsyncResult           *result,
+                                        GError                **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+record_failure (CompanionPgConnection *self,
+                InFlight              *f,
+                PGresult              *result,
+                const Step            *step)
+{
+  const char *sqlstate = PQresultErrorField (result, PG_DIAG_SQLSTATE);
+  const char *primary = PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY);
+
+  if (step != NULL && step->is_prepare)
+    g_hash_table_remove (self->prepared, step->name);
+
+  if (f->error != NULL)
+    return;
+  if (PQresultStatus (result) == PGRES_PIPELINE_ABORTED)
+    {
+      /* Only after a failure, which was recorded first. */
+      f->error = g_error_new_literal (COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_FAILED,
+                                      "The statement was skipped");
+      return;
+    }
+  /* The primary message only: the detail may quote a row's values. */
+  f->error = g_error_new (COMPANION_STORE_ERROR, companion_pg_error_code (sqlstate),
+                          "PostgreSQL: %s (SQLSTATE %s)",
+                          primary != NULL ? primary : "unknown error",
+                          sqlstate != NULL ? sqlstate : "none");
+}
+
+/* Reads every result libpq has without waiting, and completes the
+ * requests whose Sync came. */
+static void
+process_results (CompanionPgConnection *self)
+{
+  InFlight *f;
+
+  while (!self->closed && (f = g_queue_peek_head (&self->in_flight)) != NULL)
+    {
+      PGresult *result;
+      const Step *step;
+
+      if (PQstatus (self->conn) == CONNECTION_BAD)
+        {
+          break_connection (self, PQerrorMessage (self->conn));
+          return;
+        }
+      if (PQisBusy (self->conn))
+        return;
+
+      result = PQgetResult (self->conn);
+      step = f->step < f->steps->len ? &g_array_index (f->steps, Step, f->step) : NULL;
+
+      if (result == NULL)
+        {
+          /* The end of one statement's results. */
+          if (step == NULL)
+            return;
+          f->step++;
+          continue;
+        }
+
+      switch (PQresultStatus (result))
+        {
+        case PGRES_PIPELINE_SYNC:
+          PQclear (result);
+          g_queue_pop_head (&self->in_flight);
+          in_flight_complete (f);
+          break;
+        case PGRES_FATAL_ERROR:
+        case PGRES_PIPELINE_ABORTED:
+        case PGRES_BAD_RESPONSE:
+        case PGRES_NONFATAL_ERROR:
+          record_failure (self, f, result, step);
+          PQclear (result);
+          break;
+        case PGRES_EMPTY_QUERY:
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+        case PGRES_COPY_OUT:
+        case PGRES_COPY_IN:
+        case PGRES_COPY_BOTH:
+        case PGRES_SINGLE_TUPLE:
+        default:
+          if (step != NULL && !step->is_prepare && f->task != NULL)
+            g_ptr_array_add (f->results, result);
+          else
+            PQclear (result);
+          break;
+        }
+    }
+}
+
+static void
+deliver_notifications (CompanionPgConnection *self)
+{
+  PGnotify *notify;
+
+  while (!self->closed && (notify = PQnotifies (self->conn)) != NULL)
+    {
+      g_signal_emit (self, signals[NOTIFICATION], 0, notify->relname, notify->extra);
+      PQfreemem (notify);
+    }
+}
+
+static gboolean
+socket_ready (CompanionPgConnection *self,
+              GIOCondition           condition)
+{
+  g_autoptr(CompanionPgConnection) hold = g_object_ref (self);
+
+  if (self->connect_task != NULL)
+    {
+      continue_connect (self);
+      return G_SOURCE_CONTINUE;
+    }
+  if (self->closed)
+    return G_SOURCE_REMOVE;
+
+  if (condition & G_IO_OUT)
+    flush (self);
+  if (!self->closed && (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+    {
+      if (!PQconsumeInput (self->conn))
+        {
+          break_connection (self, PQerrorMessage (self->conn));
+          return G_SOURCE_CONTINUE;
+        }
+      process_results (self);
+      deliver_notifications (self);
+      if (!self->closed && PQstatus (self->conn) == CONNECTION_BAD)
+        break_connection (self, PQerrorMessage (self->conn));
+      /* Reading may have made room for what was waiting to be sent. */
+      if (!self->closed && (self->socket_condition & G_IO_OUT))
+        flush (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+break_connection (CompanionPgConnection *self,
+                  const char            *why)
+{
+  g_autoptr(CompanionPgConnection) hold = g_object_ref (self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  InFlight *f;
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  self->ready = FALSE;
+
+  message = clean_message (self, why);
+  error = g_error_new (COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
+                       "The PostgreSQL connection is gone: %s", message);
+  g_debug ("%s", error->message);
+
+  destroy_source (&self->socket_source);
+  while ((f = g_queue_pop_head (&self->in_flight)) != NULL)
+    {
+      /* What was sent may or may not have committed. */
+      g_clear_error (&f->error);
+      f->error = g_error_copy (error);
+      in_flight_complete (f);
+    }
+  g_clear_pointer (&self->conn, PQfinish);
+  g_signal_emit (self, signals[CLOSED], 0, error);
+}
+
+gboolean
+companion_pg_connection_is_ready (CompanionPgConnection *self)
+{
+  g_return_val_if_fail (COMPANION_IS_PG_CONNECTION (self), FALSE);
+  return self->ready;
+}
+
+guint
+companion_pg_connection_get_n_pending (CompanionPgConnection *self)
+{
+  g_return_val_if_fail (COMPANION_IS_PG_CONNECTION (self), 0);
+  return self->in_flight.length;
+}
+
+char *
+companion_pg_connection_quote_identifier (CompanionPgConnection *self,
+                                          const char            *name)
+{
+  char *quoted;
+  char *copy;
+
+  g_return_val_if_fail (COMPANION_IS_PG_CONNECTION (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (!self->ready)
+    return NULL;
+  quoted = PQescapeIdentifier (self->conn, name, strlen (name));
+  if (quoted == NULL)
+    return NULL;
+  copy = g_strdup (quoted);
+  PQfreemem (quoted);
+  return copy;
+}
+
+void
+companion_pg_connection_close (CompanionPgConnection *self)
+{
+  g_return_if_fail (COMPANION_IS_PG_CONNECTION (self));
+
+  if (self->connect_task != NULL)
+    connect_done (self, g_error_new_literal (COMPANION_STORE_ERROR,
+                                             COMPANION_STORE_ERROR_UNAVAILABLE,
+                                             "The PostgreSQL connection was closed"));
+  else if (!self->closed && self->conn != NULL)
+    break_connection (self, "closed by the companion");
+  self->closed = TRUE;
+}
+
+/* ---- the object ---- */
+
+CompanionPgConnection *
+companion_pg_connection_new (const char *conninfo)
+{
+  CompanionPgConnection *self;
+
+  g_return_val_if_fail (conninfo != NULL, NULL);
+
+  self = g_object_new (COMPANION_TYPE_PG_CONNECTION, NULL);
+  self->conninfo = g_strdup (conninfo);
+  return self;
+}
+
+static void
+companion_pg_connection_dispose (GObject *object)
+{
+  CompanionPgConnection *self = COMPANION_PG_CONNECTION (object);
+
+  /* A connection in use holds references through its tasks; what is left
+   * here has nobody waiting. */
+  if (self->connect_task != NULL || (!self->closed && self->conn != NULL))
+    companion_pg_connection_close (self);
+  destroy_source (&self->socket_source);
+
+  G_OBJECT_CLASS (companion_pg_connection_parent_class)->dispose (object);
+}
+
+static void
+companion_pg_connection_finalize (GObject *object)
+{
+  CompanionPgConnection *self = COMPANION_PG_CONNECTION (object);
+
+  g_clear_pointer (&self->conn, PQfinish);
+  g_clear_pointer (&self->prepared, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->conninfo);
+
+  G_OBJECT_CLASS (companion_pg_connection_parent_class)->finalize (object);
+}
+
+static void
+companion_pg_connection_class_init (CompanionPgConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = companion_pg_connection_dispose;
+  object_class->finalize = companion_pg_connection_finalize;
+
+  signals[NOTIFICATION] =
+    g_signal_new ("notification",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE,
+                  2,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[CLOSED] =
+    g_signal_new ("closed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE,
+                  1,
+                  G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+companion_pg_connection_init (CompanionPgConnection *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->prepared = g_hash_table_new (g_str_hash, g_str_equal);
+  self->socket_fd = -1;
+  g_queue_init (&self->in_flight);
+}

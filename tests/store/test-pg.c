@@ -1,0 +1,850 @@
+/* test-pg.c: the asynchronous libpq layer under the PostgreSQL store
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Against a throwaway server (companion-test-pg.c) started once for the
+ * binary; each test gets a database of its own. Only the main loop runs
+ * here: a test waits by iterating it, never by blocking, except to set up
+ * a database.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "companion-pg-connection.h"
+#include "companion-pg-pool.h"
+
+#include "companion-test-pg.h"
+
+#define COMPANION_PG_EVENTS_CHANNEL "crossing_events"
+
+static CompanionTestPg *server;
+static char *skip_reason;
+
+static gboolean
+timed_out (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main loop until @check (@data) or @timeout_ms. */
+static gboolean
+wait_until (gboolean (*check) (gpointer data),
+            gpointer   data,
+            guint      timeout_ms)
+{
+  gboolean late = FALSE;
+  guint timeout = g_timeout_add (timeout_ms, timed_out, &late);
+
+  while (!check (data) && !late)
+    g_main_context_iteration (NULL, TRUE);
+  if (!late)
+    g_source_remove (timeout);
+  return check (data);
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(const gboolean *) data;
+}
+
+static void
+run_until (const gboolean *done,
+           guint           timeout_ms)
+{
+  g_assert_true (wait_until (is_true, (gpointer) done, timeout_ms));
+}
+
+static gboolean
+is_gone (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Drops the last reference of @object, which may only go once the
+ * callbacks it waits for have run. */
+static void
+unref_and_wait (gpointer object)
+{
+  gpointer weak = object;
+
+  g_object_add_weak_pointer (object, &weak);
+  g_object_unref (object);
+  g_assert_true (wait_until (is_gone, &weak, 5000));
+}
+
+static gboolean
+need_server (void)
+{
+  if (server != NULL)
+    return TRUE;
+  g_test_skip (skip_reason);
+  return FALSE;
+}
+
+static char *
+new_database (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *uri = companion_test_pg_create_database (server, &error);
+
+  g_assert_no_error (error);
+  return uri;
+}
+
+/* ---- waiting for one result ---- */
+
+typedef struct {
+  gboolean   done;
+  GPtrArray *results;
+  GError    *error;
+  gint64     finished_at;
+} Outcome;
+
+static void
+outcome_clear (Outcome *o)
+{
+  g_clear_pointer (&o->results, g_ptr_array_unref);
+  g_clear_error (&o->error);
+  o->done = FALSE;
+}
+
+static void
+connection_executed (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Outcome *o = user_data;
+
+  o->results = companion_pg_connection_execute_finish (COMPANION_PG_CONNECTION (source), result,
+                                                       &o->error);
+  o->finished_at = g_get_monotonic_time ();
+  o->done = TRUE;
+}
+
+static void
+pool_executed (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Outcome *o = user_data;
+
+  o->results = companion_pg_pool_execute_finish (COMPANION_PG_POOL (source), result, &o->error);
+  o->finished_at = g_get_monotonic_time ();
+  o->done = TRUE;
+}
+
+static void
+connected (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Outcome *o = user_data;
+
+  companion_pg_connection_connect_finish (COMPANION_PG_CONNECTION (source), result, &o->error);
+  o->done = TRUE;
+}
+
+static void
+started (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Outcome *o = user_data;
+
+  companion_pg_pool_start_finish (COMPANION_PG_POOL (source), result, &o->error);
+  o->done = TRUE;
+}
+
+static CompanionPgConnection *
+connect_to (const char *uri)
+{
+  CompanionPgConnection *conn = companion_pg_connection_new (uri);
+  Outcome o = { 0 };
+
+  companion_pg_connection_connect_async (conn, NULL, connected, &o);
+  run_until (&o.done, 10000);
+  g_assert_no_error (o.error);
+  g_assert_true (companion_pg_connection_is_ready (conn));
+  return conn;
+}
+
+static CompanionPgPool *
+start_pool (const char *uri,
+            guint       size,
+            const char *channel)
+{
+  g_autoptr(GError) error = NULL;
+  CompanionPgPool *pool = companion_pg_pool_new (uri, size, &error);
+  Outcome o = { 0 };
+
+  g_assert_no_error (error);
+  companion_pg_pool_set_backoff (pool, 20, 200);
+  if (channel != NULL)
+    companion_pg_pool_listen (pool, channel);
+  companion_pg_pool_start_async (pool, NULL, started, &o);
+  run_until (&o.done, 10000);
+  g_assert_no_error (o.error);
+  g_assert_true (companion_pg_pool_get_available (pool));
+  return pool;
+}
+
+static CompanionPgRequest *
+request_of (const char *sql,
+            const char *param)
+{
+  CompanionPgRequest *request = companion_pg_request_new ();
+  const char *params[] = { param };
+
+  companion_pg_request_add (request, sql, param != NULL ? 1 : 0, params);
+  return request;
+}
+
+/* Runs @request on @pool and returns the first statement's results. */
+static GPtrArray *
+pool_run (CompanionPgPool    *pool,
+          CompanionPgRequest *request,
+          GError            **error)
+{
+  Outcome o = { 0 };
+
+  companion_pg_pool_execute_async (pool, request, NULL, pool_executed, &o);
+  run_until (&o.done, 10000);
+  if (o.error != NULL)
+    g_propagate_error (error, o.error);
+  return o.results;
+}
+
+static gint64
+pool_value (CompanionPgPool *pool,
+            const char      *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = pool_run (pool, request_of (sql, NULL), &error);
+
+  g_assert_no_error (error);
+  return companion_pg_result_get_int64 (g_ptr_array_index (results, 0), 0, 0);
+}
+
+/* ---- connection strings ---- */
+
+static void
+test_redact (void)
+{
+  static const struct {
+    const char *conninfo;
+    const char *display;
+  } cases[] = {
+    { "postgresql://alice:s3cr%40t@db.example:6543/crossing?sslmode=require",
+      "postgresql://alice@db.example:6543/crossing" },
+    { "postgresql://alice@db.example/crossing?password=s3cr%40t",
+      "postgresql://alice@db.example/crossing" },
+    { "host=db.example user=alice password='s3cr@t' dbname=crossing",
+      "postgresql://alice@db.example/crossing" },
+    { "postgresql:///crossing?host=/run/postgresql&user=alice&password=s3cr%40t",
+      "postgresql://alice@/run/postgresql/crossing" },
+  };
+
+  g_unsetenv ("PGUSER");
+  g_unsetenv ("PGHOST");
+  g_unsetenv ("PGHOSTADDR");
+  g_unsetenv ("PGPORT");
+  g_unsetenv ("PGDATABASE");
+  g_unsetenv ("PGPASSWORD");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *display = companion_pg_conninfo_redact (cases[i].conninfo);
+      g_autofree char *message = g_strdup_printf ("auth for s3cr@t (s3cr%%40t) failed");
+      g_autofree char *scrubbed = companion_pg_scrub_password (message, cases[i].conninfo);
+
+      g_assert_cmpstr (display, ==, cases[i].display);
+      g_assert_null (companion_pg_conninfo_check (cases[i].conninfo));
+      g_assert_cmpstr (scrubbed, ==, "auth for *** (***) failed");
+    }
+
+  /* Unparseable: neither the check nor the display repeats any of it. */
+  {
+    const char *bad = "postgresql://alice:s3cr3t@db.example:notaport/x?nonsense=1";
+    g_autofree char *problem = companion_pg_conninfo_check (bad);
+    g_autofree char *display = companion_pg_conninfo_redact (bad);
+    g_autoptr(GError) error = NULL;
+    CompanionPgPool *pool = companion_pg_pool_new (bad, 1, &error);
+
+    g_assert_nonnull (problem);
+    g_assert_null (strstr (problem, "s3cr3t"));
+    g_assert_null (strstr (display, "s3cr3t"));
+    g_assert_null (pool);
+    g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED);
+    g_assert_null (strstr (error->message, "s3cr3t"));
+  }
+
+  /* The password of the environment counts too. */
+  {
+    g_autofree char *scrubbed = NULL;
+
+    g_setenv ("PGPASSWORD", "hunter22", TRUE);
+    scrubbed = companion_pg_scrub_password ("hunter22 rejected", "dbname=x");
+    g_assert_cmpstr (scrubbed, ==, "*** rejected");
+    g_unsetenv ("PGPASSWORD");
+  }
+}
+
+/* A server that is not there: the error says so, without the password. */
+static void
+test_unreachable (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("crossing-nopg-XXXXXX", NULL);
+  g_autofree char *uri = g_strdup_printf ("postgresql://alice:pa55word@/x?host=%s&port=1", dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  CompanionPgPool *pool = companion_pg_pool_new (uri, 2, &error);
+  Outcome o = { 0 };
+  gint64 begin;
+
+  g_assert_no_error (error);
+  g_assert_null (strstr (companion_pg_pool_get_display_name (pool), "pa55word"));
+  companion_pg_pool_start_async (pool, NULL, started, &o);
+  run_until (&o.done, 5000);
+  g_assert_error (o.error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (o.error->message, dir));
+  g_assert_null (strstr (o.error->message, "pa55word"));
+  g_assert_false (companion_pg_pool_get_available (pool));
+  outcome_clear (&o);
+
+  /* While it is down a request fails at once, it does not wait. */
+  begin = g_get_monotonic_time ();
+  results = pool_run (pool, request_of ("SELECT 1", NULL), &error);
+  g_assert_null (results);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+  g_assert_cmpint (g_get_monotonic_time () - begin, <, G_USEC_PER_SEC / 10);
+
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+  g_rmdir (dir);
+}
+
+/* ---- one connection ---- */
+
+static const CompanionPgStatement echo_statement = {
+  "test_echo", "SELECT $1::text, $2::integer + 1",
+};
+
+static void
+test_query (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  CompanionPgConnection *conn;
+  CompanionPgRequest *request;
+  const char *first[] = { "hello", "41" };
+  const char *second[] = { NULL, "1" };
+  const PGresult *r;
+  Outcome o = { 0 };
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  conn = connect_to (uri);
+
+  /* Prepared once on this connection, then used again in one request;
+   * NULL is SQL NULL. */
+  request = companion_pg_request_new ();
+  companion_pg_request_add_prepared (request, &echo_statement, 2, first);
+  companion_pg_request_add_prepared (request, &echo_statement, 2, second);
+  companion_pg_request_add (request,
+                            "SELECT count (*) FROM pg_prepared_statements WHERE name = 'test_echo'",
+                            0, NULL);
+  companion_pg_connection_execute_async (conn, request, NULL, connection_executed, &o);
+  g_assert_cmpuint (companion_pg_connection_get_n_pending (conn), ==, 1);
+  run_until (&o.done, 5000);
+  g_assert_no_error (o.error);
+  g_assert_cmpuint (o.results->len, ==, 3);
+  r = g_ptr_array_index (o.results, 0);
+  g_assert_cmpint (PQresultStatus (r), ==, PGRES_TUPLES_OK);
+  g_assert_cmpstr (PQgetvalue (r, 0, 0), ==, "hello");
+  g_assert_cmpint (companion_pg_result_get_int64 (r, 0, 1), ==, 42);
+  r = g_ptr_array_index (o.results, 1);
+  g_assert_null (companion_pg_result_dup_text (r, 0, 0));
+  g_assert_cmpint (companion_pg_result_get_int64 (r, 0, 1), ==, 2);
+  g_assert_cmpint (companion_pg_result_get_int64 (g_ptr_array_index (o.results, 2), 0, 0), ==, 1);
+  outcome_clear (&o);
+
+  /* The next request finds it prepared. */
+  request = companion_pg_request_new ();
+  companion_pg_request_add_prepared (request, &echo_statement, 2, first);
+  companion_pg_connection_execute_async (conn, request, NULL, connection_executed, &o);
+  run_until (&o.done, 5000);
+  g_assert_no_error (o.error);
+  g_assert_cmpint (companion_pg_result_get_int64 (g_ptr_array_index (o.results, 0), 0, 1), ==, 42);
+  outcome_clear (&o);
+
+  companion_pg_connection_close (conn);
+  g_assert_false (companion_pg_connection_is_ready (conn));
+  unref_and_wait (conn);
+}
+
+/* Three requests in one pipeline: the middle one fails, the others do
+ * not notice; a failed request rolls back all it did. */
+static void
+test_pipeline_failure (void)
+{
+  g_autofree char *uri = NULL;
+  CompanionPgConnection *conn;
+  CompanionPgRequest *request;
+  Outcome o[5] = { 0 };
+  const char *one[] = { "1" };
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  conn = connect_to (uri);
+
+  request = companion_pg_request_new ();
+  companion_pg_request_add (request, "CREATE TABLE t (id INTEGER PRIMARY KEY)", 0, NULL);
+  companion_pg_connection_execute_async (conn, request, NULL, connection_executed, &o[0]);
+  /* Fails on its second statement: the first is rolled back. */
+  request = companion_pg_request_new ();
+  companion_pg_request_add (request, "INSERT INTO t VALUES ($1::integer)", 1, one);
+  companion_pg_request_add (request, "SELECT 1 / 0", 0, NULL);
+  companion_pg_request_add (request, "SELECT 2", 0, NULL);
+  companion_pg_connection_execute_async (conn, request, NULL, connection_executed, &o[1]);
+  /* Starts clean. */
+  companion_pg_connection_execute_async (conn, request_of ("SELECT count (*) FROM t", NULL), NULL,
+                                         connection_executed, &o[2]);
+  /* A unique key twice: CONFLICT. */
+  request = companion_pg_request_new ();
+  companion_pg_request_add (request, "INSERT INTO t VALUES ($1::integer)", 1, one);
+  companion_pg_request_add (request, "INSERT INTO t VALUES ($1::integer)", 1, one);
+  companion_pg_connection_execute_async (conn, request, NULL, connection_executed, &o[3]);
+  companion_pg_connection_execute_async (conn, request_of ("SELECT $1::integer * 2", "21"), NULL,
+                                         connection_executed, &o[4]);
+  g_assert_cmpuint (companion_pg_connection_get_n_pending (conn), ==, 5);
+
+  run_until (&o[4].done, 5000);
+  for (guint i = 0; i < G_N_ELEMENTS (o); i++)
+    g_assert_true (o[i].done);
+  g_assert_no_error (o[0].error);
+  g_assert_error (o[1].error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (o[1].error->message, "22012"));
+  g_assert_null (o[1].results);
+  g_assert_no_error (o[2].error);
+  g_assert_cmpint (companion_pg_result_get_int64 (g_ptr_array_index (o[2].results, 0), 0, 0),
+                   ==, 0);
+  g_assert_error (o[3].error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_assert_no_error (o[4].error);
+  g_assert_cmpint (companion_pg_result_get_int64 (g_ptr_array_index (o[4].results, 0), 0, 0),
+                   ==, 42);
+  /* In the order sent. */
+  for (guint i = 1; i < G_N_ELEMENTS (o); i++)
+    g_assert_cmpint (o[i - 1].finished_at, <=, o[i].finished_at);
+  for (guint i = 0; i < G_N_ELEMENTS (o); i++)
+    outcome_clear (&o[i]);
+
+  companion_pg_connection_close (conn);
+  unref_and_wait (conn);
+}
+
+static void
+test_cancel (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) queued_cancellable = g_cancellable_new ();
+  CompanionPgConnection *conn;
+  CompanionPgPool *pool;
+  Outcome slow = { 0 }, next = { 0 }, queued = { 0 };
+  gint64 begin;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+
+  /* In flight: the caller hears at once; the connection drops the late
+   * result and answers the next request with its own. */
+  conn = connect_to (uri);
+  companion_pg_connection_execute_async (conn, request_of ("SELECT 7, pg_sleep (0.4)", NULL),
+                                         cancellable, connection_executed, &slow);
+  companion_pg_connection_execute_async (conn, request_of ("SELECT 8", NULL), NULL,
+                                         connection_executed, &next);
+  g_main_context_iteration (NULL, FALSE);
+  begin = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  run_until (&slow.done, 5000);
+  g_assert_error (slow.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (slow.finished_at - begin, <, G_USEC_PER_SEC / 5);
+  g_assert_false (next.done);
+  run_until (&next.done, 5000);
+  g_assert_no_error (next.error);
+  g_assert_cmpint (companion_pg_result_get_int64 (g_ptr_array_index (next.results, 0), 0, 0),
+                   ==, 8);
+  outcome_clear (&slow);
+  outcome_clear (&next);
+  companion_pg_connection_close (conn);
+  unref_and_wait (conn);
+
+  /* Waiting in the pool's queue: it leaves the queue, and is never run. */
+  pool = start_pool (uri, 1, NULL);
+  companion_pg_pool_set_pipeline_depth (pool, 1);
+  g_clear_object (&cancellable);
+  companion_pg_pool_execute_async (pool, request_of ("SELECT 7, pg_sleep (0.2)", NULL), NULL,
+                                   pool_executed, &slow);
+  companion_pg_pool_execute_async (pool, request_of ("CREATE TABLE never (x INTEGER)", NULL),
+                                   queued_cancellable, pool_executed, &queued);
+  g_assert_cmpuint (companion_pg_pool_get_n_waiting (pool), ==, 1);
+  g_cancellable_cancel (queued_cancellable);
+  run_until (&queued.done, 1000);
+  g_assert_error (queued.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (companion_pg_pool_get_n_waiting (pool), ==, 0);
+  run_until (&slow.done, 5000);
+  g_assert_no_error (slow.error);
+  g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_tables WHERE tablename = 'never'"),
+                   ==, 0);
+  outcome_clear (&slow);
+  outcome_clear (&queued);
+
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+}
+
+/* ---- the pool ---- */
+
+#define N_CONCURRENT 64
+
+static void
+test_pool_concurrent (void)
+{
+  static const CompanionPgStatement backend = {
+    "test_backend", "SELECT $1::integer, pg_backend_pid (), pg_sleep (0.01)",
+  };
+  g_autofree char *uri = NULL;
+  g_autoptr(GHashTable) pids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  Outcome o[N_CONCURRENT] = { 0 };
+  CompanionPgPool *pool;
+  gint64 begin;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  pool = start_pool (uri, 4, NULL);
+
+  begin = g_get_monotonic_time ();
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      CompanionPgRequest *request = companion_pg_request_new ();
+      g_autofree char *value = g_strdup_printf ("%u", i);
+      const char *params[] = { value };
+
+      companion_pg_request_add_prepared (request, &backend, 1, params);
+      companion_pg_pool_execute_async (pool, request, NULL, pool_executed, &o[i]);
+    }
+  /* Four connections, four in flight on each: the rest wait. */
+  g_assert_cmpuint (companion_pg_pool_get_n_waiting (pool), <=, N_CONCURRENT);
+
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      const PGresult *r;
+
+      run_until (&o[i].done, 10000);
+      g_assert_no_error (o[i].error);
+      r = g_ptr_array_index (o[i].results, 0);
+      g_assert_cmpint (companion_pg_result_get_int64 (r, 0, 0), ==, i);
+      g_hash_table_add (pids, companion_pg_result_dup_text (r, 0, 1));
+      outcome_clear (&o[i]);
+    }
+  g_test_message ("%d requests on 4 connections: %" G_GINT64_FORMAT " ms", N_CONCURRENT,
+                  (g_get_monotonic_time () - begin) / 1000);
+  g_assert_cmpuint (g_hash_table_size (pids), ==, 4);
+  g_assert_cmpuint (companion_pg_pool_get_n_waiting (pool), ==, 0);
+
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+}
+
+typedef struct {
+  GPtrArray       *payloads;
+  guint            reconnected;
+  CompanionPgPool *pool;
+} Listener;
+
+static gboolean
+is_back (gpointer data)
+{
+  Listener *l = data;
+
+  return l->reconnected > 0 && companion_pg_pool_get_available (l->pool);
+}
+
+static void
+on_notification (CompanionPgPool *pool,
+                 const char      *channel,
+                 const char      *payload,
+                 gpointer         user_data)
+{
+  Listener *l = user_data;
+
+  g_assert_cmpstr (channel, ==, COMPANION_PG_EVENTS_CHANNEL);
+  g_ptr_array_add (l->payloads, g_strdup (payload));
+}
+
+static void
+on_reconnected (CompanionPgPool *pool,
+                gpointer         user_data)
+{
+  Listener *l = user_data;
+
+  l->reconnected++;
+}
+
+static void
+listener_init (Listener        *l,
+               CompanionPgPool *pool)
+{
+  l->payloads = g_ptr_array_new_with_free_func (g_free);
+  l->reconnected = 0;
+  g_signal_connect (pool, "notification", G_CALLBACK (on_notification), l);
+  g_signal_connect (pool, "reconnected", G_CALLBACK (on_reconnected), l);
+}
+
+static gboolean
+is_listening (gpointer data)
+{
+  return companion_pg_pool_get_listening (data);
+}
+
+static void
+wait_listening (CompanionPgPool *pool)
+{
+  g_assert_true (wait_until (is_listening, pool, 5000));
+}
+
+static void
+notify (CompanionPgPool *pool,
+        const char      *payload)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results =
+    pool_run (pool, request_of ("SELECT pg_notify ('" COMPANION_PG_EVENTS_CHANNEL "', $1::text)",
+                                payload), &error);
+
+  g_assert_no_error (error);
+}
+
+static gboolean
+has_one_payload (gpointer data)
+{
+  Listener *l = data;
+
+  return l->payloads->len >= 1;
+}
+
+/* Waits for a notification, and a little longer for any other. */
+static void
+wait_payload (Listener *l)
+{
+  gboolean never = FALSE;
+
+  g_assert_true (wait_until (has_one_payload, l, 5000));
+  wait_until (is_true, &never, 100);
+}
+
+static void
+test_listen (void)
+{
+  g_autofree char *uri = NULL;
+  CompanionPgPool *pool, *other;
+  Listener l;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  pool = start_pool (uri, 1, COMPANION_PG_EVENTS_CHANNEL);
+  listener_init (&l, pool);
+  wait_listening (pool);
+
+  /* From this pool and from another (another companion). */
+  other = start_pool (uri, 1, NULL);
+  notify (pool, "one");
+  wait_payload (&l);
+  notify (other, "two");
+  wait_payload (&l);
+  g_assert_cmpuint (l.payloads->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (l.payloads, 0), ==, "one");
+  g_assert_cmpstr (g_ptr_array_index (l.payloads, 1), ==, "two");
+  g_assert_cmpuint (l.reconnected, ==, 0);
+
+  companion_pg_pool_close (other);
+  unref_and_wait (other);
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+  g_ptr_array_unref (l.payloads);
+}
+
+static void
+restarted (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Outcome *o = user_data;
+
+  companion_test_pg_restart_finish (result, &o->error);
+  o->done = TRUE;
+}
+
+static void
+on_available (CompanionPgPool *pool,
+              GParamSpec      *pspec,
+              gpointer         user_data)
+{
+  Outcome *o = user_data;
+
+  /* The moment it goes: a request then fails at once, it does not wait. */
+  if (!companion_pg_pool_get_available (pool) && !o->done)
+    companion_pg_pool_execute_async (pool, request_of ("SELECT 1", NULL), NULL, pool_executed, o);
+}
+
+static void
+test_restart (void)
+{
+  g_autofree char *uri = NULL;
+  CompanionPgPool *pool;
+  Outcome restart = { 0 }, during = { 0 };
+  Listener l;
+  gint64 begin;
+  gulong handler;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  pool = start_pool (uri, 2, COMPANION_PG_EVENTS_CHANNEL);
+  listener_init (&l, pool);
+  wait_listening (pool);
+  g_assert_cmpint (pool_value (pool, "SELECT 1"), ==, 1);
+
+  handler = g_signal_connect (pool, "notify::available", G_CALLBACK (on_available), &during);
+  begin = g_get_monotonic_time ();
+  companion_test_pg_restart_async (server, restarted, &restart);
+  run_until (&during.done, 10000);
+  g_assert_error (during.error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+  g_signal_handler_disconnect (pool, handler);
+
+  run_until (&restart.done, 20000);
+  g_assert_no_error (restart.error);
+  g_test_message ("pg_ctl restart -m immediate: %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - begin) / 1000);
+
+  /* Back: the LISTEN connection says so once it has subscribed again,
+   * and requests run. */
+  l.pool = pool;
+  g_assert_true (wait_until (is_back, &l, 10000));
+  g_assert_cmpuint (l.reconnected, ==, 1);
+  g_test_message ("requests and LISTEN back %" G_GINT64_FORMAT " ms after the restart began",
+                  (g_get_monotonic_time () - begin) / 1000);
+  g_assert_cmpint (pool_value (pool, "SELECT 2"), ==, 2);
+  notify (pool, "after");
+  wait_payload (&l);
+  g_assert_cmpuint (l.payloads->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (l.payloads, 0), ==, "after");
+  outcome_clear (&during);
+  outcome_clear (&restart);
+
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+  g_ptr_array_unref (l.payloads);
+}
+
+/* ---- the main loop ---- */
+
+typedef struct {
+  gint64 last;
+  gint64 longest;
+} Gaps;
+
+static gboolean
+tick (gpointer user_data)
+{
+  Gaps *g = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  g->longest = MAX (g->longest, now - g->last);
+  g->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+/* While the server sleeps on every request, and connections come and go,
+ * the main loop keeps turning. */
+static void
+test_never_blocks (void)
+{
+  g_autofree char *uri = NULL;
+  Gaps gaps = { 0 };
+  Outcome o[3] = { 0 };
+  CompanionPgPool *pool;
+  guint ticker;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+
+  gaps.last = g_get_monotonic_time ();
+  ticker = g_timeout_add (5, tick, &gaps);
+
+  pool = start_pool (uri, 1, COMPANION_PG_EVENTS_CHANNEL);
+  companion_pg_pool_set_pipeline_depth (pool, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (o); i++)
+    companion_pg_pool_execute_async (pool, request_of ("SELECT pg_sleep (0.3)", NULL), NULL,
+                                     pool_executed, &o[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (o); i++)
+    {
+      run_until (&o[i].done, 10000);
+      g_assert_no_error (o[i].error);
+      outcome_clear (&o[i]);
+    }
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+  g_source_remove (ticker);
+
+  g_test_message ("longest main-loop gap: %" G_GINT64_FORMAT " ms", gaps.longest / 1000);
+  /* A blocking call would show one of 300 ms; a loaded machine shows tens. */
+  g_assert_cmpint (gaps.longest, <, 200 * 1000);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  server = companion_test_pg_start (&error);
+  if (server == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+        g_error ("Cannot start a PostgreSQL server for the tests: %s", error->message);
+      skip_reason = g_strdup (error->message);
+    }
+  else
+    g_test_message ("throwaway PostgreSQL up in %" G_GINT64_FORMAT " ms",
+                    companion_test_pg_get_start_time (server) / 1000);
+
+  g_test_add_func ("/postgresql/conninfo/password-never-shown", test_redact);
+  g_test_add_func ("/postgresql/pool/unreachable-fails-at-once", test_unreachable);
+  g_test_add_func ("/postgresql/connection/prepared-once-with-params", test_query);
+  g_test_add_func ("/postgresql/connection/failed-request-leaves-next-clean",
+                   test_pipeline_failure);
+  g_test_add_func ("/postgresql/connection/cancel-answers-at-once", test_cancel);
+  g_test_add_func ("/postgresql/pool/64-concurrent-requests", test_pool_concurrent);
+  g_test_add_func ("/postgresql/pool/listen-notify", test_listen);
+  g_test_add_func ("/postgresql/pool/restart-unavailable-then-recovers", test_restart);
+  g_test_add_func ("/postgresql/main-loop/never-blocks", test_never_blocks);
+
+  status = g_test_run ();
+  companion_test_pg_stop (server);
+  g_free (skip_reason);
+  return status;
+}
