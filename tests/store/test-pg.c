@@ -13,11 +13,11 @@
 #include <glib/gstdio.h>
 
 #include "companion-pg-connection.h"
+#include "companion-pg-migrations.h"
 #include "companion-pg-pool.h"
+#include "companion-pg-transition.h"
 
 #include "companion-test-pg.h"
-
-#define COMPANION_PG_EVENTS_CHANNEL "crossing_events"
 
 static CompanionTestPg *server;
 static char *skip_reason;
@@ -756,6 +756,264 @@ test_restart (void)
   g_ptr_array_unref (l.payloads);
 }
 
+/* ---- schema ---- */
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  guint    applied;
+  GError  *error;
+} Migrated;
+
+static void
+migrated (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Migrated *m = user_data;
+
+  m->ok = companion_pg_migrate_finish (result, &m->applied, &m->error);
+  m->done = TRUE;
+}
+
+static guint
+n_steps (void)
+{
+  guint n = 0;
+
+  for (gsize f = 0; f < companion_pg_n_migrations; f++)
+    n += companion_pg_migrations[f].n_steps;
+  return n;
+}
+
+static void
+migrate (const char *uri)
+{
+  Migrated m = { 0 };
+
+  companion_pg_migrate_async (uri, NULL, migrated, &m);
+  run_until (&m.done, 10000);
+  g_assert_no_error (m.error);
+}
+
+static void
+test_migrations (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  Migrated a = { 0 }, b = { 0 }, again = { 0 }, newer = { 0 };
+  CompanionPgPool *pool;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+
+  /* Two companions starting together: one applies, the other waits for
+   * the lock and finds nothing to do. */
+  companion_pg_migrate_async (uri, NULL, migrated, &a);
+  companion_pg_migrate_async (uri, NULL, migrated, &b);
+  run_until (&a.done, 10000);
+  run_until (&b.done, 10000);
+  g_assert_no_error (a.error);
+  g_assert_no_error (b.error);
+  g_assert_cmpuint (a.applied + b.applied, ==, n_steps ());
+  g_assert_true (a.applied == 0 || b.applied == 0);
+
+  pool = start_pool (uri, 1, NULL);
+  g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM schema_migrations"), ==, n_steps ());
+  g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_tables WHERE tablename IN"
+                               " ('orders', 'order_events', 'users', 'sessions', 'nimiq_nonces')"),
+                   ==, 5);
+  /* Nobody holds the lock any more. */
+  g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_locks WHERE locktype = 'advisory'"),
+                   ==, 0);
+
+  companion_pg_migrate_async (uri, NULL, migrated, &again);
+  run_until (&again.done, 10000);
+  g_assert_no_error (again.error);
+  g_assert_cmpuint (again.applied, ==, 0);
+
+  /* A database a newer companion migrated: refused. */
+  results = pool_run (pool, request_of ("INSERT INTO schema_migrations VALUES ('core', 99, 0)",
+                                        NULL), &error);
+  g_assert_no_error (error);
+  companion_pg_migrate_async (uri, NULL, migrated, &newer);
+  run_until (&newer.done, 10000);
+  g_assert_error (newer.error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED);
+  g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_locks WHERE locktype = 'advisory'"),
+                   ==, 0);
+  g_clear_error (&newer.error);
+
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+}
+
+/* ---- the compare-and-set ---- */
+
+static void
+insert_order (CompanionPgPool *pool,
+              const char      *id,
+              const char      *expires_at)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  CompanionPgRequest *request = companion_pg_request_new ();
+  const char *params[] = { id, expires_at };
+
+  companion_pg_request_add (request,
+                            "INSERT INTO orders (id, kind, adapter, status, claim_token_hash,"
+                            " desktop_token_hash, event_token_hash, origin, title, summary,"
+                            " app_name, challenge_id, nonce, message, created_at, issued_at,"
+                            " expires_at) VALUES ($1::text, 0, 0, 0, 'c', 'd', 'e',"
+                            " 'https://example.test', 't', 's', 'a', 'ch', 'n', 'm', 1, 1,"
+                            " $2::bigint)", 2, params);
+  results = pool_run (pool, request, &error);
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  gboolean done;
+  gboolean won;
+  gint64   seq;
+  GError  *error;
+} Transitioned;
+
+static void
+transitioned (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Transitioned *t = user_data;
+
+  t->won = companion_pg_transition_finish (COMPANION_PG_POOL (source), result, &t->seq,
+                                           &t->error);
+  t->done = TRUE;
+}
+
+#define N_RACERS 20
+
+static void
+test_transition_race (void)
+{
+  g_autofree char *uri = NULL;
+  CompanionPgPool *pools[2], *watcher;
+  Transitioned t[N_RACERS] = { 0 };
+  CompanionOrderChange approve = {
+    .to = CROSSING_STATUS_APPROVED,
+    .subject = "nimiq:NQ00",
+    .approved_at = 1234,
+  };
+  guint winners = 0, conflicts = 0;
+  g_autofree char *order_id = NULL;
+  gint64 seq = 0;
+  Listener l;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  migrate (uri);
+  /* Two companions racing, a third listening. */
+  pools[0] = start_pool (uri, 4, NULL);
+  pools[1] = start_pool (uri, 4, NULL);
+  watcher = start_pool (uri, 1, COMPANION_PG_EVENTS_CHANNEL);
+  listener_init (&l, watcher);
+  wait_listening (watcher);
+  insert_order (pools[0], "order-1", "9999999999999");
+
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      g_autofree char *data = g_strdup_printf ("{\"racer\":%u}", i);
+
+      companion_pg_transition_async (pools[i % 2], "order-1",
+                                     COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED) |
+                                     COMPANION_STATUS_BIT (CROSSING_STATUS_CLAIMED),
+                                     &approve, NULL, FALSE, data, NULL, transitioned, &t[i]);
+    }
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      run_until (&t[i].done, 10000);
+      if (t[i].won)
+        {
+          winners++;
+          g_assert_cmpint (t[i].seq, ==, 1);
+        }
+      else
+        {
+          g_assert_error (t[i].error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+          conflicts++;
+          g_clear_error (&t[i].error);
+        }
+    }
+  g_assert_cmpuint (winners, ==, 1);
+  g_assert_cmpuint (conflicts, ==, N_RACERS - 1);
+  g_assert_cmpint (pool_value (pools[1], "SELECT count (*) FROM order_events"), ==, 1);
+  g_assert_cmpint (pool_value (pools[1], "SELECT status FROM orders WHERE id = 'order-1'"),
+                   ==, CROSSING_STATUS_APPROVED);
+  g_assert_cmpint (pool_value (pools[1], "SELECT approved_at FROM orders WHERE id = 'order-1'"),
+                   ==, 1234);
+
+  /* One notification, naming the order and the sequence only. */
+  wait_payload (&l);
+  g_assert_cmpuint (l.payloads->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (l.payloads, 0), ==, "order-1:1");
+  g_assert_true (companion_pg_parse_event_payload (g_ptr_array_index (l.payloads, 0), &order_id,
+                                                   &seq));
+  g_assert_cmpstr (order_id, ==, "order-1");
+  g_assert_cmpint (seq, ==, 1);
+  g_clear_pointer (&order_id, g_free);
+  g_assert_false (companion_pg_parse_event_payload ("order-1", &order_id, &seq));
+  g_assert_false (companion_pg_parse_event_payload ("order-1:x", &order_id, &seq));
+  g_assert_false (companion_pg_parse_event_payload (":1", &order_id, &seq));
+
+  for (guint i = 0; i < G_N_ELEMENTS (pools); i++)
+    {
+      companion_pg_pool_close (pools[i]);
+      unref_and_wait (pools[i]);
+    }
+  companion_pg_pool_close (watcher);
+  unref_and_wait (watcher);
+  g_ptr_array_unref (l.payloads);
+}
+
+/* The database's clock decides whether an order is due to expire. */
+static void
+test_transition_database_clock (void)
+{
+  g_autofree char *uri = NULL;
+  g_autofree char *soon = NULL;
+  CompanionPgPool *pool;
+  CompanionOrderChange expire = { .to = CROSSING_STATUS_EXPIRED };
+  Transitioned early = { 0 }, due = { 0 };
+  gint64 db_now;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  migrate (uri);
+  pool = start_pool (uri, 1, NULL);
+
+  db_now = pool_value (pool, "SELECT (extract (epoch FROM now ()) * 1000)::bigint");
+  soon = g_strdup_printf ("%" G_GINT64_FORMAT, db_now + 60000);
+  insert_order (pool, "order-2", soon);
+  companion_pg_transition_async (pool, "order-2", COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED),
+                                 &expire, NULL, TRUE, "{}", NULL, transitioned, &early);
+  run_until (&early.done, 5000);
+  g_assert_error (early.error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&early.error);
+
+  g_assert_cmpint (pool_value (pool, "UPDATE orders SET expires_at = expires_at - 120000"
+                               " RETURNING 0"), ==, 0);
+  companion_pg_transition_async (pool, "order-2", COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED),
+                                 &expire, NULL, TRUE, "{}", NULL, transitioned, &due);
+  run_until (&due.done, 5000);
+  g_assert_no_error (due.error);
+  g_assert_cmpint (due.seq, ==, 1);
+
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+}
+
 /* ---- the main loop ---- */
 
 typedef struct {
@@ -782,6 +1040,7 @@ test_never_blocks (void)
   g_autofree char *uri = NULL;
   Gaps gaps = { 0 };
   Outcome o[3] = { 0 };
+  Migrated m = { 0 };
   CompanionPgPool *pool;
   guint ticker;
 
@@ -797,12 +1056,15 @@ test_never_blocks (void)
   for (guint i = 0; i < G_N_ELEMENTS (o); i++)
     companion_pg_pool_execute_async (pool, request_of ("SELECT pg_sleep (0.3)", NULL), NULL,
                                      pool_executed, &o[i]);
+  companion_pg_migrate_async (uri, NULL, migrated, &m);
   for (guint i = 0; i < G_N_ELEMENTS (o); i++)
     {
       run_until (&o[i].done, 10000);
       g_assert_no_error (o[i].error);
       outcome_clear (&o[i]);
     }
+  run_until (&m.done, 10000);
+  g_assert_no_error (m.error);
   companion_pg_pool_close (pool);
   unref_and_wait (pool);
   g_source_remove (ticker);
@@ -841,6 +1103,10 @@ main (int   argc,
   g_test_add_func ("/postgresql/pool/64-concurrent-requests", test_pool_concurrent);
   g_test_add_func ("/postgresql/pool/listen-notify", test_listen);
   g_test_add_func ("/postgresql/pool/restart-unavailable-then-recovers", test_restart);
+  g_test_add_func ("/postgresql/migrations/two-at-once-apply-once", test_migrations);
+  g_test_add_func ("/postgresql/transition/20-racers-one-winner", test_transition_race);
+  g_test_add_func ("/postgresql/transition/database-clock-decides-expiry",
+                   test_transition_database_clock);
   g_test_add_func ("/postgresql/main-loop/never-blocks", test_never_blocks);
 
   status = g_test_run ();
