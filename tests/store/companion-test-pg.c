@@ -294,6 +294,12 @@ companion_test_pg_get_socket_dir (CompanionTestPg *pg)
   return pg->dir;
 }
 
+const char *
+companion_test_pg_get_port (CompanionTestPg *pg)
+{
+  return PORT;
+}
+
 gint64
 companion_test_pg_get_start_time (CompanionTestPg *pg)
 {

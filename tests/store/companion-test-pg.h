@@ -25,8 +25,9 @@ CompanionTestPg *companion_test_pg_start           (GError          **error);
 void             companion_test_pg_stop            (CompanionTestPg  *pg);
 /* A libpq URI of the "postgres" database. */
 const char      *companion_test_pg_get_uri         (CompanionTestPg  *pg);
-/* The directory that holds the socket. */
+/* The directory that holds the socket, and its port. */
 const char      *companion_test_pg_get_socket_dir  (CompanionTestPg  *pg);
+const char      *companion_test_pg_get_port        (CompanionTestPg  *pg);
 /* How long initdb and pg_ctl start took, in microseconds. */
 gint64           companion_test_pg_get_start_time  (CompanionTestPg  *pg);
 /* Creates a new, empty database (blocking; for test setup) and returns

@@ -387,6 +387,38 @@ test_query (void)
   unref_and_wait (conn);
 }
 
+/* An empty connection string takes everything from the PG* environment,
+ * as libpq does. */
+static void
+test_environment (void)
+{
+  CompanionPgConnection *conn;
+  Outcome o = { 0 };
+
+  if (!need_server ())
+    return;
+
+  g_setenv ("PGHOST", companion_test_pg_get_socket_dir (server), TRUE);
+  g_setenv ("PGPORT", companion_test_pg_get_port (server), TRUE);
+  g_setenv ("PGUSER", "postgres", TRUE);
+  g_setenv ("PGDATABASE", "template1", TRUE);
+  conn = connect_to ("");
+  g_unsetenv ("PGHOST");
+  g_unsetenv ("PGPORT");
+  g_unsetenv ("PGUSER");
+  g_unsetenv ("PGDATABASE");
+
+  companion_pg_connection_execute_async (conn, request_of ("SELECT current_database ()", NULL),
+                                         NULL, connection_executed, &o);
+  run_until (&o.done, 5000);
+  g_assert_no_error (o.error);
+  g_assert_cmpstr (PQgetvalue (g_ptr_array_index (o.results, 0), 0, 0), ==, "template1");
+  outcome_clear (&o);
+
+  companion_pg_connection_close (conn);
+  unref_and_wait (conn);
+}
+
 /* Three requests in one pipeline: the middle one fails, the others do
  * not notice; a failed request rolls back all it did. */
 static void
@@ -441,6 +473,35 @@ test_pipeline_failure (void)
   /* In the order sent. */
   for (guint i = 1; i < G_N_ELEMENTS (o); i++)
     g_assert_cmpint (o[i - 1].finished_at, <=, o[i].finished_at);
+  for (guint i = 0; i < G_N_ELEMENTS (o); i++)
+    outcome_clear (&o[i]);
+
+  /* BEGIN … COMMIT: one that fails leaves no aborted transaction behind
+   * for the request after it; one that succeeds commits. */
+  request = companion_pg_request_new_transaction (COMPANION_PG_SERIALIZABLE);
+  companion_pg_request_add (request, "INSERT INTO t VALUES ($1::integer)", 1, one);
+  companion_pg_request_add (request, "SELECT 1 / 0", 0, NULL);
+  companion_pg_connection_execute_async (conn, request, NULL, connection_executed, &o[0]);
+  companion_pg_connection_execute_async (conn, request_of ("SELECT count (*) FROM t", NULL), NULL,
+                                         connection_executed, &o[1]);
+  request = companion_pg_request_new_transaction (COMPANION_PG_READ_COMMITTED);
+  companion_pg_request_add (request, "INSERT INTO t VALUES ($1::integer)", 1, one);
+  companion_pg_request_add (request, "SELECT current_setting ('transaction_isolation')", 0, NULL);
+  companion_pg_connection_execute_async (conn, request, NULL, connection_executed, &o[2]);
+  companion_pg_connection_execute_async (conn, request_of ("SELECT count (*) FROM t", NULL), NULL,
+                                         connection_executed, &o[3]);
+  run_until (&o[3].done, 5000);
+  g_assert_error (o[0].error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (o[0].error->message, "22012"));
+  g_assert_no_error (o[1].error);
+  g_assert_cmpint (companion_pg_result_get_int64 (g_ptr_array_index (o[1].results, 0), 0, 0),
+                   ==, 0);
+  g_assert_no_error (o[2].error);
+  g_assert_cmpuint (o[2].results->len, ==, 2);
+  g_assert_cmpstr (PQgetvalue (g_ptr_array_index (o[2].results, 1), 0, 0), ==, "read committed");
+  g_assert_no_error (o[3].error);
+  g_assert_cmpint (companion_pg_result_get_int64 (g_ptr_array_index (o[3].results, 0), 0, 0),
+                   ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (o); i++)
     outcome_clear (&o[i]);
 
@@ -1097,6 +1158,7 @@ main (int   argc,
   g_test_add_func ("/postgresql/conninfo/password-never-shown", test_redact);
   g_test_add_func ("/postgresql/pool/unreachable-fails-at-once", test_unreachable);
   g_test_add_func ("/postgresql/connection/prepared-once-with-params", test_query);
+  g_test_add_func ("/postgresql/connection/pg-environment", test_environment);
   g_test_add_func ("/postgresql/connection/failed-request-leaves-next-clean",
                    test_pipeline_failure);
   g_test_add_func ("/postgresql/connection/cancel-answers-at-once", test_cancel);

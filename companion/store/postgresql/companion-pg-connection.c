@@ -36,7 +36,8 @@ typedef struct {
 
 struct _CompanionPgRequest
 {
-  GPtrArray *statements;  /* Statement */
+  GPtrArray  *statements;  /* Statement */
+  const char *begin;       /* BEGIN …, or NULL: an implicit transaction */
 };
 
 static void
@@ -57,6 +58,27 @@ companion_pg_request_new (void)
   CompanionPgRequest *request = g_new0 (CompanionPgRequest, 1);
 
   request->statements = g_ptr_array_new_with_free_func (statement_free);
+  return request;
+}
+
+CompanionPgRequest *
+companion_pg_request_new_transaction (CompanionPgIsolation isolation)
+{
+  CompanionPgRequest *request = companion_pg_request_new ();
+
+  switch (isolation)
+    {
+    case COMPANION_PG_REPEATABLE_READ:
+      request->begin = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+      break;
+    case COMPANION_PG_SERIALIZABLE:
+      request->begin = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+      break;
+    case COMPANION_PG_READ_COMMITTED:
+    default:
+      request->begin = "BEGIN ISOLATION LEVEL READ COMMITTED";
+      break;
+    }
   return request;
 }
 
@@ -123,10 +145,16 @@ companion_pg_request_get_length (CompanionPgRequest *request)
   return request->statements->len;
 }
 
+typedef enum {
+  STEP_STATEMENT,  /* the caller's */
+  STEP_PREPARE,
+  STEP_CONTROL,    /* BEGIN, COMMIT, ROLLBACK */
+} StepKind;
+
 /* What the results of one pipeline entry belong to. */
 typedef struct {
-  gboolean    is_prepare;
-  const char *name;        /* of the statement a prepare makes */
+  StepKind    kind;
+  const char *name;  /* of the statement a prepare makes */
 } Step;
 
 /* A request sent and not answered yet. */
@@ -624,12 +652,31 @@ flush (CompanionPgConnection *self)
 
 static void
 add_step (InFlight   *f,
-          gboolean    is_prepare,
+          StepKind    kind,
           const char *name)
 {
-  Step step = { is_prepare, name };
+  Step step = { kind, name };
 
   g_array_append_val (f->steps, step);
+}
+
+static gboolean
+send_control (CompanionPgConnection *self,
+              InFlight              *f,
+              const char            *sql)
+{
+  add_step (f, STEP_CONTROL, NULL);
+  return PQsendQueryParams (self->conn, sql, 0, NULL, NULL, NULL, NULL, 0) == 1;
+}
+
+static InFlight *
+in_flight_new (void)
+{
+  InFlight *f = g_new0 (InFlight, 1);
+
+  f->steps = g_array_new (FALSE, FALSE, sizeof (Step));
+  f->results = g_ptr_array_new_with_free_func ((GDestroyNotify) PQclear);
+  return f;
 }
 
 /* Queues @request's statements and its Sync in libpq's buffer. FALSE when
@@ -639,6 +686,9 @@ send_request (CompanionPgConnection *self,
               CompanionPgRequest    *request,
               InFlight              *f)
 {
+  if (request->begin != NULL && !send_control (self, f, request->begin))
+    return FALSE;
+
   for (guint i = 0; i < request->statements->len; i++)
     {
       Statement *s = g_ptr_array_index (request->statements, i);
@@ -650,7 +700,7 @@ send_request (CompanionPgConnection *self,
           if (!PQsendPrepare (self->conn, s->prepared->name, s->prepared->sql, 0, NULL))
             return FALSE;
           g_hash_table_add (self->prepared, (gpointer) s->prepared->name);
-          add_step (f, TRUE, s->prepared->name);
+          add_step (f, STEP_PREPARE, s->prepared->name);
         }
 
       if (s->prepared != NULL)
@@ -661,9 +711,23 @@ send_request (CompanionPgConnection *self,
                                 NULL, NULL, 0);
       if (!ok)
         return FALSE;
-      add_step (f, FALSE, NULL);
+      add_step (f, STEP_STATEMENT, NULL);
     }
-  return PQpipelineSync (self->conn) == 1;
+
+  if (request->begin == NULL)
+    return PQpipelineSync (self->conn) == 1;
+
+  if (!send_control (self, f, "COMMIT") || PQpipelineSync (self->conn) != 1)
+    return FALSE;
+  /* After a failure the server skips the COMMIT and the session stays in
+   * the aborted transaction past the Sync; a ROLLBACK of its own ends it
+   * before the next request (after a COMMIT it only warns). */
+  {
+    InFlight *rollback = in_flight_new ();
+
+    g_queue_push_tail (&self->in_flight, rollback);
+    return send_control (self, rollback, "ROLLBACK") && PQpipelineSync (self->conn) == 1;
+  }
 }
 
 void
@@ -692,9 +756,7 @@ companion_pg_connection_execute_async (CompanionPgConnection *self,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  f = g_new0 (InFlight, 1);
-  f->steps = g_array_new (FALSE, FALSE, sizeof (Step));
-  f->results = g_ptr_array_new_with_free_func ((GDestroyNotify) PQclear);
+  f = in_flight_new ();
   f->task = g_steal_pointer (&task);
   if (cancellable != NULL)
     {
@@ -730,7 +792,7 @@ record_failure (CompanionPgConnection *self,
   const char *sqlstate = PQresultErrorField (result, PG_DIAG_SQLSTATE);
   const char *primary = PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY);
 
-  if (step != NULL && step->is_prepare)
+  if (step != NULL && step->kind == STEP_PREPARE)
     g_hash_table_remove (self->prepared, step->name);
 
   if (f->error != NULL)
@@ -803,7 +865,7 @@ process_results (CompanionPgConnection *self)
         case PGRES_COPY_BOTH:
         case PGRES_SINGLE_TUPLE:
         default:
-          if (step != NULL && !step->is_prepare && f->task != NULL)
+          if (step != NULL && step->kind == STEP_STATEMENT && f->task != NULL)
             g_ptr_array_add (f->results, result);
           else
             PQclear (result);

@@ -29,7 +29,20 @@ typedef struct {
 /* What one request runs: statements, in order, in one transaction. */
 typedef struct _CompanionPgRequest CompanionPgRequest;
 
+typedef enum {
+  COMPANION_PG_READ_COMMITTED,
+  COMPANION_PG_REPEATABLE_READ,
+  COMPANION_PG_SERIALIZABLE,
+} CompanionPgIsolation;
+
+/* The statements and one Sync: an implicit transaction (READ COMMITTED,
+ * all or nothing). */
 CompanionPgRequest *companion_pg_request_new          (void);
+/* The statements between BEGIN ISOLATION LEVEL @isolation and COMMIT; a
+ * failure (a statement's, or the COMMIT's, such as a serialization
+ * failure: UNAVAILABLE) rolls all of it back and leaves the connection
+ * clean for the next request. */
+CompanionPgRequest *companion_pg_request_new_transaction (CompanionPgIsolation isolation);
 void                companion_pg_request_free         (CompanionPgRequest         *request);
 /* @params are text (NULL is SQL NULL) and copied. @sql is one statement. */
 void                companion_pg_request_add          (CompanionPgRequest         *request,
