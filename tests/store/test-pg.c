@@ -359,7 +359,8 @@ test_query (void)
                             "SELECT count (*) FROM pg_prepared_statements WHERE name = 'test_echo'",
                             0, NULL);
   companion_pg_connection_execute_async (conn, request, NULL, connection_executed, &o);
-  g_assert_cmpuint (companion_pg_connection_get_n_pending (conn), ==, 1);
+  /* The prepare goes first, in a pipeline segment of its own. */
+  g_assert_cmpuint (companion_pg_connection_get_n_pending (conn), ==, 2);
   run_until (&o.done, 5000);
   g_assert_no_error (o.error);
   g_assert_cmpuint (o.results->len, ==, 3);
@@ -475,6 +476,24 @@ test_pipeline_failure (void)
     g_assert_cmpint (o[i - 1].finished_at, <=, o[i].finished_at);
   for (guint i = 0; i < G_N_ELEMENTS (o); i++)
     outcome_clear (&o[i]);
+
+  /* A prepared statement the server refuses fails its request, and only
+   * that one. */
+  {
+    static const CompanionPgStatement bad = { "test_bad", "SELEC 1" };
+
+    request = companion_pg_request_new ();
+    companion_pg_request_add_prepared (request, &bad, 0, NULL);
+    companion_pg_connection_execute_async (conn, request, NULL, connection_executed, &o[0]);
+    companion_pg_connection_execute_async (conn, request_of ("SELECT 3", NULL), NULL,
+                                           connection_executed, &o[1]);
+    run_until (&o[1].done, 5000);
+    g_assert_error (o[0].error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_FAILED);
+    g_assert_nonnull (strstr (o[0].error->message, "26000"));
+    g_assert_no_error (o[1].error);
+    outcome_clear (&o[0]);
+    outcome_clear (&o[1]);
+  }
 
   /* BEGIN … COMMIT: one that fails leaves no aborted transaction behind
    * for the request after it; one that succeeds commits. */

@@ -613,6 +613,12 @@ in_flight_complete (InFlight *f)
   GTask *task = g_steal_pointer (&f->task);
 
   destroy_source (&f->cancel_source);
+  /* Only prepares and the ROLLBACK after a transaction have no task; a
+   * prepare that fails is a bug of ours, which the request that needed it
+   * reports as "prepared statement does not exist". */
+  if (task == NULL && f->error != NULL && f->steps->len > 0 &&
+      g_array_index (f->steps, Step, 0).kind == STEP_PREPARE)
+    g_message ("Cannot prepare a statement: %s", f->error->message);
   if (task != NULL)
     {
       if (f->error != NULL)
@@ -679,8 +685,37 @@ in_flight_new (void)
   return f;
 }
 
-/* Queues @request's statements and its Sync in libpq's buffer. FALSE when
- * libpq refuses, which only a broken connection does. */
+/* Prepares the statements of @request this connection has not prepared
+ * yet, in a pipeline segment of their own: a failure in a request cannot
+ * undo them, and a later request in the pipeline can count on them. */
+static gboolean
+send_prepares (CompanionPgConnection *self,
+               CompanionPgRequest    *request)
+{
+  InFlight *f = NULL;
+
+  for (guint i = 0; i < request->statements->len; i++)
+    {
+      Statement *s = g_ptr_array_index (request->statements, i);
+
+      if (s->prepared == NULL || g_hash_table_contains (self->prepared, s->prepared->name))
+        continue;
+      if (f == NULL)
+        {
+          f = in_flight_new ();
+          g_queue_push_tail (&self->in_flight, f);
+        }
+      if (!PQsendPrepare (self->conn, s->prepared->name, s->prepared->sql, 0, NULL))
+        return FALSE;
+      g_hash_table_add (self->prepared, (gpointer) s->prepared->name);
+      add_step (f, STEP_PREPARE, s->prepared->name);
+    }
+  return f == NULL || PQpipelineSync (self->conn) == 1;
+}
+
+/* Queues @request's statements and its Sync in libpq's buffer (@f is
+ * their entry in the queue). FALSE when libpq refuses, which only a broken
+ * connection does. */
 static gboolean
 send_request (CompanionPgConnection *self,
               CompanionPgRequest    *request,
@@ -694,14 +729,6 @@ send_request (CompanionPgConnection *self,
       Statement *s = g_ptr_array_index (request->statements, i);
       const char *const *params = (const char *const *) s->params;
       int ok;
-
-      if (s->prepared != NULL && !g_hash_table_contains (self->prepared, s->prepared->name))
-        {
-          if (!PQsendPrepare (self->conn, s->prepared->name, s->prepared->sql, 0, NULL))
-            return FALSE;
-          g_hash_table_add (self->prepared, (gpointer) s->prepared->name);
-          add_step (f, STEP_PREPARE, s->prepared->name);
-        }
 
       if (s->prepared != NULL)
         ok = PQsendQueryPrepared (self->conn, s->prepared->name, (int) s->n_params, params,
@@ -755,6 +782,14 @@ companion_pg_connection_execute_async (CompanionPgConnection *self,
     }
   if (g_task_return_error_if_cancelled (task))
     return;
+
+  if (!send_prepares (self, request))
+    {
+      break_connection (self, PQerrorMessage (self->conn));
+      g_task_return_new_error (task, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
+                               "The PostgreSQL connection is gone");
+      return;
+    }
 
   f = in_flight_new ();
   f->task = g_steal_pointer (&task);

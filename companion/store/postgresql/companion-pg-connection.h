@@ -100,7 +100,8 @@ GPtrArray             *companion_pg_connection_execute_finish (CompanionPgConnec
 
 /* Connected and not closed. */
 gboolean               companion_pg_connection_is_ready      (CompanionPgConnection *self);
-/* Requests sent and not answered yet. */
+/* Pipeline segments sent and not answered yet: requests, and the
+ * prepares and ROLLBACKs sent for them. */
 guint                  companion_pg_connection_get_n_pending (CompanionPgConnection *self);
 /* @name quoted as an SQL identifier (for LISTEN); NULL when not ready. */
 char                  *companion_pg_connection_quote_identifier (CompanionPgConnection *self,
