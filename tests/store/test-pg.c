@@ -327,6 +327,27 @@ test_unreachable (void)
   g_rmdir (dir);
 }
 
+/* A host name is looked up off the main loop, then given to libpq as
+ * hostaddr (nothing listens on port 1). */
+static void
+test_host_name (void)
+{
+  CompanionPgConnection *conn = companion_pg_connection_new ("postgresql://localhost:1/x");
+  Outcome o = { 0 };
+
+  companion_pg_connection_connect_async (conn, NULL, connected, &o);
+  run_until (&o.done, 10000);
+  g_assert_error (o.error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+  /* libpq names the address it was given ("at \"::1\""); had it looked
+   * the name up itself, it would say "at \"localhost\" (::1)". */
+  g_assert_null (strstr (o.error->message, "\"localhost\""));
+  g_assert_true (strstr (o.error->message, "\"127.0.0.1\"") != NULL ||
+                 strstr (o.error->message, "\"::1\"") != NULL);
+  g_assert_false (companion_pg_connection_is_ready (conn));
+  outcome_clear (&o);
+  unref_and_wait (conn);
+}
+
 /* ---- one connection ---- */
 
 static const CompanionPgStatement echo_statement = {
@@ -1176,6 +1197,7 @@ main (int   argc,
 
   g_test_add_func ("/postgresql/conninfo/password-never-shown", test_redact);
   g_test_add_func ("/postgresql/pool/unreachable-fails-at-once", test_unreachable);
+  g_test_add_func ("/postgresql/connection/host-name-looked-up-aside", test_host_name);
   g_test_add_func ("/postgresql/connection/prepared-once-with-params", test_query);
   g_test_add_func ("/postgresql/connection/pg-environment", test_environment);
   g_test_add_func ("/postgresql/connection/failed-request-leaves-next-clean",

@@ -188,6 +188,8 @@ struct _CompanionPgConnection
   GTask        *connect_task;
   GSource      *connect_timeout;
   GSource      *connect_cancel;
+  GCancellable *resolving;     /* while the host name is looked up */
+  char         *resolving_host;
 
   gboolean      ready;
   gboolean      closed;
@@ -461,6 +463,11 @@ connect_done (CompanionPgConnection *self,
 
   destroy_source (&self->connect_timeout);
   destroy_source (&self->connect_cancel);
+  if (self->resolving != NULL)
+    {
+      g_cancellable_cancel (self->resolving);
+      g_clear_object (&self->resolving);
+    }
 
   if (error != NULL)
     {
@@ -534,6 +541,133 @@ connect_cancelled (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+/* The host name of @conninfo (or PGHOST) when libpq would have to look it
+ * up: not a socket directory, an IP address, a list (left to libpq), or
+ * given with hostaddr. */
+static char *
+host_to_resolve (const char *conninfo)
+{
+  PQconninfoOption *options = PQconninfoParse (conninfo, NULL);
+  const char *host, *hostaddr;
+  char *found = NULL;
+
+  if (options == NULL)
+    return NULL;
+  host = option_value (options, "host", "PGHOST");
+  hostaddr = option_value (options, "hostaddr", "PGHOSTADDR");
+  if (host != NULL && hostaddr == NULL && host[0] != '/' && host[0] != '@' &&
+      strchr (host, ',') == NULL && !g_hostname_is_ip_address (host))
+    found = g_strdup (host);
+  PQconninfoFree (options);
+  return found;
+}
+
+/* At most this many addresses of a name are tried, in the resolver's
+ * order. */
+#define MAX_ADDRESSES 8
+
+/* PQconnectStart with the addresses of @host given as hostaddr (host stays
+ * for authentication and TLS, once per address as libpq wants). */
+static PGconn *
+connect_start_at (const char *conninfo,
+                  const char *host,
+                  GList      *addresses)
+{
+  g_autoptr(GPtrArray) keywords = g_ptr_array_new ();
+  g_autoptr(GPtrArray) values = g_ptr_array_new ();
+  g_autoptr(GString) hosts = g_string_new (NULL);
+  g_autoptr(GString) hostaddrs = g_string_new (NULL);
+  PQconninfoOption *options = PQconninfoParse (conninfo, NULL);
+  guint n = 0;
+  PGconn *conn;
+
+  if (options == NULL)
+    return PQconnectStart (conninfo);
+
+  for (GList *a = addresses; a != NULL && n < MAX_ADDRESSES; a = a->next, n++)
+    {
+      g_autofree char *text = g_inet_address_to_string (a->data);
+
+      g_string_append_printf (hosts, "%s%s", n > 0 ? "," : "", host);
+      g_string_append_printf (hostaddrs, "%s%s", n > 0 ? "," : "", text);
+    }
+
+  for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+    if (o->val != NULL && strcmp (o->keyword, "host") != 0 && strcmp (o->keyword, "hostaddr") != 0)
+      {
+        g_ptr_array_add (keywords, o->keyword);
+        g_ptr_array_add (values, o->val);
+      }
+  g_ptr_array_add (keywords, (gpointer) "host");
+  g_ptr_array_add (values, hosts->str);
+  g_ptr_array_add (keywords, (gpointer) "hostaddr");
+  g_ptr_array_add (values, hostaddrs->str);
+  g_ptr_array_add (keywords, NULL);
+  g_ptr_array_add (values, NULL);
+
+  conn = PQconnectStartParams ((const char *const *) keywords->pdata,
+                               (const char *const *) values->pdata, 0);
+  PQconninfoFree (options);
+  return conn;
+}
+
+/* Starts libpq's connection attempt, at @addresses of the host when they
+ * were looked up. */
+static void
+start_libpq (CompanionPgConnection *self,
+             GList                 *addresses)
+{
+  if (addresses != NULL)
+    self->conn = connect_start_at (self->conninfo, self->resolving_host, addresses);
+  else
+    self->conn = PQconnectStart (self->conninfo);
+  if (self->conn == NULL)
+    {
+      connect_done (self, g_error_new_literal (COMPANION_STORE_ERROR,
+                                               COMPANION_STORE_ERROR_UNAVAILABLE,
+                                               "Cannot connect to PostgreSQL: out of memory"));
+      return;
+    }
+
+  PQsetNoticeProcessor (self->conn, notice, self);
+  if (PQstatus (self->conn) == CONNECTION_BAD)
+    {
+      connect_done (self, connection_error (self, "Cannot connect to PostgreSQL"));
+      return;
+    }
+  /* As libpq asks: start as if PQconnectPoll had said "writing". */
+  watch_socket (self, G_IO_OUT);
+}
+
+static void
+resolved (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(CompanionPgConnection) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *addresses;
+
+  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  /* Timed out, cancelled or closed meanwhile. */
+  if (self->connect_task == NULL)
+    {
+      g_resolver_free_addresses (addresses);
+      return;
+    }
+  g_clear_object (&self->resolving);
+
+  if (addresses == NULL)
+    {
+      connect_done (self, g_error_new (COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
+                                       "Cannot connect to PostgreSQL: cannot look up %s: %s",
+                                       self->resolving_host, error->message));
+      return;
+    }
+  start_libpq (self, addresses);
+  g_resolver_free_addresses (addresses);
+}
+
 void
 companion_pg_connection_connect_async (CompanionPgConnection *self,
                                        GCancellable          *cancellable,
@@ -556,22 +690,7 @@ companion_pg_connection_connect_async (CompanionPgConnection *self,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  self->conn = PQconnectStart (self->conninfo);
-  if (self->conn == NULL)
-    {
-      g_task_return_new_error (task, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
-                               "Cannot connect to PostgreSQL: out of memory");
-      return;
-    }
-
-  PQsetNoticeProcessor (self->conn, notice, self);
   self->connect_task = g_steal_pointer (&task);
-  if (PQstatus (self->conn) == CONNECTION_BAD)
-    {
-      connect_done (self, connection_error (self, "Cannot connect to PostgreSQL"));
-      return;
-    }
-
   self->connect_timeout = g_timeout_source_new_seconds (CONNECT_TIMEOUT_SECONDS);
   g_source_set_callback (self->connect_timeout, connect_timed_out, self, NULL);
   g_source_attach (self->connect_timeout, self->context);
@@ -581,8 +700,21 @@ companion_pg_connection_connect_async (CompanionPgConnection *self,
       g_source_set_callback (self->connect_cancel, G_SOURCE_FUNC (connect_cancelled), self, NULL);
       g_source_attach (self->connect_cancel, self->context);
     }
-  /* As libpq asks: start as if PQconnectPoll had said "writing". */
-  watch_socket (self, G_IO_OUT);
+
+  /* libpq would look the name up itself, with getaddrinfo(), blocking;
+   * GResolver does it on a thread of its own. */
+  g_clear_pointer (&self->resolving_host, g_free);
+  self->resolving_host = host_to_resolve (self->conninfo);
+  if (self->resolving_host != NULL)
+    {
+      g_autoptr(GResolver) resolver = g_resolver_get_default ();
+
+      self->resolving = g_cancellable_new ();
+      g_resolver_lookup_by_name_async (resolver, self->resolving_host, self->resolving, resolved,
+                                       g_object_ref (self));
+      return;
+    }
+  start_libpq (self, NULL);
 }
 
 gboolean
@@ -1070,6 +1202,7 @@ companion_pg_connection_finalize (GObject *object)
   g_clear_pointer (&self->conn, PQfinish);
   g_clear_pointer (&self->prepared, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->resolving_host);
   g_free (self->conninfo);
 
   G_OBJECT_CLASS (companion_pg_connection_parent_class)->finalize (object);

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Private to store/postgresql/. A connection connects without blocking
- * (PQconnectStart, PQconnectPoll), watches its socket with a GSource on
+ * (a host name looked up by GResolver, then PQconnectStart and
+ * PQconnectPoll with its addresses), watches its socket with a GSource on
  * the thread-default main context of whoever made it, and runs requests in
  * pipeline mode: each request is its statements followed by one Sync, so
  * it is one implicit transaction (all or nothing) and a failed statement
