@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -857,6 +858,69 @@ test_restart (void)
   g_ptr_array_unref (l.payloads);
 }
 
+/* A server that stops answering (here: its processes for this pool,
+ * stopped) does not hold requests: they fail UNAVAILABLE after the timeout,
+ * and the pool, the LISTEN connection too, connects again. */
+static void
+test_silent_server (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  CompanionPgPool *pool;
+  pid_t pids[2];
+  Listener l;
+  gint64 begin;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  pool = companion_pg_pool_new (uri, 1, &error);
+  g_assert_no_error (error);
+  companion_pg_pool_set_backoff (pool, 20, 200);
+  companion_pg_pool_set_timeout (pool, 300);
+  companion_pg_pool_listen (pool, COMPANION_PG_EVENTS_CHANNEL);
+  {
+    Outcome o = { 0 };
+
+    companion_pg_pool_start_async (pool, NULL, started, &o);
+    run_until (&o.done, 10000);
+    g_assert_no_error (o.error);
+  }
+  listener_init (&l, pool);
+  wait_listening (pool);
+
+  pids[0] = pool_value (pool, "SELECT pg_backend_pid ()");
+  pids[1] = pool_value (pool, "SELECT pid FROM pg_stat_activity WHERE datname = current_database ()"
+                        " AND pid <> pg_backend_pid ()");
+  g_assert_cmpint (pids[1], >, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++)
+    g_assert_cmpint (kill (pids[i], SIGSTOP), ==, 0);
+
+  begin = g_get_monotonic_time ();
+  results = pool_run (pool, request_of ("SELECT 1", NULL), &error);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "no answer in 300 ms"));
+  g_assert_cmpint (g_get_monotonic_time () - begin, <, 3 * G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  l.pool = pool;
+  g_assert_true (wait_until (is_back, &l, 10000));
+  g_test_message ("requests and LISTEN back %" G_GINT64_FORMAT " ms after the server went silent",
+                  (g_get_monotonic_time () - begin) / 1000);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++)
+    g_assert_cmpint (kill (pids[i], SIGCONT), ==, 0);
+
+  g_assert_cmpint (pool_value (pool, "SELECT 2"), ==, 2);
+  notify (pool, "still here");
+  wait_payload (&l);
+  g_assert_cmpstr (g_ptr_array_index (l.payloads, 0), ==, "still here");
+
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+  g_ptr_array_unref (l.payloads);
+}
+
 /* ---- schema ---- */
 
 typedef struct {
@@ -1206,6 +1270,7 @@ main (int   argc,
   g_test_add_func ("/postgresql/pool/64-concurrent-requests", test_pool_concurrent);
   g_test_add_func ("/postgresql/pool/listen-notify", test_listen);
   g_test_add_func ("/postgresql/pool/restart-unavailable-then-recovers", test_restart);
+  g_test_add_func ("/postgresql/pool/silent-server-times-out-then-recovers", test_silent_server);
   g_test_add_func ("/postgresql/migrations/two-at-once-apply-once", test_migrations);
   g_test_add_func ("/postgresql/transition/20-racers-one-winner", test_transition_race);
   g_test_add_func ("/postgresql/transition/database-clock-decides-expiry",

@@ -165,6 +165,7 @@ typedef struct {
   guint      step;           /* whose results come now */
   GPtrArray *results;        /* PGresult, one per statement */
   GError    *error;          /* the first failure */
+  gint64     sent_at;        /* monotonic */
 } InFlight;
 
 typedef struct {
@@ -194,6 +195,9 @@ struct _CompanionPgConnection
   gboolean      ready;
   gboolean      closed;
   GQueue        in_flight;   /* InFlight, oldest first */
+  guint         timeout_ms;  /* 0: wait for answers forever */
+  GSource      *timeout;     /* for the oldest request in flight */
+  InFlight     *timing;      /* which one it is */
   GHashTable   *prepared;    /* statement names sent to be prepared here */
 };
 
@@ -814,6 +818,7 @@ in_flight_new (void)
 
   f->steps = g_array_new (FALSE, FALSE, sizeof (Step));
   f->results = g_ptr_array_new_with_free_func ((GDestroyNotify) PQclear);
+  f->sent_at = g_get_monotonic_time ();
   return f;
 }
 
@@ -889,6 +894,52 @@ send_request (CompanionPgConnection *self,
   }
 }
 
+static gboolean
+answer_timed_out (gpointer user_data)
+{
+  CompanionPgConnection *self = user_data;
+  g_autofree char *why = g_strdup_printf ("no answer in %u ms", self->timeout_ms);
+
+  g_clear_pointer (&self->timeout, g_source_unref);
+  self->timing = NULL;
+  break_connection (self, why);
+  return G_SOURCE_REMOVE;
+}
+
+/* Keeps a timer on the oldest request in flight: a server that stops
+ * answering (a network gone silent, a stopped process) breaks the
+ * connection instead of holding its requests forever. */
+static void
+arm_timeout (CompanionPgConnection *self)
+{
+  InFlight *head = g_queue_peek_head (&self->in_flight);
+  gint64 left;
+
+  if (head == self->timing)
+    return;
+  destroy_source (&self->timeout);
+  self->timing = head;
+  if (head == NULL || self->timeout_ms == 0 || self->closed)
+    return;
+
+  left = head->sent_at + (gint64) self->timeout_ms * 1000 - g_get_monotonic_time ();
+  self->timeout = g_timeout_source_new (left > 0 ? (guint) ((left + 999) / 1000) : 0);
+  g_source_set_callback (self->timeout, answer_timed_out, self, NULL);
+  g_source_attach (self->timeout, self->context);
+}
+
+void
+companion_pg_connection_set_timeout (CompanionPgConnection *self,
+                                     guint                  timeout_ms)
+{
+  g_return_if_fail (COMPANION_IS_PG_CONNECTION (self));
+
+  self->timeout_ms = timeout_ms;
+  self->timing = NULL;
+  destroy_source (&self->timeout);
+  arm_timeout (self);
+}
+
 void
 companion_pg_connection_execute_async (CompanionPgConnection *self,
                                        CompanionPgRequest    *request,
@@ -939,6 +990,8 @@ companion_pg_connection_execute_async (CompanionPgConnection *self,
       return;
     }
   flush (self);
+  if (!self->closed)
+    arm_timeout (self);
 }
 
 GPtrArray *
@@ -996,7 +1049,7 @@ process_results (CompanionPgConnection *self)
           return;
         }
       if (PQisBusy (self->conn))
-        return;
+        break;
 
       result = PQgetResult (self->conn);
       step = f->step < f->steps->len ? &g_array_index (f->steps, Step, f->step) : NULL;
@@ -1005,7 +1058,7 @@ process_results (CompanionPgConnection *self)
         {
           /* The end of one statement's results. */
           if (step == NULL)
-            return;
+            break;
           f->step++;
           continue;
         }
@@ -1039,6 +1092,9 @@ process_results (CompanionPgConnection *self)
           break;
         }
     }
+
+  if (!self->closed)
+    arm_timeout (self);
 }
 
 static void
@@ -1107,6 +1163,8 @@ break_connection (CompanionPgConnection *self,
   g_debug ("%s", error->message);
 
   destroy_source (&self->socket_source);
+  destroy_source (&self->timeout);
+  self->timing = NULL;
   while ((f = g_queue_pop_head (&self->in_flight)) != NULL)
     {
       /* What was sent may or may not have committed. */
@@ -1190,6 +1248,7 @@ companion_pg_connection_dispose (GObject *object)
   if (self->connect_task != NULL || (!self->closed && self->conn != NULL))
     companion_pg_connection_close (self);
   destroy_source (&self->socket_source);
+  destroy_source (&self->timeout);
 
   G_OBJECT_CLASS (companion_pg_connection_parent_class)->dispose (object);
 }

@@ -99,6 +99,11 @@ GPtrArray             *companion_pg_connection_execute_finish (CompanionPgConnec
                                                                GAsyncResult          *result,
                                                                GError               **error);
 
+/* A request with no answer after @timeout_ms (0, the default: never)
+ * breaks the connection: its requests fail with UNAVAILABLE and "closed"
+ * is emitted. */
+void                   companion_pg_connection_set_timeout   (CompanionPgConnection *self,
+                                                              guint                  timeout_ms);
 /* Connected and not closed. */
 gboolean               companion_pg_connection_is_ready      (CompanionPgConnection *self);
 /* Pipeline segments sent and not answered yet: requests, and the

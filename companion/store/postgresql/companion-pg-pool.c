@@ -47,6 +47,8 @@ struct _CompanionPgPool
 
   GQueue        waiting;        /* Job */
   guint         depth;
+  guint         timeout_ms;
+  GSource      *ping;           /* keeps the LISTEN connection honest */
   guint         backoff_first_ms;
   guint         backoff_max_ms;
 
@@ -386,6 +388,7 @@ slot_connect (CompanionPgPool *self,
   if (self->closed)
     return;
   slot->conn = companion_pg_connection_new (self->conninfo);
+  companion_pg_connection_set_timeout (slot->conn, self->timeout_ms);
   companion_pg_connection_connect_async (slot->conn, self->cancellable, slot_connected,
                                          g_object_ref (self));
 }
@@ -547,6 +550,42 @@ companion_pg_pool_set_backoff (CompanionPgPool *self,
   self->backoff_max_ms = max_ms;
 }
 
+static void
+pinged (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GPtrArray) results = NULL;
+
+  /* A failure breaks the connection, whose "closed" does the rest. */
+  results = companion_pg_connection_execute_finish (COMPANION_PG_CONNECTION (source), result,
+                                                    NULL);
+}
+
+/* The LISTEN connection only ever reads: without a request now and then
+ * it would not notice a server that went silent. */
+static gboolean
+ping_listener (gpointer user_data)
+{
+  CompanionPgPool *self = user_data;
+  Slot *slot = self->listener;
+
+  if (slot != NULL && slot_is_up (slot) && companion_pg_connection_get_n_pending (slot->conn) == 0)
+    companion_pg_connection_execute_async (slot->conn, companion_pg_request_new (), NULL, pinged,
+                                           NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+companion_pg_pool_set_timeout (CompanionPgPool *self,
+                               guint            timeout_ms)
+{
+  g_return_if_fail (COMPANION_IS_PG_POOL (self));
+  g_return_if_fail (!self->started);
+
+  self->timeout_ms = timeout_ms;
+}
+
 void
 companion_pg_pool_set_pipeline_depth (CompanionPgPool *self,
                                       guint            depth)
@@ -608,6 +647,12 @@ companion_pg_pool_start_async (CompanionPgPool    *self,
     }
   if (self->listener != NULL)
     slot_connect (self, self->listener);
+  if (self->timeout_ms > 0)
+    {
+      self->ping = g_timeout_source_new (self->timeout_ms);
+      g_source_set_callback (self->ping, ping_listener, self, NULL);
+      g_source_attach (self->ping, self->context);
+    }
 }
 
 gboolean
@@ -666,6 +711,7 @@ companion_pg_pool_close (CompanionPgPool *self)
   if (self->closed)
     return;
   self->closed = TRUE;
+  destroy_source (&self->ping);
   g_cancellable_cancel (self->cancellable);
   start_done (self, g_error_new_literal (COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
                                          "The PostgreSQL pool was closed"));
@@ -777,6 +823,7 @@ companion_pg_pool_init (CompanionPgPool *self)
   self->slots = g_ptr_array_new ();
   self->channels = g_ptr_array_new_with_free_func (g_free);
   self->depth = 4;
+  self->timeout_ms = 10000;
   self->backoff_first_ms = 100;
   self->backoff_max_ms = 5000;
   g_queue_init (&self->waiting);

@@ -40,6 +40,13 @@ CompanionPgPool *companion_pg_pool_new                (const char           *con
 void             companion_pg_pool_set_backoff        (CompanionPgPool      *self,
                                                        guint                 first_ms,
                                                        guint                 max_ms);
+/* Before starting: a request with no answer after @timeout_ms breaks
+ * its connection (its requests fail with UNAVAILABLE, it reconnects), and
+ * the LISTEN connection is pinged as often, so that a server gone silent
+ * is noticed there too. 0: never. Default: 10 s, for the short statements
+ * of a store. */
+void             companion_pg_pool_set_timeout        (CompanionPgPool      *self,
+                                                       guint                 timeout_ms);
 /* Requests in flight on one connection at a time; default 4. */
 void             companion_pg_pool_set_pipeline_depth (CompanionPgPool      *self,
                                                        guint                 depth);
