@@ -283,6 +283,18 @@ test_redact (void)
     g_assert_null (strstr (error->message, "s3cr3t"));
   }
 
+  /* So does the TLS key's. */
+  {
+    g_autofree char *scrubbed =
+      companion_pg_scrub_password ("key k3y-pa55 refused",
+                                   "postgresql://h/d?sslkey=/k.pem&sslpassword=k3y-pa55");
+    g_autofree char *display =
+      companion_pg_conninfo_redact ("postgresql://h/d?sslkey=/k.pem&sslpassword=k3y-pa55");
+
+    g_assert_cmpstr (scrubbed, ==, "key *** refused");
+    g_assert_cmpstr (display, ==, "postgresql://h/d");
+  }
+
   /* The password of the environment counts too. */
   {
     g_autofree char *scrubbed = NULL;

@@ -341,14 +341,19 @@ companion_pg_scrub_password (const char *message,
   options = conninfo != NULL ? PQconninfoParse (conninfo, NULL) : NULL;
   if (options != NULL)
     {
-      const char *password = option_value (options, "password", NULL);
+      /* The server's, and that of the client's TLS key. */
+      static const char *const secrets[] = { "password", "sslpassword" };
 
-      if (password != NULL)
+      for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
         {
-          /* As given, and as a URI would carry it. */
-          g_autofree char *escaped = g_uri_escape_string (password, NULL, FALSE);
+          const char *secret = option_value (options, secrets[i], NULL);
+          g_autofree char *escaped = NULL;
 
-          replace_all (out, password);
+          if (secret == NULL)
+            continue;
+          /* As given, and as a URI would carry it. */
+          escaped = g_uri_escape_string (secret, NULL, FALSE);
+          replace_all (out, secret);
           replace_all (out, escaped);
         }
       PQconninfoFree (options);
