@@ -314,11 +314,12 @@ test_unreachable (void)
   g_autofree char *uri = g_strdup_printf ("postgresql://alice:pa55word@/x?host=%s&port=1", dir);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) results = NULL;
-  CompanionPgPool *pool = companion_pg_pool_new (uri, 2, &error);
+  CompanionPgPool *pool = companion_pg_pool_new (uri, 1, &error);
   Outcome o = { 0 };
   gint64 begin;
 
   g_assert_no_error (error);
+  companion_pg_pool_set_backoff (pool, 20, 160);
   g_assert_null (strstr (companion_pg_pool_get_display_name (pool), "pa55word"));
   companion_pg_pool_start_async (pool, NULL, started, &o);
   run_until (&o.done, 5000);
@@ -334,6 +335,21 @@ test_unreachable (void)
   g_assert_null (results);
   g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
   g_assert_cmpint (g_get_monotonic_time () - begin, <, G_USEC_PER_SEC / 10);
+
+  /* It keeps trying, less and less often: waits of 10-20, 20-40, 40-80,
+   * 80-160, then 80-160 ms each, some 14 attempts in 1.5 s; without the
+   * doubling there would be about 100. */
+  {
+    gboolean never = FALSE;
+    guint64 before = companion_pg_pool_get_n_attempts (pool);
+    guint64 attempts;
+
+    wait_until (is_true, &never, 1500);
+    attempts = companion_pg_pool_get_n_attempts (pool) - before;
+    g_test_message ("%" G_GUINT64_FORMAT " attempts in 1.5 s", attempts);
+    g_assert_cmpuint (attempts, >=, 5);
+    g_assert_cmpuint (attempts, <=, 30);
+  }
 
   companion_pg_pool_close (pool);
   unref_and_wait (pool);
@@ -580,7 +596,7 @@ test_cancel (void)
   /* In flight: the caller hears at once; the connection drops the late
    * result and answers the next request with its own. */
   conn = connect_to (uri);
-  companion_pg_connection_execute_async (conn, request_of ("SELECT 7, pg_sleep (0.4)", NULL),
+  companion_pg_connection_execute_async (conn, request_of ("SELECT 7, pg_sleep (0.6)", NULL),
                                          cancellable, connection_executed, &slow);
   companion_pg_connection_execute_async (conn, request_of ("SELECT 8", NULL), NULL,
                                          connection_executed, &next);
@@ -589,7 +605,8 @@ test_cancel (void)
   g_cancellable_cancel (cancellable);
   run_until (&slow.done, 5000);
   g_assert_error (slow.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (slow.finished_at - begin, <, G_USEC_PER_SEC / 5);
+  /* Not when the 0.6 s are over. */
+  g_assert_cmpint (slow.finished_at - begin, <, 3 * G_USEC_PER_SEC / 10);
   g_assert_false (next.done);
   run_until (&next.done, 5000);
   g_assert_no_error (next.error);
@@ -1231,7 +1248,7 @@ test_never_blocks (void)
   pool = start_pool (uri, 1, COMPANION_PG_EVENTS_CHANNEL);
   companion_pg_pool_set_pipeline_depth (pool, 1);
   for (guint i = 0; i < G_N_ELEMENTS (o); i++)
-    companion_pg_pool_execute_async (pool, request_of ("SELECT pg_sleep (0.3)", NULL), NULL,
+    companion_pg_pool_execute_async (pool, request_of ("SELECT pg_sleep (0.5)", NULL), NULL,
                                      pool_executed, &o[i]);
   companion_pg_migrate_async (uri, NULL, migrated, &m);
   for (guint i = 0; i < G_N_ELEMENTS (o); i++)
@@ -1247,8 +1264,9 @@ test_never_blocks (void)
   g_source_remove (ticker);
 
   g_test_message ("longest main-loop gap: %" G_GINT64_FORMAT " ms", gaps.longest / 1000);
-  /* A blocking call would show one of 300 ms; a loaded machine shows tens. */
-  g_assert_cmpint (gaps.longest, <, 200 * 1000);
+  /* A blocking call would show one of 500 ms; this machine, loaded by
+   * several builds at once, showed up to 70. */
+  g_assert_cmpint (gaps.longest, <, 400 * 1000);
 }
 
 int

@@ -48,6 +48,7 @@ struct _CompanionPgPool
   GQueue        waiting;        /* Job */
   guint         depth;
   guint         timeout_ms;
+  guint64       n_attempts;
   GSource      *ping;           /* keeps the LISTEN connection honest */
   guint         backoff_first_ms;
   guint         backoff_max_ms;
@@ -387,6 +388,7 @@ slot_connect (CompanionPgPool *self,
 
   if (self->closed)
     return;
+  self->n_attempts++;
   slot->conn = companion_pg_connection_new (self->conninfo);
   companion_pg_connection_set_timeout (slot->conn, self->timeout_ms);
   companion_pg_connection_connect_async (slot->conn, self->cancellable, slot_connected,
@@ -687,6 +689,13 @@ companion_pg_pool_get_n_waiting (CompanionPgPool *self)
 {
   g_return_val_if_fail (COMPANION_IS_PG_POOL (self), 0);
   return self->waiting.length;
+}
+
+guint64
+companion_pg_pool_get_n_attempts (CompanionPgPool *self)
+{
+  g_return_val_if_fail (COMPANION_IS_PG_POOL (self), 0);
+  return self->n_attempts;
 }
 
 gboolean

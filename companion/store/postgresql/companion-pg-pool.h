@@ -82,6 +82,8 @@ gboolean         companion_pg_pool_get_available      (CompanionPgPool      *sel
 guint            companion_pg_pool_get_n_connected    (CompanionPgPool      *self);
 /* Requests waiting for a connection. */
 guint            companion_pg_pool_get_n_waiting      (CompanionPgPool      *self);
+/* Connection attempts so far, LISTEN's included (for tests, metrics). */
+guint64          companion_pg_pool_get_n_attempts     (CompanionPgPool      *self);
 /* The LISTEN connection is up and subscribed. */
 gboolean         companion_pg_pool_get_listening      (CompanionPgPool      *self);
 /* The connection string for a log, without the password. */
