@@ -15,6 +15,7 @@
 
 #include "companion-pg-connection.h"
 #include "companion-pg-migrations.h"
+#include "companion-pg-orders.h"
 #include "companion-pg-pool.h"
 #include "companion-pg-transition.h"
 
@@ -1170,6 +1171,215 @@ test_transition_race (void)
   g_ptr_array_unref (l.payloads);
 }
 
+static CompanionOrder *
+full_order (const char *id)
+{
+  CompanionOrder *o = companion_order_new ();
+
+  o->id = g_strdup (id);
+  o->kind = CROSSING_KIND_LOGIN;
+  o->adapter = CROSSING_ADAPTER_ED25519;
+  o->status = CROSSING_STATUS_CLAIMED;
+  o->claim_token_hash = g_strdup ("claim-hash");
+  o->desktop_token_hash = g_strdup ("desktop-hash");
+  o->event_token_hash = g_strdup ("event-hash");
+  o->challenge_token_hash = g_strdup ("challenge-hash");
+  o->origin = g_strdup ("https://example.test");
+  o->return_to = g_strdup ("/back");
+  o->title = g_strdup ("Sign in — ünïcode");
+  o->summary = g_strdup ("to 'Crossing'; with \"quotes\"");
+  o->payload_hash = g_strdup ("payload-hash");
+  o->app_name = g_strdup ("Crossing");
+  o->challenge_id = g_strdup ("challenge-id");
+  o->nonce = g_strdup ("nonce");
+  o->message = g_strdup ("line one\nline two");
+  o->requester_ip = g_strdup ("2001:db8::1");
+  o->requester_user_agent = g_strdup ("agent/1.0");
+  o->check_code = g_strdup ("07");
+  o->check_code_failures = 2;
+  o->subject = g_strdup ("ed25519:00ff");
+  o->public_key_hex = g_strdup ("00ff");
+  o->signature_hex = g_strdup ("aa55");
+  o->session_id = g_strdup ("session-1");
+  o->created_at = 1700000000001;
+  o->issued_at = 1700000000002;
+  o->expires_at = 1700000120003;
+  o->approved_at = 1700000060004;
+  o->finalized_at = 1700000070005;
+  o->event_seq = 0;
+  o->challenge_id_hash = g_strdup_printf ("challenge-id-hash-%s", id);
+  return o;
+}
+
+static void
+assert_orders_equal (const CompanionOrder *a,
+                     const CompanionOrder *b)
+{
+  g_assert_cmpstr (a->id, ==, b->id);
+  g_assert_cmpint (a->kind, ==, b->kind);
+  g_assert_cmpint (a->adapter, ==, b->adapter);
+  g_assert_cmpint (a->status, ==, b->status);
+  g_assert_cmpstr (a->claim_token_hash, ==, b->claim_token_hash);
+  g_assert_cmpstr (a->desktop_token_hash, ==, b->desktop_token_hash);
+  g_assert_cmpstr (a->event_token_hash, ==, b->event_token_hash);
+  g_assert_cmpstr (a->challenge_token_hash, ==, b->challenge_token_hash);
+  g_assert_cmpstr (a->origin, ==, b->origin);
+  g_assert_cmpstr (a->return_to, ==, b->return_to);
+  g_assert_cmpstr (a->title, ==, b->title);
+  g_assert_cmpstr (a->summary, ==, b->summary);
+  g_assert_cmpstr (a->payload_hash, ==, b->payload_hash);
+  g_assert_cmpstr (a->app_name, ==, b->app_name);
+  g_assert_cmpstr (a->challenge_id, ==, b->challenge_id);
+  g_assert_cmpstr (a->nonce, ==, b->nonce);
+  g_assert_cmpstr (a->message, ==, b->message);
+  g_assert_cmpstr (a->requester_ip, ==, b->requester_ip);
+  g_assert_cmpstr (a->requester_user_agent, ==, b->requester_user_agent);
+  g_assert_cmpstr (a->check_code, ==, b->check_code);
+  g_assert_cmpuint (a->check_code_failures, ==, b->check_code_failures);
+  g_assert_cmpstr (a->subject, ==, b->subject);
+  g_assert_cmpstr (a->public_key_hex, ==, b->public_key_hex);
+  g_assert_cmpstr (a->signature_hex, ==, b->signature_hex);
+  g_assert_cmpstr (a->session_id, ==, b->session_id);
+  g_assert_cmpint (a->created_at, ==, b->created_at);
+  g_assert_cmpint (a->issued_at, ==, b->issued_at);
+  g_assert_cmpint (a->expires_at, ==, b->expires_at);
+  g_assert_cmpint (a->approved_at, ==, b->approved_at);
+  g_assert_cmpint (a->finalized_at, ==, b->finalized_at);
+  g_assert_cmpint (a->event_seq, ==, b->event_seq);
+  g_assert_cmpstr (a->challenge_id_hash, ==, b->challenge_id_hash);
+}
+
+static CompanionOrder *
+fetch_order (CompanionPgPool *pool,
+             const char      *id,
+             gboolean         by_challenge_hash,
+             GError         **error)
+{
+  g_autoptr(GPtrArray) results = NULL;
+  CompanionPgRequest *request = companion_pg_request_new ();
+
+  if (by_challenge_hash)
+    companion_pg_request_add_get_order_by_challenge_hash (request, id);
+  else
+    companion_pg_request_add_get_order (request, id);
+  results = pool_run (pool, request, error);
+  if (results == NULL)
+    return NULL;
+  return companion_pg_order_from_result (g_ptr_array_index (results, 0), error);
+}
+
+/* Every field of an order comes back as it went in, NULLs as NULLs; its
+ * events come back by sequence number. */
+static void
+test_orders (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(CompanionOrder) full = full_order ("order-full");
+  g_autoptr(CompanionOrder) bare = companion_order_new ();
+  g_autoptr(CompanionOrder) got = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionPgRequest *request;
+  CompanionPgPool *pool;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  migrate (uri);
+  pool = start_pool (uri, 1, NULL);
+
+  bare->id = g_strdup ("order-bare");
+  bare->kind = CROSSING_KIND_TRANSACTION;
+  bare->adapter = CROSSING_ADAPTER_NIMIQ_PAY;
+  bare->claim_token_hash = g_strdup ("c");
+  bare->desktop_token_hash = g_strdup ("d");
+  bare->event_token_hash = g_strdup ("e");
+  bare->origin = g_strdup ("https://example.test");
+  bare->title = g_strdup ("t");
+  bare->summary = g_strdup ("");
+  bare->app_name = g_strdup ("a");
+  bare->challenge_id = g_strdup ("ch");
+  bare->nonce = g_strdup ("n");
+  bare->message = g_strdup ("m");
+  bare->expires_at = G_MAXINT64;
+
+  request = companion_pg_request_new ();
+  companion_pg_request_add_insert_order (request, full);
+  companion_pg_request_add_insert_order (request, bare);
+  results = pool_run (pool, request, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&results, g_ptr_array_unref);
+
+  got = fetch_order (pool, "order-full", FALSE, &error);
+  g_assert_no_error (error);
+  assert_orders_equal (got, full);
+  g_clear_pointer (&got, companion_order_free);
+  got = fetch_order (pool, "challenge-id-hash-order-full", TRUE, &error);
+  g_assert_no_error (error);
+  assert_orders_equal (got, full);
+  g_clear_pointer (&got, companion_order_free);
+  got = fetch_order (pool, "order-bare", FALSE, &error);
+  g_assert_no_error (error);
+  assert_orders_equal (got, bare);
+  g_clear_pointer (&got, companion_order_free);
+
+  /* The same id again; none; a status from a later version. */
+  request = companion_pg_request_new ();
+  companion_pg_request_add_insert_order (request, full);
+  results = pool_run (pool, request, &error);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  got = fetch_order (pool, "order-none", FALSE, &error);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (pool_value (pool, "UPDATE orders SET status = 99 WHERE id = 'order-bare'"
+                               " RETURNING 0"), ==, 0);
+  got = fetch_order (pool, "order-bare", FALSE, &error);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT);
+  g_clear_error (&error);
+
+  /* Two transitions, then the catch-up read after each sequence number. */
+  for (int to = CROSSING_STATUS_WAITING_USER; to <= CROSSING_STATUS_APPROVED; to++)
+    {
+      CompanionOrderChange change = { .to = to };
+      g_autofree char *data = g_strdup_printf ("{\"status\":%d}", to);
+      Transitioned t = { 0 };
+
+      companion_pg_transition_async (pool, "order-full", COMPANION_STATUS_BIT (to - 1), &change,
+                                     NULL, FALSE, data, NULL, transitioned, &t);
+      run_until (&t.done, 5000);
+      g_assert_no_error (t.error);
+    }
+  for (gint64 after = 0; after <= 2; after++)
+    {
+      request = companion_pg_request_new ();
+      companion_pg_request_add_list_events (request, "order-full", after);
+      results = pool_run (pool, request, &error);
+      g_assert_no_error (error);
+      events = companion_pg_events_from_result (g_ptr_array_index (results, 0));
+      g_assert_cmpuint (events->len, ==, 2 - after);
+      for (guint i = 0; i < events->len; i++)
+        {
+          CompanionEvent *event = g_ptr_array_index (events, i);
+          g_autofree char *data = g_strdup_printf ("{\"status\":%d}", event->status);
+
+          g_assert_cmpint (event->seq, ==, after + 1 + i);
+          g_assert_cmpint (event->status, ==, CROSSING_STATUS_CLAIMED + event->seq);
+          g_assert_cmpstr (event->data, ==, data);
+        }
+      g_clear_pointer (&events, g_ptr_array_unref);
+      g_clear_pointer (&results, g_ptr_array_unref);
+    }
+  got = fetch_order (pool, "order-full", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (got->event_seq, ==, 2);
+  g_assert_cmpint (got->status, ==, CROSSING_STATUS_APPROVED);
+
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+}
+
 /* The database's clock decides whether an order is due to expire. */
 static void
 test_transition_database_clock (void)
@@ -1305,6 +1515,7 @@ main (int   argc,
   g_test_add_func ("/postgresql/transition/20-racers-one-winner", test_transition_race);
   g_test_add_func ("/postgresql/transition/database-clock-decides-expiry",
                    test_transition_database_clock);
+  g_test_add_func ("/postgresql/orders/every-field-and-event-round-trips", test_orders);
   g_test_add_func ("/postgresql/main-loop/never-blocks", test_never_blocks);
 
   status = g_test_run ();

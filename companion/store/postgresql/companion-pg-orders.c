@@ -1,0 +1,239 @@
+/* companion-pg-orders.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The columns in the order of the SQLite store's ORDER_COLUMNS, so the two
+ * backends read the same record the same way.
+ */
+#define G_LOG_DOMAIN "companion-store"
+
+#include "config.h"
+
+#include "companion-pg-orders.h"
+
+#define ORDER_COLUMNS \
+  "id, kind, adapter, status, claim_token_hash, desktop_token_hash, event_token_hash," \
+  " challenge_token_hash, origin, return_to, title, summary, payload_hash, app_name," \
+  " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
+  " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
+  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash"
+#define N_ORDER_COLUMNS 32
+
+static const CompanionPgStatement insert_order = {
+  "companion_insert_order",
+  "INSERT INTO orders (" ORDER_COLUMNS ") VALUES ($1, $2::integer, $3::integer, $4::integer,"
+  " $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::integer,"
+  " $22, $23, $24, $25, $26::bigint, $27::bigint, $28::bigint, $29::bigint, $30::bigint,"
+  " $31::bigint, $32)",
+};
+
+static const CompanionPgStatement get_order = {
+  "companion_get_order",
+  "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1::text",
+};
+
+static const CompanionPgStatement get_order_by_challenge_hash = {
+  "companion_get_order_by_challenge_hash",
+  "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = $1::text",
+};
+
+static const CompanionPgStatement list_events = {
+  "companion_list_events",
+  "SELECT seq, status, data FROM order_events WHERE order_id = $1::text AND seq > $2::bigint"
+  " ORDER BY seq",
+};
+
+/* Text parameters, owned. */
+typedef struct {
+  char  *values[N_ORDER_COLUMNS];
+  guint  n;
+} Params;
+
+static void
+add_text (Params     *p,
+          const char *text)
+{
+  g_assert (p->n < G_N_ELEMENTS (p->values));
+  p->values[p->n++] = g_strdup (text);
+}
+
+static void
+add_int (Params *p,
+         gint64  value)
+{
+  g_assert (p->n < G_N_ELEMENTS (p->values));
+  p->values[p->n++] = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+}
+
+static void
+params_clear (Params *p)
+{
+  for (guint i = 0; i < p->n; i++)
+    g_free (p->values[i]);
+}
+
+void
+companion_pg_request_add_insert_order (CompanionPgRequest   *request,
+                                       const CompanionOrder *o)
+{
+  Params p = { { NULL }, 0 };
+
+  g_return_if_fail (request != NULL && o != NULL);
+
+  add_text (&p, o->id);
+  add_int (&p, o->kind);
+  add_int (&p, o->adapter);
+  add_int (&p, o->status);
+  add_text (&p, o->claim_token_hash);
+  add_text (&p, o->desktop_token_hash);
+  add_text (&p, o->event_token_hash);
+  add_text (&p, o->challenge_token_hash);
+  add_text (&p, o->origin);
+  add_text (&p, o->return_to);
+  add_text (&p, o->title);
+  add_text (&p, o->summary);
+  add_text (&p, o->payload_hash);
+  add_text (&p, o->app_name);
+  add_text (&p, o->challenge_id);
+  add_text (&p, o->nonce);
+  add_text (&p, o->message);
+  add_text (&p, o->requester_ip);
+  add_text (&p, o->requester_user_agent);
+  add_text (&p, o->check_code);
+  add_int (&p, o->check_code_failures);
+  add_text (&p, o->subject);
+  add_text (&p, o->public_key_hex);
+  add_text (&p, o->signature_hex);
+  add_text (&p, o->session_id);
+  add_int (&p, o->created_at);
+  add_int (&p, o->issued_at);
+  add_int (&p, o->expires_at);
+  add_int (&p, o->approved_at);
+  add_int (&p, o->finalized_at);
+  add_int (&p, o->event_seq);
+  add_text (&p, o->challenge_id_hash);
+  g_assert (p.n == N_ORDER_COLUMNS);
+
+  companion_pg_request_add_prepared (request, &insert_order, p.n,
+                                     (const char *const *) p.values);
+  params_clear (&p);
+}
+
+void
+companion_pg_request_add_get_order (CompanionPgRequest *request,
+                                    const char         *order_id)
+{
+  const char *params[] = { order_id };
+
+  g_return_if_fail (request != NULL && order_id != NULL);
+  companion_pg_request_add_prepared (request, &get_order, 1, params);
+}
+
+void
+companion_pg_request_add_get_order_by_challenge_hash (CompanionPgRequest *request,
+                                                      const char         *challenge_id_hash)
+{
+  const char *params[] = { challenge_id_hash };
+
+  g_return_if_fail (request != NULL && challenge_id_hash != NULL);
+  companion_pg_request_add_prepared (request, &get_order_by_challenge_hash, 1, params);
+}
+
+CompanionOrder *
+companion_pg_order_from_result (const PGresult  *r,
+                                GError         **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  int i = 0;
+
+  g_return_val_if_fail (r != NULL, NULL);
+
+  if (PQntuples (r) == 0)
+    {
+      g_set_error_literal (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND,
+                           "No such order");
+      return NULL;
+    }
+  if (PQnfields (r) != N_ORDER_COLUMNS)
+    {
+      g_set_error_literal (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT,
+                           "Not a row of orders");
+      return NULL;
+    }
+
+  order = companion_order_new ();
+  order->id = companion_pg_result_dup_text (r, 0, i++);
+  order->kind = companion_pg_result_get_int64 (r, 0, i++);
+  order->adapter = companion_pg_result_get_int64 (r, 0, i++);
+  order->status = companion_pg_result_get_int64 (r, 0, i++);
+  order->claim_token_hash = companion_pg_result_dup_text (r, 0, i++);
+  order->desktop_token_hash = companion_pg_result_dup_text (r, 0, i++);
+  order->event_token_hash = companion_pg_result_dup_text (r, 0, i++);
+  order->challenge_token_hash = companion_pg_result_dup_text (r, 0, i++);
+  order->origin = companion_pg_result_dup_text (r, 0, i++);
+  order->return_to = companion_pg_result_dup_text (r, 0, i++);
+  order->title = companion_pg_result_dup_text (r, 0, i++);
+  order->summary = companion_pg_result_dup_text (r, 0, i++);
+  order->payload_hash = companion_pg_result_dup_text (r, 0, i++);
+  order->app_name = companion_pg_result_dup_text (r, 0, i++);
+  order->challenge_id = companion_pg_result_dup_text (r, 0, i++);
+  order->nonce = companion_pg_result_dup_text (r, 0, i++);
+  order->message = companion_pg_result_dup_text (r, 0, i++);
+  order->requester_ip = companion_pg_result_dup_text (r, 0, i++);
+  order->requester_user_agent = companion_pg_result_dup_text (r, 0, i++);
+  order->check_code = companion_pg_result_dup_text (r, 0, i++);
+  order->check_code_failures = companion_pg_result_get_int64 (r, 0, i++);
+  order->subject = companion_pg_result_dup_text (r, 0, i++);
+  order->public_key_hex = companion_pg_result_dup_text (r, 0, i++);
+  order->signature_hex = companion_pg_result_dup_text (r, 0, i++);
+  order->session_id = companion_pg_result_dup_text (r, 0, i++);
+  order->created_at = companion_pg_result_get_int64 (r, 0, i++);
+  order->issued_at = companion_pg_result_get_int64 (r, 0, i++);
+  order->expires_at = companion_pg_result_get_int64 (r, 0, i++);
+  order->approved_at = companion_pg_result_get_int64 (r, 0, i++);
+  order->finalized_at = companion_pg_result_get_int64 (r, 0, i++);
+  order->event_seq = companion_pg_result_get_int64 (r, 0, i++);
+  order->challenge_id_hash = companion_pg_result_dup_text (r, 0, i++);
+
+  /* A row written by a later version may hold values we do not know. */
+  if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
+      crossing_kind_to_string (order->kind) == NULL ||
+      crossing_adapter_to_string (order->adapter) == NULL)
+    {
+      g_set_error_literal (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT,
+                           "The order holds values this program does not know");
+      return NULL;
+    }
+  return g_steal_pointer (&order);
+}
+
+void
+companion_pg_request_add_list_events (CompanionPgRequest *request,
+                                      const char         *order_id,
+                                      gint64              after_seq)
+{
+  g_autofree char *after = g_strdup_printf ("%" G_GINT64_FORMAT, after_seq);
+  const char *params[] = { order_id, after };
+
+  g_return_if_fail (request != NULL && order_id != NULL);
+  companion_pg_request_add_prepared (request, &list_events, 2, params);
+}
+
+GPtrArray *
+companion_pg_events_from_result (const PGresult *r)
+{
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_event_free);
+
+  g_return_val_if_fail (r != NULL, events);
+
+  for (int row = 0; row < PQntuples (r); row++)
+    {
+      CompanionEvent *event = g_new0 (CompanionEvent, 1);
+
+      event->seq = companion_pg_result_get_int64 (r, row, 0);
+      event->status = companion_pg_result_get_int64 (r, row, 1);
+      event->data = companion_pg_result_dup_text (r, row, 2);
+      g_ptr_array_add (events, event);
+    }
+  return events;
+}
