@@ -700,7 +700,16 @@ typedef struct {
   GPtrArray       *payloads;
   guint            reconnected;
   CompanionPgPool *pool;
+  guint            expected;
 } Listener;
+
+static gboolean
+has_expected_payloads (gpointer data)
+{
+  Listener *l = data;
+
+  return l->payloads->len >= l->expected;
+}
 
 static gboolean
 is_back (gpointer data)
@@ -1380,6 +1389,283 @@ test_orders (void)
   unref_and_wait (pool);
 }
 
+typedef struct {
+  gboolean                done;
+  CompanionPgTransaction *tx;
+  GPtrArray              *results;
+  gboolean                committed;
+  GError                 *error;
+} TxOutcome;
+
+static void
+begun (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  TxOutcome *o = user_data;
+
+  o->tx = companion_pg_pool_begin_finish (COMPANION_PG_POOL (source), result, &o->error);
+  o->done = TRUE;
+}
+
+static void
+tx_executed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  TxOutcome *o = user_data;
+
+  o->results = companion_pg_transaction_execute_finish (COMPANION_PG_TRANSACTION (source), result,
+                                                        &o->error);
+  o->done = TRUE;
+}
+
+static void
+tx_committed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  TxOutcome *o = user_data;
+
+  o->committed = companion_pg_transaction_commit_finish (COMPANION_PG_TRANSACTION (source),
+                                                         result, &o->error);
+  o->done = TRUE;
+}
+
+static CompanionPgTransaction *
+begin (CompanionPgPool *pool)
+{
+  TxOutcome o = { 0 };
+
+  companion_pg_pool_begin_async (pool, COMPANION_PG_READ_COMMITTED, NULL, begun, &o);
+  run_until (&o.done, 5000);
+  g_assert_no_error (o.error);
+  return o.tx;
+}
+
+/* The first statement's result of @request, run in @tx. */
+static PGresult *
+tx_run (CompanionPgTransaction *tx,
+        CompanionPgRequest     *request,
+        GError                **error)
+{
+  TxOutcome o = { 0 };
+  PGresult *first = NULL;
+
+  companion_pg_transaction_execute_async (tx, request, NULL, tx_executed, &o);
+  run_until (&o.done, 5000);
+  if (o.error != NULL)
+    {
+      g_propagate_error (error, o.error);
+      return NULL;
+    }
+  first = g_ptr_array_steal_index (o.results, 0);
+  g_ptr_array_unref (o.results);
+  return first;
+}
+
+static gboolean
+commit (CompanionPgTransaction *tx,
+        GError                **error)
+{
+  TxOutcome o = { 0 };
+
+  companion_pg_transaction_commit_async (tx, NULL, tx_committed, &o);
+  run_until (&o.done, 5000);
+  if (o.error != NULL)
+    g_propagate_error (error, o.error);
+  return o.committed;
+}
+
+/* A transaction holds its connection: the pool's other requests wait for
+ * it; what it did is seen once committed, and never when rolled back or
+ * failed. */
+static void
+test_transaction (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionPgTransaction *tx;
+  CompanionPgPool *pool;
+  Outcome waiting = { 0 };
+  PGresult *r;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  pool = start_pool (uri, 1, NULL);
+
+  tx = begin (pool);
+  r = tx_run (tx, request_of ("CREATE TABLE t (x INTEGER PRIMARY KEY)", NULL), &error);
+  g_assert_no_error (error);
+  PQclear (r);
+  r = tx_run (tx, request_of ("INSERT INTO t VALUES (1) RETURNING x", NULL), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (companion_pg_result_get_int64 (r, 0, 0), ==, 1);
+  PQclear (r);
+  companion_pg_pool_execute_async (pool, request_of ("SELECT count (*) FROM t", NULL), NULL,
+                                   pool_executed, &waiting);
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (companion_pg_pool_get_n_waiting (pool), ==, 1);
+  g_assert_false (waiting.done);
+  g_assert_true (commit (tx, &error));
+  g_assert_no_error (error);
+  run_until (&waiting.done, 5000);
+  g_assert_no_error (waiting.error);
+  g_assert_cmpint (companion_pg_result_get_int64 (g_ptr_array_index (waiting.results, 0), 0, 0),
+                   ==, 1);
+  outcome_clear (&waiting);
+  /* Over: nothing more runs in it. */
+  r = tx_run (tx, request_of ("SELECT 1", NULL), &error);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_FAILED);
+  g_clear_error (&error);
+  g_object_unref (tx);
+
+  /* Dropped without a commit: rolled back, and the connection is clean
+   * for the next request (which would see 2 rows inside it). */
+  tx = begin (pool);
+  r = tx_run (tx, request_of ("INSERT INTO t VALUES (2)", NULL), &error);
+  g_assert_no_error (error);
+  PQclear (r);
+  g_object_unref (tx);
+  g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM t"), ==, 1);
+
+  /* A failed statement: the commit says so, nothing stays. */
+  tx = begin (pool);
+  r = tx_run (tx, request_of ("INSERT INTO t VALUES (3)", NULL), &error);
+  g_assert_no_error (error);
+  PQclear (r);
+  r = tx_run (tx, request_of ("INSERT INTO t VALUES (1)", NULL), &error);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_false (commit (tx, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_FAILED);
+  g_clear_error (&error);
+  g_object_unref (tx);
+  g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM t"), ==, 1);
+
+  companion_pg_pool_close (pool);
+  unref_and_wait (pool);
+}
+
+#define N_DUE 40
+
+static void
+run_transitions (CompanionPgTransaction *tx,
+                 GPtrArray              *orders)
+{
+  g_autoptr(GError) error = NULL;
+  CompanionOrderChange expire = { .to = CROSSING_STATUS_EXPIRED };
+  CompanionPgRequest *request = companion_pg_request_new ();
+  PGresult *r;
+
+  for (guint i = 0; i < orders->len; i++)
+    {
+      CompanionOrder *order = g_ptr_array_index (orders, i);
+
+      companion_pg_request_add_transition (request, order->id,
+                                           COMPANION_STATUS_BIT (order->status), &expire, NULL,
+                                           TRUE, "{\"status\":\"expired\"}");
+    }
+  r = tx_run (tx, request, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (PQntuples (r), ==, 1);
+  PQclear (r);
+}
+
+static GPtrArray *
+lock_due (CompanionPgTransaction *tx,
+          guint                   limit)
+{
+  g_autoptr(GError) error = NULL;
+  CompanionPgRequest *request = companion_pg_request_new ();
+  PGresult *r;
+  GPtrArray *orders;
+
+  companion_pg_request_add_lock_due_orders (request, limit);
+  r = tx_run (tx, request, &error);
+  g_assert_no_error (error);
+  orders = companion_pg_orders_from_result (r);
+  PQclear (r);
+  return orders;
+}
+
+/* Two companions sweeping at once each lock their own due orders (FOR
+ * UPDATE SKIP LOCKED) and expire them: each order once. */
+static void
+test_sweep (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) mine = NULL;
+  g_autoptr(GPtrArray) theirs = NULL;
+  g_autoptr(GPtrArray) left = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionPgTransaction *a, *b, *c;
+  CompanionPgPool *pools[2], *watcher;
+  Listener l;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  migrate (uri);
+  pools[0] = start_pool (uri, 2, NULL);
+  pools[1] = start_pool (uri, 2, NULL);
+  watcher = start_pool (uri, 1, COMPANION_PG_EVENTS_CHANNEL);
+  listener_init (&l, watcher);
+  wait_listening (watcher);
+  for (guint i = 0; i < N_DUE; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("due-%02u", i);
+
+      insert_order (pools[0], id, "1");
+    }
+  insert_order (pools[0], "not-due", "9999999999999");
+
+  a = begin (pools[0]);
+  b = begin (pools[1]);
+  mine = lock_due (a, N_DUE / 2);
+  theirs = lock_due (b, N_DUE);
+  g_assert_cmpuint (mine->len, ==, N_DUE / 2);
+  g_assert_cmpuint (theirs->len, ==, N_DUE / 2);
+  for (guint i = 0; i < N_DUE / 2; i++)
+    {
+      CompanionOrder *x = g_ptr_array_index (mine, i), *y = g_ptr_array_index (theirs, i);
+
+      g_assert_true (g_hash_table_add (seen, x->id));
+      g_assert_true (g_hash_table_add (seen, y->id));
+    }
+  run_transitions (b, theirs);
+  run_transitions (a, mine);
+  g_assert_true (commit (b, &error));
+  g_assert_true (commit (a, &error));
+  g_assert_no_error (error);
+  g_object_unref (a);
+  g_object_unref (b);
+
+  c = begin (pools[1]);
+  left = lock_due (c, N_DUE);
+  g_assert_cmpuint (left->len, ==, 0);
+  g_object_unref (c);
+
+  g_assert_cmpint (pool_value (pools[0], "SELECT count (*) FROM order_events"), ==, N_DUE);
+  g_assert_cmpint (pool_value (pools[0], "SELECT count (DISTINCT order_id) FROM order_events"),
+                   ==, N_DUE);
+  g_assert_cmpint (pool_value (pools[0], "SELECT count (*) FROM orders WHERE status = 7"),
+                   ==, N_DUE);
+  l.expected = N_DUE;
+  g_assert_true (wait_until (has_expected_payloads, &l, 5000));
+
+  for (guint i = 0; i < G_N_ELEMENTS (pools); i++)
+    {
+      companion_pg_pool_close (pools[i]);
+      unref_and_wait (pools[i]);
+    }
+  companion_pg_pool_close (watcher);
+  unref_and_wait (watcher);
+  g_ptr_array_unref (l.payloads);
+}
+
 /* The database's clock decides whether an order is due to expire. */
 static void
 test_transition_database_clock (void)
@@ -1516,6 +1802,8 @@ main (int   argc,
   g_test_add_func ("/postgresql/transition/database-clock-decides-expiry",
                    test_transition_database_clock);
   g_test_add_func ("/postgresql/orders/every-field-and-event-round-trips", test_orders);
+  g_test_add_func ("/postgresql/pool/transaction-holds-its-connection", test_transaction);
+  g_test_add_func ("/postgresql/orders/two-sweepers-skip-locked-expire-once", test_sweep);
   g_test_add_func ("/postgresql/main-loop/never-blocks", test_never_blocks);
 
   status = g_test_run ();

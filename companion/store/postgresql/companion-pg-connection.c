@@ -61,24 +61,27 @@ companion_pg_request_new (void)
   return request;
 }
 
+const char *
+companion_pg_isolation_begin_sql (CompanionPgIsolation isolation)
+{
+  switch (isolation)
+    {
+    case COMPANION_PG_REPEATABLE_READ:
+      return "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    case COMPANION_PG_SERIALIZABLE:
+      return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    case COMPANION_PG_READ_COMMITTED:
+    default:
+      return "BEGIN ISOLATION LEVEL READ COMMITTED";
+    }
+}
+
 CompanionPgRequest *
 companion_pg_request_new_transaction (CompanionPgIsolation isolation)
 {
   CompanionPgRequest *request = companion_pg_request_new ();
 
-  switch (isolation)
-    {
-    case COMPANION_PG_REPEATABLE_READ:
-      request->begin = "BEGIN ISOLATION LEVEL REPEATABLE READ";
-      break;
-    case COMPANION_PG_SERIALIZABLE:
-      request->begin = "BEGIN ISOLATION LEVEL SERIALIZABLE";
-      break;
-    case COMPANION_PG_READ_COMMITTED:
-    default:
-      request->begin = "BEGIN ISOLATION LEVEL READ COMMITTED";
-      break;
-    }
+  request->begin = companion_pg_isolation_begin_sql (isolation);
   return request;
 }
 

@@ -44,6 +44,8 @@ CompanionPgRequest *companion_pg_request_new          (void);
  * failure: UNAVAILABLE) rolls all of it back and leaves the connection
  * clean for the next request. */
 CompanionPgRequest *companion_pg_request_new_transaction (CompanionPgIsolation isolation);
+/* "BEGIN ISOLATION LEVEL …" */
+const char         *companion_pg_isolation_begin_sql  (CompanionPgIsolation isolation);
 void                companion_pg_request_free         (CompanionPgRequest         *request);
 /* @params are text (NULL is SQL NULL) and copied. @sql is one statement. */
 void                companion_pg_request_add          (CompanionPgRequest         *request,

@@ -37,6 +37,15 @@ static const CompanionPgStatement get_order_by_challenge_hash = {
   "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = $1::text",
 };
 
+/* The database's clock decides what is due; locked rows are another
+ * companion's to expire. */
+static const CompanionPgStatement lock_due_orders = {
+  "companion_lock_due_orders",
+  "SELECT " ORDER_COLUMNS " FROM orders"
+  " WHERE status < 4 AND expires_at <= (extract (epoch FROM now ()) * 1000)::bigint"
+  " ORDER BY expires_at LIMIT $1::integer FOR UPDATE SKIP LOCKED",
+};
+
 static const CompanionPgStatement list_events = {
   "companion_list_events",
   "SELECT seq, status, data FROM order_events WHERE order_id = $1::text AND seq > $2::bigint"
@@ -139,12 +148,71 @@ companion_pg_request_add_get_order_by_challenge_hash (CompanionPgRequest *reques
   companion_pg_request_add_prepared (request, &get_order_by_challenge_hash, 1, params);
 }
 
+/* Row @row of @r, or NULL when it holds values this program does not
+ * know (a row written by a later version). */
+static CompanionOrder *
+order_from_row (const PGresult *r,
+                int             row)
+{
+  g_autoptr(CompanionOrder) order = companion_order_new ();
+  int i = 0;
+
+  order->id = companion_pg_result_dup_text (r, row, i++);
+  order->kind = companion_pg_result_get_int64 (r, row, i++);
+  order->adapter = companion_pg_result_get_int64 (r, row, i++);
+  order->status = companion_pg_result_get_int64 (r, row, i++);
+  order->claim_token_hash = companion_pg_result_dup_text (r, row, i++);
+  order->desktop_token_hash = companion_pg_result_dup_text (r, row, i++);
+  order->event_token_hash = companion_pg_result_dup_text (r, row, i++);
+  order->challenge_token_hash = companion_pg_result_dup_text (r, row, i++);
+  order->origin = companion_pg_result_dup_text (r, row, i++);
+  order->return_to = companion_pg_result_dup_text (r, row, i++);
+  order->title = companion_pg_result_dup_text (r, row, i++);
+  order->summary = companion_pg_result_dup_text (r, row, i++);
+  order->payload_hash = companion_pg_result_dup_text (r, row, i++);
+  order->app_name = companion_pg_result_dup_text (r, row, i++);
+  order->challenge_id = companion_pg_result_dup_text (r, row, i++);
+  order->nonce = companion_pg_result_dup_text (r, row, i++);
+  order->message = companion_pg_result_dup_text (r, row, i++);
+  order->requester_ip = companion_pg_result_dup_text (r, row, i++);
+  order->requester_user_agent = companion_pg_result_dup_text (r, row, i++);
+  order->check_code = companion_pg_result_dup_text (r, row, i++);
+  order->check_code_failures = companion_pg_result_get_int64 (r, row, i++);
+  order->subject = companion_pg_result_dup_text (r, row, i++);
+  order->public_key_hex = companion_pg_result_dup_text (r, row, i++);
+  order->signature_hex = companion_pg_result_dup_text (r, row, i++);
+  order->session_id = companion_pg_result_dup_text (r, row, i++);
+  order->created_at = companion_pg_result_get_int64 (r, row, i++);
+  order->issued_at = companion_pg_result_get_int64 (r, row, i++);
+  order->expires_at = companion_pg_result_get_int64 (r, row, i++);
+  order->approved_at = companion_pg_result_get_int64 (r, row, i++);
+  order->finalized_at = companion_pg_result_get_int64 (r, row, i++);
+  order->event_seq = companion_pg_result_get_int64 (r, row, i++);
+  order->challenge_id_hash = companion_pg_result_dup_text (r, row, i++);
+
+  if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
+      crossing_kind_to_string (order->kind) == NULL ||
+      crossing_adapter_to_string (order->adapter) == NULL)
+    return NULL;
+  return g_steal_pointer (&order);
+}
+
+static gboolean
+is_order_result (const PGresult  *r,
+                 GError         **error)
+{
+  if (PQnfields (r) == N_ORDER_COLUMNS)
+    return TRUE;
+  g_set_error_literal (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT,
+                       "Not a row of orders");
+  return FALSE;
+}
+
 CompanionOrder *
 companion_pg_order_from_result (const PGresult  *r,
                                 GError         **error)
 {
-  g_autoptr(CompanionOrder) order = NULL;
-  int i = 0;
+  CompanionOrder *order;
 
   g_return_val_if_fail (r != NULL, NULL);
 
@@ -154,57 +222,43 @@ companion_pg_order_from_result (const PGresult  *r,
                            "No such order");
       return NULL;
     }
-  if (PQnfields (r) != N_ORDER_COLUMNS)
-    {
-      g_set_error_literal (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT,
-                           "Not a row of orders");
-      return NULL;
-    }
+  if (!is_order_result (r, error))
+    return NULL;
+  order = order_from_row (r, 0);
+  if (order == NULL)
+    g_set_error_literal (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT,
+                         "The order holds values this program does not know");
+  return order;
+}
 
-  order = companion_order_new ();
-  order->id = companion_pg_result_dup_text (r, 0, i++);
-  order->kind = companion_pg_result_get_int64 (r, 0, i++);
-  order->adapter = companion_pg_result_get_int64 (r, 0, i++);
-  order->status = companion_pg_result_get_int64 (r, 0, i++);
-  order->claim_token_hash = companion_pg_result_dup_text (r, 0, i++);
-  order->desktop_token_hash = companion_pg_result_dup_text (r, 0, i++);
-  order->event_token_hash = companion_pg_result_dup_text (r, 0, i++);
-  order->challenge_token_hash = companion_pg_result_dup_text (r, 0, i++);
-  order->origin = companion_pg_result_dup_text (r, 0, i++);
-  order->return_to = companion_pg_result_dup_text (r, 0, i++);
-  order->title = companion_pg_result_dup_text (r, 0, i++);
-  order->summary = companion_pg_result_dup_text (r, 0, i++);
-  order->payload_hash = companion_pg_result_dup_text (r, 0, i++);
-  order->app_name = companion_pg_result_dup_text (r, 0, i++);
-  order->challenge_id = companion_pg_result_dup_text (r, 0, i++);
-  order->nonce = companion_pg_result_dup_text (r, 0, i++);
-  order->message = companion_pg_result_dup_text (r, 0, i++);
-  order->requester_ip = companion_pg_result_dup_text (r, 0, i++);
-  order->requester_user_agent = companion_pg_result_dup_text (r, 0, i++);
-  order->check_code = companion_pg_result_dup_text (r, 0, i++);
-  order->check_code_failures = companion_pg_result_get_int64 (r, 0, i++);
-  order->subject = companion_pg_result_dup_text (r, 0, i++);
-  order->public_key_hex = companion_pg_result_dup_text (r, 0, i++);
-  order->signature_hex = companion_pg_result_dup_text (r, 0, i++);
-  order->session_id = companion_pg_result_dup_text (r, 0, i++);
-  order->created_at = companion_pg_result_get_int64 (r, 0, i++);
-  order->issued_at = companion_pg_result_get_int64 (r, 0, i++);
-  order->expires_at = companion_pg_result_get_int64 (r, 0, i++);
-  order->approved_at = companion_pg_result_get_int64 (r, 0, i++);
-  order->finalized_at = companion_pg_result_get_int64 (r, 0, i++);
-  order->event_seq = companion_pg_result_get_int64 (r, 0, i++);
-  order->challenge_id_hash = companion_pg_result_dup_text (r, 0, i++);
+void
+companion_pg_request_add_lock_due_orders (CompanionPgRequest *request,
+                                          guint               limit)
+{
+  g_autofree char *text = g_strdup_printf ("%u", MIN (limit, (guint) G_MAXINT));
+  const char *params[] = { text };
 
-  /* A row written by a later version may hold values we do not know. */
-  if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
-      crossing_kind_to_string (order->kind) == NULL ||
-      crossing_adapter_to_string (order->adapter) == NULL)
+  g_return_if_fail (request != NULL);
+  companion_pg_request_add_prepared (request, &lock_due_orders, 1, params);
+}
+
+GPtrArray *
+companion_pg_orders_from_result (const PGresult *r)
+{
+  GPtrArray *orders = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_order_free);
+
+  g_return_val_if_fail (r != NULL, orders);
+
+  if (!is_order_result (r, NULL))
+    return orders;
+  for (int row = 0; row < PQntuples (r); row++)
     {
-      g_set_error_literal (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CORRUPT,
-                           "The order holds values this program does not know");
-      return NULL;
+      CompanionOrder *order = order_from_row (r, row);
+
+      if (order != NULL)
+        g_ptr_array_add (orders, order);
     }
-  return g_steal_pointer (&order);
+  return orders;
 }
 
 void

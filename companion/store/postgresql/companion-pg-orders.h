@@ -29,6 +29,16 @@ void companion_pg_request_add_get_order_by_challenge_hash (CompanionPgRequest *r
 CompanionOrder *companion_pg_order_from_result             (const PGresult       *result,
                                                             GError              **error);
 
+/* Adds the SELECT of at most @limit non-terminal orders that are due by
+ * the database's clock, earliest first, locked FOR UPDATE SKIP LOCKED:
+ * inside a transaction (companion_pg_pool_begin_async()), companions
+ * sweeping together each get their own. Read them with
+ * companion_pg_orders_from_result(). */
+void            companion_pg_request_add_lock_due_orders   (CompanionPgRequest   *request,
+                                                            guint                 limit);
+/* CompanionOrder; rows this program cannot read are left out. */
+GPtrArray      *companion_pg_orders_from_result            (const PGresult       *result);
+
 /* Adds the SELECT of @order_id's events with seq > @after_seq, oldest
  * first; read them with companion_pg_events_from_result(). */
 void            companion_pg_request_add_list_events       (CompanionPgRequest   *request,

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "companion-pg-pool.h"
+#include "companion-pg-transaction.h"
 
 typedef struct {
   CompanionPgConnection *conn;        /* NULL while waiting to retry */
@@ -23,6 +24,7 @@ typedef struct {
   gboolean               subscribed;  /* listener: LISTEN done */
   gboolean               was_up;      /* listener: subscribed before */
   gboolean               tried;       /* its first attempt has ended */
+  gboolean               leased;      /* a transaction holds it */
 } Slot;
 
 typedef struct {
@@ -30,6 +32,7 @@ typedef struct {
   CompanionPgRequest *request;
   GSource            *cancel_source;
   GList              *link;          /* in the pool's queue while waiting */
+  gboolean            begin;         /* its request is a BEGIN: a transaction */
 } Job;
 
 struct _CompanionPgPool
@@ -196,6 +199,7 @@ slot_drop_connection (CompanionPgPool *self,
     return;
   g_signal_handlers_disconnect_by_data (conn, self);
   slot->subscribed = FALSE;
+  slot->leased = FALSE;
   companion_pg_connection_close (conn);
 }
 
@@ -407,6 +411,18 @@ slot_free (CompanionPgPool *self,
 /* ---- requests ---- */
 
 static void
+ignore_result (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GPtrArray) results = NULL;
+
+  /* A failure breaks the connection, whose "closed" does the rest. */
+  results = companion_pg_connection_execute_finish (COMPANION_PG_CONNECTION (source), result,
+                                                    NULL);
+}
+
+static void
 job_done (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
@@ -419,7 +435,27 @@ job_done (GObject      *source,
 
   results = companion_pg_connection_execute_finish (COMPANION_PG_CONNECTION (source), result,
                                                     &error);
-  if (results != NULL)
+  if (job->begin && results != NULL)
+    {
+      g_ptr_array_unref (results);
+      g_task_return_pointer (job->task,
+                             companion_pg_transaction_new (G_OBJECT (self),
+                                                           COMPANION_PG_CONNECTION (source)),
+                             g_object_unref);
+    }
+  else if (job->begin)
+    {
+      /* Cancelled, the BEGIN may still have run: end it before anyone
+       * else's request lands in it. */
+      CompanionPgRequest *rollback = companion_pg_request_new ();
+
+      companion_pg_request_add (rollback, "ROLLBACK", 0, NULL);
+      companion_pg_connection_execute_async (COMPANION_PG_CONNECTION (source), rollback, NULL,
+                                             ignore_result, NULL);
+      companion_pg_pool_release (self, COMPANION_PG_CONNECTION (source));
+      g_task_return_error (job->task, error);
+    }
+  else if (results != NULL)
     g_task_return_pointer (job->task, results, (GDestroyNotify) g_ptr_array_unref);
   else
     g_task_return_error (job->task, error);
@@ -441,7 +477,7 @@ dispatch (CompanionPgPool *self)
           Slot *slot = g_ptr_array_index (self->slots, i);
           guint pending;
 
-          if (!slot_is_up (slot))
+          if (!slot_is_up (slot) || slot->leased)
             continue;
           pending = companion_pg_connection_get_n_pending (slot->conn);
           if (pending < self->depth && pending < best_pending)
@@ -456,27 +492,23 @@ dispatch (CompanionPgPool *self)
       job = g_queue_pop_head (&self->waiting);
       job->link = NULL;
       destroy_source (&job->cancel_source);
+      /* Nothing else goes there after its BEGIN. */
+      best->leased = job->begin;
       companion_pg_connection_execute_async (best->conn, g_steal_pointer (&job->request),
                                              g_task_get_cancellable (job->task), job_done, job);
     }
 }
 
-void
-companion_pg_pool_execute_async (CompanionPgPool    *self,
-                                 CompanionPgRequest *request,
-                                 GCancellable       *cancellable,
-                                 GAsyncReadyCallback callback,
-                                 gpointer            user_data)
+static void
+enqueue (CompanionPgPool    *self,
+         GTask              *task,
+         CompanionPgRequest *request,
+         gboolean            begin)
 {
+  g_autoptr(GTask) owned_task = task;
   g_autoptr(CompanionPgRequest) owned = request;
-  g_autoptr(GTask) task = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
   Job *job;
-
-  g_return_if_fail (COMPANION_IS_PG_POOL (self));
-  g_return_if_fail (request != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, companion_pg_pool_execute_async);
 
   if (self->closed || (!self->available && self->start_task == NULL))
     {
@@ -489,8 +521,9 @@ companion_pg_pool_execute_async (CompanionPgPool    *self,
     return;
 
   job = g_new0 (Job, 1);
-  job->task = g_steal_pointer (&task);
+  job->task = g_steal_pointer (&owned_task);
   job->request = g_steal_pointer (&owned);
+  job->begin = begin;
   g_queue_push_tail (&self->waiting, job);
   job->link = self->waiting.tail;
   if (cancellable != NULL)
@@ -499,6 +532,68 @@ companion_pg_pool_execute_async (CompanionPgPool    *self,
       g_source_set_callback (job->cancel_source, G_SOURCE_FUNC (job_cancelled), job, NULL);
       g_source_attach (job->cancel_source, self->context);
     }
+  dispatch (self);
+}
+
+void
+companion_pg_pool_execute_async (CompanionPgPool    *self,
+                                 CompanionPgRequest *request,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr(CompanionPgRequest) owned = request;
+  GTask *task;
+
+  g_return_if_fail (COMPANION_IS_PG_POOL (self));
+  g_return_if_fail (request != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, companion_pg_pool_execute_async);
+  enqueue (self, task, g_steal_pointer (&owned), FALSE);
+}
+
+void
+companion_pg_pool_begin_async (CompanionPgPool      *self,
+                               CompanionPgIsolation  isolation,
+                               GCancellable         *cancellable,
+                               GAsyncReadyCallback   callback,
+                               gpointer              user_data)
+{
+  CompanionPgRequest *request;
+  GTask *task;
+
+  g_return_if_fail (COMPANION_IS_PG_POOL (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, companion_pg_pool_begin_async);
+  request = companion_pg_request_new ();
+  companion_pg_request_add (request, companion_pg_isolation_begin_sql (isolation), 0, NULL);
+  enqueue (self, task, request, TRUE);
+}
+
+CompanionPgTransaction *
+companion_pg_pool_begin_finish (CompanionPgPool  *self,
+                                GAsyncResult     *result,
+                                GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+companion_pg_pool_release (CompanionPgPool       *self,
+                           CompanionPgConnection *conn)
+{
+  Slot *slot;
+
+  g_return_if_fail (COMPANION_IS_PG_POOL (self));
+
+  /* Not when it broke meanwhile: the slot has moved on. */
+  slot = find_slot (self, conn);
+  if (slot == NULL || !slot->leased)
+    return;
+  slot->leased = FALSE;
   dispatch (self);
 }
 
@@ -552,18 +647,6 @@ companion_pg_pool_set_backoff (CompanionPgPool *self,
   self->backoff_max_ms = max_ms;
 }
 
-static void
-pinged (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
-{
-  g_autoptr(GPtrArray) results = NULL;
-
-  /* A failure breaks the connection, whose "closed" does the rest. */
-  results = companion_pg_connection_execute_finish (COMPANION_PG_CONNECTION (source), result,
-                                                    NULL);
-}
-
 /* The LISTEN connection only ever reads: without a request now and then
  * it would not notice a server that went silent. */
 static gboolean
@@ -573,8 +656,8 @@ ping_listener (gpointer user_data)
   Slot *slot = self->listener;
 
   if (slot != NULL && slot_is_up (slot) && companion_pg_connection_get_n_pending (slot->conn) == 0)
-    companion_pg_connection_execute_async (slot->conn, companion_pg_request_new (), NULL, pinged,
-                                           NULL);
+    companion_pg_connection_execute_async (slot->conn, companion_pg_request_new (), NULL,
+                                           ignore_result, NULL);
   return G_SOURCE_CONTINUE;
 }
 

@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 
 #include "companion-pg-connection.h"
+#include "companion-pg-transaction.h"
 
 G_BEGIN_DECLS
 
@@ -76,6 +77,21 @@ void             companion_pg_pool_execute_async      (CompanionPgPool      *sel
 GPtrArray       *companion_pg_pool_execute_finish     (CompanionPgPool      *self,
                                                        GAsyncResult         *result,
                                                        GError              **error);
+
+/* A transaction that holds one connection until it commits or rolls
+ * back (see companion-pg-transaction.h); waits for a connection like a
+ * request, and fails the same ways. */
+void             companion_pg_pool_begin_async        (CompanionPgPool      *self,
+                                                       CompanionPgIsolation  isolation,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+CompanionPgTransaction *companion_pg_pool_begin_finish (CompanionPgPool     *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+/* For companion-pg-transaction.c: @conn serves everyone again. */
+void             companion_pg_pool_release            (CompanionPgPool      *self,
+                                                       CompanionPgConnection *conn);
 
 gboolean         companion_pg_pool_get_available      (CompanionPgPool      *self);
 /* Connections for requests that are up. */
