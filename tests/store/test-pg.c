@@ -388,7 +388,6 @@ static void
 test_query (void)
 {
   g_autofree char *uri = NULL;
-  g_autoptr(GPtrArray) results = NULL;
   CompanionPgConnection *conn;
   CompanionPgRequest *request;
   const char *first[] = { "hello", "41" };
@@ -772,6 +771,7 @@ notify (CompanionPgPool *pool,
                                 payload), &error);
 
   g_assert_no_error (error);
+  g_assert_nonnull (results);
 }
 
 static gboolean

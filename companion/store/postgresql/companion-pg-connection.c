@@ -974,7 +974,7 @@ companion_pg_connection_execute_async (CompanionPgConnection *self,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  if (!send_prepares (self, request))
+  if (!send_prepares (self, owned))
     {
       break_connection (self, PQerrorMessage (self->conn));
       g_task_return_new_error (task, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE,
@@ -992,7 +992,7 @@ companion_pg_connection_execute_async (CompanionPgConnection *self,
     }
   g_queue_push_tail (&self->in_flight, f);
 
-  if (!send_request (self, request, f))
+  if (!send_request (self, owned, f))
     {
       break_connection (self, PQerrorMessage (self->conn));
       return;
@@ -1117,37 +1117,39 @@ deliver_notifications (CompanionPgConnection *self)
     }
 }
 
+static void
+read_input (CompanionPgConnection *self)
+{
+  if (!PQconsumeInput (self->conn))
+    {
+      break_connection (self, PQerrorMessage (self->conn));
+      return;
+    }
+  process_results (self);
+  deliver_notifications (self);
+  if (!self->closed && PQstatus (self->conn) == CONNECTION_BAD)
+    break_connection (self, PQerrorMessage (self->conn));
+  /* Reading may have made room for what was waiting to be sent. */
+  if (!self->closed && (self->socket_condition & G_IO_OUT))
+    flush (self);
+}
+
 static gboolean
 socket_ready (CompanionPgConnection *self,
               GIOCondition           condition)
 {
-  g_autoptr(CompanionPgConnection) hold = g_object_ref (self);
-
+  /* A callback run from here may drop the last other reference. */
+  g_object_ref (self);
   if (self->connect_task != NULL)
+    continue_connect (self);
+  else if (!self->closed)
     {
-      continue_connect (self);
-      return G_SOURCE_CONTINUE;
-    }
-  if (self->closed)
-    return G_SOURCE_REMOVE;
-
-  if (condition & G_IO_OUT)
-    flush (self);
-  if (!self->closed && (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
-    {
-      if (!PQconsumeInput (self->conn))
-        {
-          break_connection (self, PQerrorMessage (self->conn));
-          return G_SOURCE_CONTINUE;
-        }
-      process_results (self);
-      deliver_notifications (self);
-      if (!self->closed && PQstatus (self->conn) == CONNECTION_BAD)
-        break_connection (self, PQerrorMessage (self->conn));
-      /* Reading may have made room for what was waiting to be sent. */
-      if (!self->closed && (self->socket_condition & G_IO_OUT))
+      if (condition & G_IO_OUT)
         flush (self);
+      if (!self->closed && (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+        read_input (self);
     }
+  g_object_unref (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1155,13 +1157,14 @@ static void
 break_connection (CompanionPgConnection *self,
                   const char            *why)
 {
-  g_autoptr(CompanionPgConnection) hold = g_object_ref (self);
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
   InFlight *f;
 
   if (self->closed)
     return;
+  /* The callbacks below may drop the last other reference. */
+  g_object_ref (self);
   self->closed = TRUE;
   self->ready = FALSE;
 
@@ -1182,6 +1185,7 @@ break_connection (CompanionPgConnection *self,
     }
   g_clear_pointer (&self->conn, PQfinish);
   g_signal_emit (self, signals[CLOSED], 0, error);
+  g_object_unref (self);
 }
 
 gboolean

@@ -428,8 +428,8 @@ job_done (GObject      *source,
           gpointer      user_data)
 {
   Job *job = user_data;
-  CompanionPgPool *self = g_task_get_source_object (job->task);
-  g_autoptr(CompanionPgPool) hold = g_object_ref (self);
+  /* The job's task holds the pool only until job_free (). */
+  CompanionPgPool *self = g_object_ref (g_task_get_source_object (job->task));
   GError *error = NULL;
   GPtrArray *results;
 
@@ -461,6 +461,7 @@ job_done (GObject      *source,
     g_task_return_error (job->task, error);
   job_free (job);
   dispatch (self);
+  g_object_unref (self);
 }
 
 static void
