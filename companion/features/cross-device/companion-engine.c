@@ -91,6 +91,14 @@ char *
 companion_engine_event_data (const CompanionOrder *order,
                              CrossingStatus        status)
 {
+  return companion_engine_event_data_with_reason (order, status, NULL);
+}
+
+char *
+companion_engine_event_data_with_reason (const CompanionOrder *order,
+                                         CrossingStatus        status,
+                                         const char           *reason)
+{
   GString *out = g_string_sized_new (160);
 
   g_string_append (out, "{\"orderId\":");
@@ -106,6 +114,19 @@ companion_engine_event_data (const CompanionOrder *order,
       g_string_append (out, ",\"checkCode\":");
       append_json_string (out, order->check_code);
     }
+  /* The desktop says why it ended: a reject names its cause, an expiry is
+   * always the clock. */
+  if (status == CROSSING_STATUS_EXPIRED)
+    reason = COMPANION_REASON_EXPIRED;
+  else if (status == CROSSING_STATUS_REJECTED && reason == NULL)
+    reason = COMPANION_REASON_USER;
+  else if (status != CROSSING_STATUS_REJECTED)
+    reason = NULL;
+  if (reason != NULL)
+    {
+      g_string_append (out, ",\"reason\":");
+      append_json_string (out, reason);
+    }
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
 }
@@ -115,18 +136,19 @@ companion_engine_event_data (const CompanionOrder *order,
  * the store tells the streams ("event-committed"). A lost race is
  * CROSSING_ERROR_TRANSITION_RACE. */
 static gboolean
-transition (CompanionEngine             *self,
-            CompanionOrder              *order,
-            CompanionAction              action,
-            const CompanionOrderChange  *change,
-            GError                     **error)
+transition_with_reason (CompanionEngine             *self,
+                        CompanionOrder              *order,
+                        CompanionAction              action,
+                        const CompanionOrderChange  *change,
+                        const char                  *reason,
+                        GError                     **error)
 {
   CompanionOrderChange targeted = *change;
   g_autofree char *data = NULL;
   gint64 seq = 0;
 
   targeted.to = companion_action_target (action);
-  data = companion_engine_event_data (order, targeted.to);
+  data = companion_engine_event_data_with_reason (order, targeted.to, reason);
   if (!companion_store_transition (self->store, order->id, companion_action_allowed_from (action),
                                    &targeted, data, &seq, error))
     return store_failed (error);
@@ -136,6 +158,16 @@ transition (CompanionEngine             *self,
   order->status = targeted.to;
   order->event_seq = seq;
   return TRUE;
+}
+
+static gboolean
+transition (CompanionEngine             *self,
+            CompanionOrder              *order,
+            CompanionAction              action,
+            const CompanionOrderChange  *change,
+            GError                     **error)
+{
+  return transition_with_reason (self, order, action, change, NULL, error);
 }
 
 static void
@@ -617,7 +649,8 @@ wrong_check_code (CompanionEngine  *self,
 
   if (failures >= COMPANION_MAX_CHECK_CODE_FAILURES)
     {
-      if (!transition (self, order, COMPANION_ACTION_REJECT, &change, &local_error))
+      if (!transition_with_reason (self, order, COMPANION_ACTION_REJECT, &change,
+                                   COMPANION_REASON_CHECK_CODE, &local_error))
         g_debug ("Rejecting after wrong codes lost a race: %s", local_error->message);
       fail_message (error, CROSSING_ERROR_CHECK_CODE_MISMATCH,
                     "The check code does not match; the request was rejected after 3 tries");

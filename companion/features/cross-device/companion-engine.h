@@ -116,4 +116,16 @@ CompanionOrder  *companion_engine_open_events (CompanionEngine              *sel
 char            *companion_engine_event_data  (const CompanionOrder         *order,
                                                CrossingStatus                status);
 
+/* Why an order was rejected or expired: the "reason" of those events. */
+#define COMPANION_REASON_USER             "user"
+#define COMPANION_REASON_CHECK_CODE       "check_code"
+#define COMPANION_REASON_SUBJECT_MISMATCH "subject_mismatch"
+#define COMPANION_REASON_EXPIRED          "expired"
+
+/* The same with the "reason" of a rejected event (NULL: "user"); an
+ * expired event always says "expired", other events carry none. */
+char            *companion_engine_event_data_with_reason (const CompanionOrder *order,
+                                                          CrossingStatus        status,
+                                                          const char           *reason);
+
 G_END_DECLS
