@@ -18,106 +18,8 @@
 
 #include "crossing-token.h"
 
+#include "companion-sqlite-migrations.h"
 #include "companion-sqlite-store.h"
-
-/* Each entry moves the schema one version up; never edit a released one. */
-static const char *migrations[] = {
-  /* 1 */
-  "CREATE TABLE orders ("
-  "  id TEXT PRIMARY KEY,"
-  "  kind INTEGER NOT NULL,"
-  "  adapter INTEGER NOT NULL,"
-  "  status INTEGER NOT NULL," /* CrossingStatus: 0-3 pending, 4+ terminal */
-  "  claim_token_hash TEXT NOT NULL,"
-  "  desktop_token_hash TEXT NOT NULL,"
-  "  event_token_hash TEXT NOT NULL,"
-  "  challenge_token_hash TEXT,"
-  "  origin TEXT NOT NULL,"
-  "  return_to TEXT,"
-  "  title TEXT NOT NULL,"
-  "  summary TEXT NOT NULL,"
-  "  payload_hash TEXT,"
-  "  app_name TEXT NOT NULL,"
-  "  challenge_id TEXT NOT NULL,"
-  "  nonce TEXT NOT NULL,"
-  "  message TEXT NOT NULL,"
-  "  requester_ip TEXT,"
-  "  requester_user_agent TEXT,"
-  "  check_code TEXT,"
-  "  check_code_failures INTEGER NOT NULL DEFAULT 0,"
-  "  subject TEXT,"
-  "  public_key_hex TEXT,"
-  "  signature_hex TEXT,"
-  "  session_id TEXT,"
-  "  created_at INTEGER NOT NULL,"
-  "  issued_at INTEGER NOT NULL,"
-  "  expires_at INTEGER NOT NULL,"
-  "  approved_at INTEGER NOT NULL DEFAULT 0,"
-  "  finalized_at INTEGER NOT NULL DEFAULT 0,"
-  "  event_seq INTEGER NOT NULL DEFAULT 0"
-  ");"
-  "CREATE INDEX orders_pending_expiry ON orders (expires_at) WHERE status < 4;"
-  "CREATE TABLE order_events ("
-  "  order_id TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
-  "  seq INTEGER NOT NULL,"
-  "  status INTEGER NOT NULL,"
-  "  data TEXT NOT NULL,"
-  "  created_at INTEGER NOT NULL,"
-  "  PRIMARY KEY (order_id, seq)"
-  ") WITHOUT ROWID;"
-  "CREATE TABLE users ("
-  "  id TEXT PRIMARY KEY,"
-  "  subject TEXT NOT NULL UNIQUE,"
-  "  name TEXT,"
-  "  created_at INTEGER NOT NULL"
-  ");"
-  "CREATE TABLE sessions ("
-  "  id TEXT PRIMARY KEY,"
-  "  token_hash TEXT NOT NULL UNIQUE,"
-  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
-  "  order_id TEXT NOT NULL UNIQUE REFERENCES orders (id),"
-  "  created_at INTEGER NOT NULL,"
-  "  expires_at INTEGER NOT NULL"
-  ");",
-  /* 2: Better Auth's user and session fields; a session need not come
-   * from an order (the Nimiq and mobile-QR sign-ins). */
-  "ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user'"
-  "  CHECK (role IN ('user', 'admin'));"
-  "ALTER TABLE users ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;"
-  "UPDATE users SET updated_at = created_at;"
-  "CREATE TABLE sessions_2 ("
-  "  id TEXT PRIMARY KEY,"
-  "  token_hash TEXT NOT NULL UNIQUE,"
-  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
-  "  order_id TEXT UNIQUE REFERENCES orders (id),"
-  "  ip_address TEXT,"
-  "  user_agent TEXT,"
-  "  created_at INTEGER NOT NULL,"
-  "  updated_at INTEGER NOT NULL,"
-  "  expires_at INTEGER NOT NULL"
-  ");"
-  "INSERT INTO sessions_2 (id, token_hash, user_id, order_id, ip_address, user_agent,"
-  "  created_at, updated_at, expires_at)"
-  "  SELECT s.id, s.token_hash, s.user_id, s.order_id, o.requester_ip, o.requester_user_agent,"
-  "  s.created_at, s.created_at, s.expires_at"
-  "  FROM sessions s LEFT JOIN orders o ON o.id = s.order_id;"
-  "DROP TABLE sessions;"
-  "ALTER TABLE sessions_2 RENAME TO sessions;",
-  /* 3: mobile QR finds its orders by the challenge ID's hash */
-  "ALTER TABLE orders ADD COLUMN challenge_id_hash TEXT;"
-  "CREATE UNIQUE INDEX orders_challenge_id_hash ON orders (challenge_id_hash)"
-  " WHERE challenge_id_hash IS NOT NULL;",
-  /* 4: Nimiq direct sign-in's nonces, kept only until used or expired */
-  "CREATE TABLE nimiq_nonces ("
-  "  id_hash TEXT PRIMARY KEY,"
-  "  nonce TEXT NOT NULL,"
-  "  origin TEXT NOT NULL,"
-  "  app_name TEXT NOT NULL,"
-  "  issued_at INTEGER NOT NULL,"
-  "  expires_at INTEGER NOT NULL"
-  ") WITHOUT ROWID;"
-  "CREATE INDEX nimiq_nonces_expiry ON nimiq_nonces (expires_at);",
-};
 
 #define ORDER_COLUMNS \
   "id, kind, adapter, status, claim_token_hash, desktop_token_hash, event_token_hash," \
@@ -238,15 +140,8 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (CompanionSqliteStore, companion_sqlite_store, G_T
                                G_IMPLEMENT_INTERFACE (COMPANION_TYPE_STORE,
                                                       companion_sqlite_store_iface_init))
 
-int
-companion_sqlite_store_schema_version (void)
-{
-  return G_N_ELEMENTS (migrations);
-}
-
-/* SQLite's primary result codes, as the store's errors. */
-static CompanionStoreError
-error_code_from_sqlite (int rc)
+CompanionStoreError
+companion_sqlite_error_code (int rc)
 {
   switch (rc & 0xff)
     {
@@ -278,7 +173,7 @@ set_db_error (CompanionSqliteStore  *self,
               GError               **error,
               const char            *what)
 {
-  g_set_error (error, COMPANION_STORE_ERROR, error_code_from_sqlite (sqlite3_errcode (self->db)),
+  g_set_error (error, COMPANION_STORE_ERROR, companion_sqlite_error_code (sqlite3_errcode (self->db)),
                "%s: %s", what, sqlite3_errmsg (self->db));
   return FALSE;
 }
@@ -1261,7 +1156,7 @@ open_error (sqlite3     *db,
             GError     **error)
 {
   g_set_error (error, COMPANION_STORE_ERROR,
-               db != NULL ? error_code_from_sqlite (sqlite3_errcode (db))
+               db != NULL ? companion_sqlite_error_code (sqlite3_errcode (db))
                           : COMPANION_STORE_ERROR_UNAVAILABLE,
                "Cannot %s the database %s: %s", what, path,
                db != NULL ? sqlite3_errmsg (db) : "out of memory");
@@ -1297,13 +1192,8 @@ migrate (sqlite3     *db,
   if (!read_user_version (db, &version))
     return open_error (db, path, "read", error);
 
-  if (version > companion_sqlite_store_schema_version ())
-    {
-      g_set_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED,
-                   "The database %s has schema version %d, newer than this companion knows (%d)",
-                   path, version, companion_sqlite_store_schema_version ());
-      return FALSE;
-    }
+  if (!companion_sqlite_check_version (db, version, path, error))
+    return FALSE;
 
   if (sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_exec (db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
@@ -1315,27 +1205,7 @@ migrate (sqlite3     *db,
       sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
     return open_error (db, path, "configure", error);
 
-  for (int v = version; v < companion_sqlite_store_schema_version (); v++)
-    {
-      g_autofree char *sql = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-                                              migrations[v], v + 1);
-      char *message = NULL;
-
-      int rc = sqlite3_exec (db, sql, NULL, NULL, &message);
-
-      if (rc != SQLITE_OK)
-        {
-          g_set_error (error, COMPANION_STORE_ERROR, error_code_from_sqlite (rc),
-                       "Cannot migrate the database %s to version %d: %s", path, v + 1,
-                       message != NULL ? message : "unknown error");
-          sqlite3_free (message);
-          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
-        }
-      g_debug ("Migrated %s to schema version %d", path, v + 1);
-    }
-
-  return TRUE;
+  return companion_sqlite_migrate (db, path, error);
 }
 
 CompanionSqliteStore *
