@@ -34,6 +34,8 @@
 #define DEFAULT_IDLE_TIMEOUT             60
 #define DEFAULT_MOBILE_QR_RETURN_TO      "/"
 #define DEFAULT_MOBILE_QR_SIGNING_PATH   "/qr/phone/{challengeId}"
+/* issue 14 */
+#define DEFAULT_POLL_INTERVAL            3
 
 CompanionConfig *
 companion_config_new_default (void)
@@ -62,6 +64,8 @@ companion_config_new_default (void)
   config->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   config->mobile_qr_return_to = g_strdup (DEFAULT_MOBILE_QR_RETURN_TO);
   config->mobile_qr_signing_path_template = g_strdup (DEFAULT_MOBILE_QR_SIGNING_PATH);
+  /* issue 14 */
+  config->poll_interval = DEFAULT_POLL_INTERVAL;
   return config;
 }
 
@@ -342,6 +346,9 @@ apply (CompanionConfig  *config,
     }
   if (strcmp (name, "mobile-qr-check-code") == 0)
     return parse_switch (name, value, "on", "off", &config->mobile_qr_check_code, error);
+  /* issue 14 */
+  if (strcmp (name, "poll-interval") == 0)
+    return parse_seconds (name, value, 30, &config->poll_interval, error);
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown setting '%s'", name);
   return FALSE;
@@ -400,6 +407,10 @@ static const struct {
     DEFAULT_MOBILE_QR_SIGNING_PATH ")" },
   { "mobile-qr-check-code", "on|off",
     "Ask the phone for a check code on mobile-QR sign-ins (default off)" },
+  /* issue 14 */
+  { "poll-interval", "SECONDS",
+    "Seconds between status polls an order starts with, 1 to 30 (default "
+    G_STRINGIFY (DEFAULT_POLL_INTERVAL) ")" },
 };
 
 static gboolean

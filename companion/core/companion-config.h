@@ -44,6 +44,9 @@ typedef struct {
   char     *mobile_qr_signing_path_template;  /* {challengeId}, after the public URL */
   gboolean  mobile_qr_check_code;             /* off: the seed's phone sends none */
 
+  /* issue 14: polling, user codes, request context */
+  guint     poll_interval;                    /* seconds, the status interval to start with */
+
   /* Derived from public_url by companion_config_set_listening_url(). */
   char     *public_origin;        /* "scheme://host[:port]" */
   char     *public_prefix;        /* the URL's path, "" or "/sub" */

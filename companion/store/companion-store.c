@@ -484,3 +484,18 @@ companion_store_sweep_nimiq_nonces (CompanionStore  *self,
   g_return_val_if_fail (COMPANION_IS_STORE (self), 0);
   return TIMED (self, IFACE (self)->sweep_nimiq_nonces (self, now, error));
 }
+
+gboolean
+companion_store_update_poll (CompanionStore  *self,
+                             const char      *order_id,
+                             gint64           seen_last_poll_at,
+                             guint            seen_interval,
+                             gint64           last_poll_at,
+                             guint            interval,
+                             GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (order_id != NULL, FALSE);
+  return TIMED (self, IFACE (self)->update_poll (self, order_id, seen_last_poll_at, seen_interval,
+                                                 last_poll_at, interval, error));
+}

@@ -204,6 +204,14 @@ struct _CompanionStoreInterface
   guint64          (*sweep_nimiq_nonces) (CompanionStore            *self,
                                          gint64                      now,
                                          GError                    **error);
+  /* issue 14: status polling */
+  gboolean         (*update_poll)       (CompanionStore             *self,
+                                         const char                 *order_id,
+                                         gint64                      seen_last_poll_at,
+                                         guint                       seen_interval,
+                                         gint64                      last_poll_at,
+                                         guint                       interval,
+                                         GError                    **error);
 };
 
 /* Every function fails with a COMPANION_STORE_ERROR, never another domain;
@@ -344,6 +352,17 @@ guint64          companion_store_count_nimiq_nonces (CompanionStore        *self
 /* Deletes the nonces expired at @now; returns how many. */
 guint64          companion_store_sweep_nimiq_nonces (CompanionStore        *self,
                                                  gint64                      now,
+                                                 GError                    **error);
+
+/* Status polling, a compare-and-set: sets the order's last answered poll
+ * and interval when they are still @seen_last_poll_at and @seen_interval
+ * (as last read). CONFLICT when they are not, or there is no such order. */
+gboolean         companion_store_update_poll    (CompanionStore             *self,
+                                                 const char                 *order_id,
+                                                 gint64                      seen_last_poll_at,
+                                                 guint                       seen_interval,
+                                                 gint64                      last_poll_at,
+                                                 guint                       interval,
                                                  GError                    **error);
 /* *INDENT-ON* */
 

@@ -1479,6 +1479,61 @@ test_open_uris (void)
   g_assert_no_errno (g_rmdir (dir));
 }
 
+/* ---- issue 14: status polling, user codes, identified orders ----------- */
+
+static void
+test_poll_compare_and_set (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = make_order (CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  order->poll_interval = 3;
+  g_assert_true (companion_store_insert_order (f->store, order, &error));
+  g_assert_no_error (error);
+  again = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->poll_interval, ==, 3);
+  g_assert_cmpint (again->last_poll_at, ==, 0);
+  g_clear_pointer (&again, companion_order_free);
+
+  /* Applies to what was read... */
+  g_assert_true (companion_store_update_poll (f->store, order->id, 0, 3, 1700000000000, 3,
+                                              &error));
+  g_assert_no_error (error);
+  /* ...and not twice: the second poller read the same. */
+  g_assert_false (companion_store_update_poll (f->store, order->id, 0, 3, 1700000000001, 3,
+                                               &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  /* The interval is part of what must match. */
+  g_assert_false (companion_store_update_poll (f->store, order->id, 1700000000000, 8,
+                                               1700000000000, 13, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_true (companion_store_update_poll (f->store, order->id, 1700000000000, 3,
+                                              1700000000000, 8, &error));
+  g_assert_no_error (error);
+
+  again = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->poll_interval, ==, 8);
+  g_assert_cmpint (again->last_poll_at, ==, 1700000000000);
+  /* Polling is not an event. */
+  g_assert_cmpint (again->event_seq, ==, 0);
+  g_assert_cmpuint (n_events (f, order->id), ==, 0);
+
+  g_assert_false (companion_store_update_poll (f->store, "no-such-order", 0, 3, 1, 3, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  companion_store_close (f->store);
+  g_assert_false (companion_store_update_poll (f->store, order->id, 1700000000000, 8, 1, 8,
+                                               &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1518,6 +1573,8 @@ main (int    argc,
   ADD ("errors/closed-store-unavailable", test_closed_store_unavailable);
   ADD ("backend-name", test_backend_name);
   g_test_add_func ("/store/open/uris", test_open_uris);
+  /* issue 14 */
+  ADD ("poll/compare-and-set", test_poll_compare_and_set);
 
   return g_test_run ();
 }

@@ -250,6 +250,51 @@ handle_events (gpointer           state,
   return TRUE;
 }
 
+/* issue 14: status polling, for desktops that cannot hold a stream */
+static gboolean
+handle_status (gpointer           state,
+               CompanionRequest  *request,
+               CompanionReply    *reply,
+               GError           **error)
+{
+  CompanionCrossDevice *self = state;
+  const char *order_id = companion_request_get_query (request, "orderId");
+  const char *event_token = companion_request_get_query (request, "eventToken");
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *retry_after = NULL;
+  JsonNode *response;
+  guint interval = 0;
+
+  companion_reply_set_header (reply, "Cache-Control", "no-store");
+  if (order_id == NULL || event_token == NULL)
+    return companion_invalid_request (error, "The query needs orderId and eventToken");
+  if (!crossing_token_is_well_formed (order_id))
+    return companion_fail (error, CROSSING_ERROR_ORDER_NOT_FOUND);
+  if (strlen (event_token) > COMPANION_MAX_TOKEN_FIELD)
+    return companion_fail (error, CROSSING_ERROR_INVALID_EVENT_TOKEN);
+
+  response = companion_engine_status (self->engine, order_id, event_token, &interval, error);
+  if (response != NULL)
+    return reply_json (reply, response);
+  if (!g_error_matches (*error, CROSSING_ERROR, CROSSING_ERROR_SLOW_DOWN))
+    return FALSE;
+
+  /* The error body plus the new interval, as RFC 8628's slow_down. */
+  g_clear_error (error);
+  retry_after = g_strdup_printf ("%u", interval);
+  companion_reply_set_header (reply, "Retry-After", retry_after);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  companion_json_add_string (builder, "code", crossing_error_to_code (CROSSING_ERROR_SLOW_DOWN));
+  companion_json_add_string (builder, "message",
+                             "Polled faster than the interval; wait the new interval");
+  companion_json_add_int (builder, "interval", interval);
+  json_builder_end_object (builder);
+  companion_reply_take_json (reply, crossing_error_to_http_status (CROSSING_ERROR_SLOW_DOWN),
+                             json_builder_get_root (builder));
+  return TRUE;
+}
+
 static gboolean
 handle_page (gpointer           state,
              CompanionRequest  *request,
@@ -278,6 +323,7 @@ static const CompanionRoute routes[] = {
   POST_JSON ("/cancel", COMPANION_ROUTE_CHECKS_TOKEN, handle_cancel),
   POST_JSON ("/finalize", COMPANION_ROUTE_CHECKS_TOKEN, handle_finalize),
   { "GET", PREFIX "/events", COMPANION_ROUTE_CHECKS_TOKEN, handle_events },
+  { "GET", PREFIX "/status", COMPANION_ROUTE_CHECKS_TOKEN, handle_status },
   PAGE ("/claim/", handle_page),
   PAGE ("/assets/", handle_page),
 };

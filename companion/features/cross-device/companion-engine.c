@@ -392,6 +392,7 @@ companion_engine_start (CompanionEngine              *self,
   order->expires_at = now + (gint64) self->config->order_ttl * 1000;
   if (request->challenge_id_is_credential)
     order->challenge_id_hash = crossing_token_hash (order->challenge_id);
+  order->poll_interval = self->config->poll_interval;
   /* Fixed at start, so every read of the challenge shows the same text. */
   order->message = companion_order_build_message (order);
 
@@ -905,6 +906,123 @@ companion_engine_open_events (CompanionEngine  *self,
 
   return LOAD (self, order_id, event_token, event_token_hash, CROSSING_ERROR_INVALID_EVENT_TOKEN,
                error);
+}
+
+/* ---- status polling ----------------------------------------------------- */
+
+/* The latest event's data (or the created order's, which has none yet)
+ * plus what a poller needs to know when and how to go on. */
+static JsonNode *
+status_response (CompanionEngine       *self,
+                 const CompanionOrder  *order,
+                 guint                  interval,
+                 GError               **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *created = NULL;
+  const char *data;
+  JsonNode *root;
+  JsonObject *object;
+
+  if (order->event_seq > 0)
+    {
+      events = companion_store_list_events (self->store, order->id, order->event_seq - 1, error);
+      if (events == NULL)
+        {
+          store_failed (error);
+          return NULL;
+        }
+    }
+  if (events != NULL && events->len > 0)
+    data = ((CompanionEvent *) g_ptr_array_index (events, events->len - 1))->data;
+  else
+    data = created = companion_engine_event_data (order, order->status);
+
+  /* Our own text, written by companion_engine_event_data(). */
+  if (!json_parser_load_from_data (parser, data, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      fail (error, CROSSING_ERROR_INTERNAL);
+      return NULL;
+    }
+
+  root = json_node_copy (json_parser_get_root (parser));
+  object = json_node_get_object (root);
+  /* The event may be older than the status the clock gave the order. */
+  json_object_set_string_member (object, "status", crossing_status_to_string (order->status));
+  json_object_remove_member (object, "checkCode");
+  if (order->check_code != NULL &&
+      (order->status == CROSSING_STATUS_CLAIMED || order->status == CROSSING_STATUS_WAITING_USER))
+    json_object_set_string_member (object, "checkCode", order->check_code);
+  json_object_set_int_member (object, "sequence", order->event_seq);
+  json_object_set_int_member (object, "expiresAt", order->expires_at);
+  json_object_set_int_member (object, "interval", interval);
+  return root;
+}
+
+JsonNode *
+companion_engine_status (CompanionEngine  *self,
+                         const char       *order_id,
+                         const char       *event_token,
+                         guint            *out_interval,
+                         GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = LOAD (self, order_id, event_token, event_token_hash, CROSSING_ERROR_INVALID_EVENT_TOKEN,
+                error);
+  if (order == NULL)
+    return NULL;
+
+  /* A compare-and-set on what was read: of two polls that race, one is
+   * answered and the other is early. */
+  for (guint attempt = 0;; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      guint interval = order->poll_interval != 0 ? order->poll_interval
+                                                 : self->config->poll_interval;
+      gint64 now = crossing_now_ms ();
+      gboolean early = order->last_poll_at != 0 &&
+                       now < order->last_poll_at + (gint64) interval * 1000 -
+                       COMPANION_POLL_SLACK_MS;
+      guint next = early ? MIN (interval + COMPANION_POLL_SLOW_DOWN_STEP,
+                                MAX (COMPANION_POLL_MAX_INTERVAL, interval))
+                         : interval;
+
+      if (companion_store_update_poll (self->store, order->id, order->last_poll_at,
+                                       order->poll_interval, early ? order->last_poll_at : now,
+                                       next, &local_error))
+        {
+          if (out_interval != NULL)
+            *out_interval = next;
+          if (early)
+            {
+              fail (error, CROSSING_ERROR_SLOW_DOWN);
+              return NULL;
+            }
+          return status_response (self, order, next, error);
+        }
+
+      if (!g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT) ||
+          attempt == 3)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          store_failed (error);
+          return NULL;
+        }
+
+      /* Someone polled meanwhile: decide again on what they left. */
+      g_clear_pointer (&order, companion_order_free);
+      order = companion_store_get_order (self->store, order_id, error);
+      if (order == NULL)
+        {
+          store_failed (error);
+          return NULL;
+        }
+    }
 }
 
 static void

@@ -128,4 +128,20 @@ char            *companion_engine_event_data_with_reason (const CompanionOrder *
                                                           CrossingStatus        status,
                                                           const char           *reason);
 
+/* ---- status polling (issue 14) ---- */
+
+#define COMPANION_POLL_SLACK_MS        100
+#define COMPANION_POLL_SLOW_DOWN_STEP  5
+#define COMPANION_POLL_MAX_INTERVAL    30
+
+/* GET /status: the latest event's data plus checkCode, sequence,
+ * expiresAt and interval. A poll less than the order's interval after the
+ * last answered one raises the interval by 5 s (up to 30) and fails with
+ * SLOW_DOWN; @out_interval is the interval either way. */
+JsonNode        *companion_engine_status      (CompanionEngine              *self,
+                                               const char                   *order_id,
+                                               const char                   *event_token,
+                                               guint                        *out_interval,
+                                               GError                      **error);
+
 G_END_DECLS

@@ -125,6 +125,13 @@ static const char *const nimiq_steps[] = {
   ") WITHOUT ROWID;"
   "CREATE INDEX nimiq_nonces_expiry ON nimiq_nonces (expires_at);",
 };
+
+/* issue 14: what the cross-device feature adds to the core's orders */
+static const char *const cross_device_steps[] = {
+  /* 1: status polling, the order's interval and its last answered poll */
+  "ALTER TABLE orders ADD COLUMN poll_interval INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE orders ADD COLUMN last_poll_at INTEGER NOT NULL DEFAULT 0;",
+};
 /* *INDENT-ON* */
 
 #define STEPS(feature, steps) { feature, steps, G_N_ELEMENTS (steps) }
@@ -135,6 +142,7 @@ const CompanionSqliteMigrations companion_sqlite_migrations[] = {
   STEPS ("core", core_steps),
   STEPS ("mobile-qr", mobile_qr_steps),
   STEPS ("nimiq", nimiq_steps),
+  STEPS ("cross-device", cross_device_steps),
 };
 
 const gsize companion_sqlite_n_migrations = G_N_ELEMENTS (companion_sqlite_migrations);

@@ -26,7 +26,8 @@
   " challenge_token_hash, origin, return_to, title, summary, payload_hash, app_name," \
   " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
-  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash"
+  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash," \
+  " poll_interval, last_poll_at"
 
 #define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
@@ -56,6 +57,8 @@ typedef enum {
   STMT_CONSUME_NIMIQ_NONCE,
   STMT_COUNT_NIMIQ_NONCES,
   STMT_SWEEP_NIMIQ_NONCES,
+  /* issue 14 */
+  STMT_UPDATE_POLL,
   N_STMTS
 } Stmt;
 
@@ -69,13 +72,16 @@ static const char *stmt_sql[N_STMTS] = {
     " RETURNING id_hash, nonce, origin, app_name, issued_at, expires_at",
   [STMT_COUNT_NIMIQ_NONCES] = "SELECT count (*) FROM nimiq_nonces WHERE expires_at > ?1",
   [STMT_SWEEP_NIMIQ_NONCES] = "DELETE FROM nimiq_nonces WHERE expires_at <= ?1",
+  [STMT_UPDATE_POLL] =
+    "UPDATE orders SET last_poll_at = ?4, poll_interval = ?5"
+    " WHERE id = ?1 AND last_poll_at = ?2 AND poll_interval = ?3",
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
   [STMT_ROLLBACK] = "ROLLBACK",
   [STMT_INSERT_ORDER] =
     "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
-    " ?28, ?29, ?30, ?31, ?32)",
+    " ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
   [STMT_GET_ORDER] = "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
   [STMT_GET_ORDER_BY_CHALLENGE_HASH] =
     "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = ?1",
@@ -321,6 +327,8 @@ order_from_row (sqlite3_stmt *s)
   order->finalized_at = sqlite3_column_int64 (s, i++);
   order->event_seq = sqlite3_column_int64 (s, i++);
   order->challenge_id_hash = column_text (s, i++);
+  order->poll_interval = (guint) sqlite3_column_int (s, i++);
+  order->last_poll_at = sqlite3_column_int64 (s, i++);
 
   /* A row written by a later version may hold values we do not know. */
   if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
@@ -395,6 +403,8 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
   sqlite3_bind_int64 (s, i++, o->finalized_at);
   sqlite3_bind_int64 (s, i++, o->event_seq);
   bind_text (s, i++, o->challenge_id_hash);
+  sqlite3_bind_int (s, i++, (int) o->poll_interval);
+  sqlite3_bind_int64 (s, i++, o->last_poll_at);
 
   if (!step_done (self, s, "insert order", error))
     return FALSE;
@@ -1087,6 +1097,37 @@ companion_sqlite_store_delete_session (CompanionStore  *store,
   return TRUE;
 }
 
+/* ---- issue 14 ----------------------------------------------------------- */
+
+static gboolean
+companion_sqlite_store_update_poll (CompanionStore  *store,
+                                    const char      *order_id,
+                                    gint64           seen_last_poll_at,
+                                    guint            seen_interval,
+                                    gint64           last_poll_at,
+                                    guint            interval,
+                                    GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_UPDATE_POLL);
+  bind_text (s, 1, order_id);
+  sqlite3_bind_int64 (s, 2, seen_last_poll_at);
+  sqlite3_bind_int (s, 3, (int) seen_interval);
+  sqlite3_bind_int64 (s, 4, last_poll_at);
+  sqlite3_bind_int (s, 5, (int) interval);
+  if (!step_done (self, s, "update poll", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
+                      "The order was polled meanwhile, or does not exist");
+  return TRUE;
+}
+
 static const char *
 companion_sqlite_store_get_backend_name (CompanionStore *store)
 {
@@ -1128,6 +1169,7 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->consume_nimiq_nonce = companion_sqlite_store_consume_nimiq_nonce;
   iface->count_nimiq_nonces = companion_sqlite_store_count_nimiq_nonces;
   iface->sweep_nimiq_nonces = companion_sqlite_store_sweep_nimiq_nonces;
+  iface->update_poll = companion_sqlite_store_update_poll;
 }
 
 static void
