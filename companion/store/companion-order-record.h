@@ -57,6 +57,9 @@ typedef struct {
    * 0 for never). In the store, so they hold across companions. */
   guint            poll_interval;
   gint64           last_poll_at;
+  /* User codes: SHA-256 hex of the 8 letters; the code is live while the
+   * order is created and unexpired. NULL without one. */
+  char            *user_code_hash;
 } CompanionOrder;
 
 CompanionOrder *companion_order_new   (void);

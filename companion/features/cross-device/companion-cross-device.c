@@ -60,6 +60,24 @@ get_order_and_token (CompanionRequest  *request,
                                        out_token, error);
 }
 
+/* An optional boolean member: absent or null is FALSE. */
+static gboolean
+get_optional_bool (CompanionRequest  *request,
+                   const char        *field,
+                   gboolean          *out,
+                   GError           **error)
+{
+  JsonNode *node = json_object_get_member (request->body, field);
+
+  *out = FALSE;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return companion_invalid_request (error, "The field %s must be true or false", field);
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
 static gboolean
 handle_start (gpointer           state,
               CompanionRequest  *request,
@@ -72,6 +90,7 @@ handle_start (gpointer           state,
   const char *adapter = NULL;
 
   if (!companion_request_get_string (request, "kind", TRUE, 32, &kind, error) ||
+      !get_optional_bool (request, "userCode", &start.user_code, error) ||
       !companion_request_get_string (request, "adapterId", FALSE, 32, &adapter, error) ||
       !companion_request_get_string (request, "returnTo", FALSE, 2048, &start.return_to, error) ||
       !companion_request_get_string (request, "displayTitle", FALSE, CROSSING_MAX_TITLE_CHARS,
@@ -295,6 +314,32 @@ handle_status (gpointer           state,
   return TRUE;
 }
 
+/* issue 14: a code typed instead of the QR scanned */
+static gboolean
+handle_claim_by_code (gpointer           state,
+                      CompanionRequest  *request,
+                      CompanionReply    *reply,
+                      GError           **error)
+{
+  CompanionCrossDevice *self = state;
+  const char *user_code = NULL;
+  guint retry_after = 0;
+  JsonNode *response;
+
+  if (!companion_request_get_string (request, "userCode", TRUE, 64, &user_code, error))
+    return FALSE;
+
+  response = companion_engine_claim_by_code (self->engine, user_code, request->client_ip,
+                                             &retry_after, error);
+  if (response == NULL && retry_after > 0)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%u", retry_after);
+
+      companion_reply_set_header (reply, "Retry-After", seconds);
+    }
+  return reply_json (reply, response);
+}
+
 static gboolean
 handle_page (gpointer           state,
              CompanionRequest  *request,
@@ -326,6 +371,10 @@ static const CompanionRoute routes[] = {
   { "GET", PREFIX "/status", COMPANION_ROUTE_CHECKS_TOKEN, handle_status },
   PAGE ("/claim/", handle_page),
   PAGE ("/assets/", handle_page),
+  /* issue 14 */
+  POST_JSON ("/claim-by-code", 0, handle_claim_by_code),
+  { "GET", PREFIX "/code", COMPANION_ROUTE_PUBLIC, handle_page },
+  { "HEAD", PREFIX "/code", COMPANION_ROUTE_PUBLIC, handle_page },
 };
 
 static const CompanionCommand commands[] = {

@@ -35,6 +35,9 @@ typedef struct {
   /* Mobile QR: the challenge ID is the phone's credential; the store keeps
    * its hash to find the order by, and the response carries "challengeId". */
   gboolean         challenge_id_is_credential;
+  /* issue 14: a code to type instead of scanning (none when max-user-codes
+   * are live) */
+  gboolean         user_code;
 } CompanionStartRequest;
 
 typedef struct {
@@ -143,5 +146,27 @@ JsonNode        *companion_engine_status      (CompanionEngine              *sel
                                                const char                   *event_token,
                                                guint                        *out_interval,
                                                GError                      **error);
+
+/* ---- user codes (issue 14) ---- */
+
+/* RFC 8628 §6.1's base-20 alphabet: no vowels, no digits. */
+#define COMPANION_USER_CODE_ALPHABET "BCDFGHJKLMNPQRSTVWXZ"
+#define COMPANION_USER_CODE_LENGTH   8
+#define COMPANION_USER_CODE_WINDOW_MS (60 * 1000)
+
+/* The 8 letters of @input (ASCII letters upper-cased, spaces and '-'
+ * removed), or NULL when that is not 8 letters of the alphabet. */
+char            *companion_user_code_normalize (const char                  *input);
+
+/* POST /claim-by-code: exactly /claim's answer, with a check code even when
+ * they are off. INVALID_REQUEST for a malformed code (no lookup, no miss),
+ * INVALID_USER_CODE for one no live order has (a miss), RATE_LIMITED with
+ * @out_retry_after seconds while @client_ip or everyone is over the misses
+ * allowed in the running minute. */
+JsonNode        *companion_engine_claim_by_code (CompanionEngine           *self,
+                                                 const char                *user_code,
+                                                 const char                *client_ip,
+                                                 guint                     *out_retry_after,
+                                                 GError                   **error);
 
 G_END_DECLS

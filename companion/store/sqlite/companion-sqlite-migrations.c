@@ -131,6 +131,18 @@ static const char *const cross_device_steps[] = {
   /* 1: status polling, the order's interval and its last answered poll */
   "ALTER TABLE orders ADD COLUMN poll_interval INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE orders ADD COLUMN last_poll_at INTEGER NOT NULL DEFAULT 0;",
+  /* 2: user codes, unique among created orders, and the misses against
+   * them per client address and in all ("*"), per window */
+  "ALTER TABLE orders ADD COLUMN user_code_hash TEXT;"
+  "CREATE UNIQUE INDEX orders_user_code_hash ON orders (user_code_hash)"
+  " WHERE status = 0 AND user_code_hash IS NOT NULL;"
+  "CREATE TABLE user_code_misses ("
+  "  scope TEXT PRIMARY KEY,"
+  "  window_start INTEGER NOT NULL,"
+  "  window_ends INTEGER NOT NULL,"
+  "  misses INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX user_code_misses_end ON user_code_misses (window_ends);",
 };
 /* *INDENT-ON* */
 
