@@ -8,7 +8,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,9 +183,8 @@ async function shoot(page, name) {
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
 }
 
-const fingerprintOf = (publicKeyHex) =>
-  createHash('sha256').update(Buffer.from(publicKeyHex, 'hex')).digest('hex').slice(0, 16)
-    .match(/.{4}/g).join(' ');
+// The subject's short form (PROTOCOL.md "Sessions"), as the desktop and the terminal show it.
+const fingerprintOf = (publicKeyHex) => 'ed25519:' + publicKeyHex.slice(0, 16);
 
 // ---- setup ------------------------------------------------------------------
 
@@ -235,15 +233,16 @@ test('approve: the page shows the request, the desktop sees approved and finaliz
   assert.equal(await page.locator('#summary').textContent(), 'Sign in to the test desk.');
   assert.equal(await page.locator('#origin').textContent(), new URL(servers.main).origin);
   assert.equal(await page.locator('#requester-ip').textContent(), ' · 127.0.0.1');
-  assert.equal(await page.locator('#requester-agent').textContent(), 'Node.js');
+  assert.equal(await page.locator('#requester-device').textContent(), 'An unknown device');
   assert.match(await page.locator('#time-left').textContent(), /^(2:00|1:[0-5]\d)$/);
-  assert.match(await page.locator('#key-fingerprint').textContent(), /^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
+  assert.match(await page.locator('#key-fingerprint').textContent(), /^ed25519:[0-9a-f]{16}$/);
+  assert.equal(await page.locator('#key-label').textContent(), 'Signing in as');
   // The claim token is spent: it left the address bar.
   assert.equal(new URL(page.url()).search, '');
   const input = page.locator('#check-code');
   assert.equal(await input.getAttribute('inputmode'), 'numeric');
   assert.equal(await input.getAttribute('autocomplete'), 'one-time-code');
-  assert.equal(await page.locator('label[for="check-code"]').textContent(), 'Code shown on your computer');
+  assert.equal(await page.locator('label[for="check-code"]').textContent(), 'Number shown on your computer');
   await shoot(page, '02-request');
 
   const fingerprint = await page.locator('#key-fingerprint').textContent();
@@ -286,13 +285,13 @@ test('the device key stays across orders, and "Use a new key" changes it', { ski
   second.close();
 });
 
-test('reject: the desktop sees rejected', { skip }, async () => {
+test('decline: the desktop sees rejected', { skip }, async () => {
   const d = await desktop(servers.main);
   const page = await phone();
   await page.goto(d.order.claimUrl);
   await requestShown(page);
   await page.click('#reject');
-  await resultIs(page, 'Rejected');
+  await resultIs(page, 'Declined');
   await d.waitFor('rejected');
   await shoot(page, '05-rejected');
   checkProblems(page);
@@ -376,7 +375,7 @@ test('three wrong codes reject the order; the count survives a reload', { skip }
 
   await page.fill('#check-code', wrong);
   await page.click('#approve');
-  await resultIs(page, 'Request rejected');
+  await resultIs(page, 'Too many wrong numbers');
   await d.waitFor('rejected');
   assert.equal(d.events.some((e) => e.type === 'approved'), false);
   await shoot(page, '09-code-rejected');
@@ -539,7 +538,7 @@ test('nimiq-pay outside Nimiq Pay: approval is blocked with a plain note, reject
   assert.equal(await page.locator('#check-code').isVisible(), false);
   await shoot(page, '17-nimiq-missing');
   await page.click('#reject');
-  await resultIs(page, 'Rejected');
+  await resultIs(page, 'Declined');
   await d.waitFor('rejected');
   checkProblems(page);
   d.close();
