@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,10 +192,12 @@ const fingerprintOf = (publicKeyHex) => 'ed25519:' + publicKeyHex.slice(0, 16);
 before(async () => {
   if (skip) return;
   mkdirSync(shots, { recursive: true });
-  [servers.main, servers.short, servers.closed] = await Promise.all([
+  [servers.main, servers.short, servers.closed, servers.codes] = await Promise.all([
     startCompanion('main', ['--app-name', 'Crossing Test']),
     startCompanion('short', ['--order-ttl', '3']),
     startCompanion('closed', ['--registration', 'closed']),
+    // Its own miss counts: the third wrong code within a minute is refused.
+    startCompanion('codes', ['--user-code-misses-per-minute-per-ip', '2']),
   ]);
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -637,6 +640,186 @@ test('mobile QR: the phone page signs with its device key, the desktop status ge
   assert.equal(approved.status, 'approved');
   assert.match(await sessionSubject(servers.main, approved.token), /^ed25519:[0-9a-f]{64}$/);
   checkProblems(page);
+});
+
+// ---- issue 14: a typed code, another tab, the context, German ---------------
+
+test('code entry: a typed code in any case and spacing claims, then the same screens approve', { skip }, async () => {
+  const d = await desktop(servers.main, { kind: 'login', userCode: true });
+  assert.match(d.order.userCode, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+  const page = await phone();
+  // A link with the code only fills the field: a link previewer claims nothing.
+  await page.goto(d.order.verificationUri + '?user_code=' + encodeURIComponent(d.order.userCode));
+  await page.locator('#screen-code:not([hidden])').waitFor();
+  assert.equal(await page.locator('#user-code').inputValue(), d.order.userCode);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'user-code');
+  assert.equal(await page.locator('label[for="user-code"]').textContent(), 'Code');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(d.events.length, 0, 'opening the entry page claimed the order');
+  await shoot(page, '22-code-entry');
+
+  // Small letters, a space instead of the dash, spaces around.
+  const typed = ' ' + d.order.userCode.toLowerCase().replace('-', ' ') + ' ';
+  await page.fill('#user-code', typed);
+  await page.click('#code-continue');
+  await requestShown(page);
+  const claimed = await d.waitFor('claimed');
+  // From here the page is the claim link's: a reload continues it.
+  assert.equal(new URL(page.url()).pathname, '/cross-device/claim/' + d.order.orderId);
+  assert.equal(await page.locator('#title').textContent(), 'Crossing Test login');
+  await page.reload();
+  await requestShown(page);
+  assert.equal(d.events.filter((e) => e.type === 'claimed').length, 1);
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await resultIs(page, 'Approved');
+  await d.waitFor('approved');
+  const finalized = await d.finalize();
+  assert.equal(finalized.status, 200);
+  assert.match(await sessionSubject(servers.main, (await finalized.json()).token), /^ed25519:[0-9a-f]{64}$/);
+  checkProblems(page);
+  d.close();
+});
+
+test('code entry: a wrong, a malformed and a rate-limited code are each told apart', { skip }, async () => {
+  const d = await desktop(servers.codes, { kind: 'login', userCode: true });
+  const page = await phone();
+  await page.goto(d.order.verificationUri);
+  await page.locator('#screen-code:not([hidden])').waitFor();
+  assert.equal(await page.locator('#user-code').inputValue(), '');
+
+  await page.click('#code-continue');
+  await page.locator('#user-code-error', { hasText: 'Type the code your computer shows.' }).waitFor();
+
+  // A digit: not a code at all, and not counted as a miss.
+  await page.fill('#user-code', 'WDJB-MJH0');
+  await page.click('#code-continue');
+  await page.locator('#user-code-error', { hasText: 'That is not a code' }).waitFor();
+  assert.equal(await page.locator('#user-code').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'user-code');
+  await shoot(page, '23-code-malformed');
+
+  // A well-formed code no order has (the real one with its halves swapped).
+  const [a, b] = d.order.userCode.split('-');
+  const wrong = a === b ? 'BBBB-CCCC' : b + '-' + a;
+  for (let i = 0; i < 2; i++) {
+    await page.fill('#user-code', wrong);
+    await page.click('#code-continue');
+    await page.locator('#user-code-error', { hasText: 'This code is wrong or has expired.' }).waitFor();
+    await page.locator('#code-continue:not([disabled])').waitFor();
+  }
+  await shoot(page, '24-code-wrong');
+
+  // Past the limit even the right code waits, and the page says how long.
+  await page.fill('#user-code', d.order.userCode);
+  await page.click('#code-continue');
+  await page.locator('#user-code-error', { hasText: /^Too many wrong codes\. Wait \d+ seconds?, then try again\.$/ }).waitFor();
+  assert.equal(await page.locator('#code-continue').isDisabled(), true);
+  await shoot(page, '25-code-rate-limited');
+  assert.equal(d.events.length, 0);
+  checkProblems(page, /status of 4(00|29)/);
+  d.close();
+});
+
+test('the same browser reopening the link in a new tab continues the claim', { skip }, async () => {
+  const d = await desktop(servers.main);
+  const first = await phone();
+  await first.goto(d.order.claimUrl);
+  await requestShown(first);
+  const key = 'crossing.order.' + d.order.orderId;
+  assert.ok(JSON.parse(await first.evaluate((k) => localStorage.getItem(k), key)).challengeToken);
+
+  // The QR scanned again, in another tab of the same browser.
+  const second = await first.context().newPage();
+  second.problems = [];
+  second.on('pageerror', (error) => second.problems.push('page error: ' + error.message));
+  await second.goto(d.order.claimUrl);
+  await requestShown(second);
+  assert.equal(await second.locator('#title').textContent(), await first.locator('#title').textContent());
+  assert.equal(await second.locator('#key-fingerprint').textContent(),
+               await first.locator('#key-fingerprint').textContent());
+  assert.equal(d.events.filter((e) => e.type === 'claimed').length, 1);
+  await shoot(second, '26-new-tab');
+
+  // Another phone still may not.
+  const other = await phone();
+  await other.goto(d.order.claimUrl);
+  await resultIs(other, 'Already opened on another device');
+
+  const claimed = await d.waitFor('claimed');
+  await second.fill('#check-code', claimed.data.checkCode);
+  await second.click('#approve');
+  await resultIs(second, 'Approved');
+  await d.waitFor('approved');
+  // The first tab learns it too, and the token has left the browser's storage.
+  await resultIs(first, 'Approved');
+  const left = JSON.parse(await first.evaluate((k) => localStorage.getItem(k), key));
+  assert.equal(left.challengeToken, undefined);
+  assert.equal(left.outcome, 'approved');
+  checkProblems(first);
+  checkProblems(second);
+  checkProblems(other, /status of 409/);
+  d.close();
+});
+
+test('German under Accept-Language: de, from the code to the approval', { skip }, async () => {
+  const d = await desktop(servers.main, { kind: 'login', userCode: true });
+  const page = await phone({ locale: 'de-DE' });
+  await page.goto(d.order.verificationUri);
+  await page.locator('#screen-code:not([hidden])').waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+  assert.equal(await page.locator('#code-title').textContent(), 'Code vom Computer eingeben');
+  assert.equal(await page.locator('#code-continue').textContent(), 'Weiter');
+  await shoot(page, '27-de-code-entry');
+  await page.fill('#user-code', d.order.userCode);
+  await page.click('#code-continue');
+  await requestShown(page);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+  assert.equal(await page.locator('#eyebrow').textContent(), 'Crossing Test möchte Sie anmelden');
+  assert.equal(await page.locator('label[for="check-code"]').textContent(), 'Zahl auf Ihrem Computer');
+  assert.equal(await page.locator('#approve').textContent(), 'Bestätigen');
+  assert.equal(await page.locator('#reject').textContent(), 'Ablehnen');
+  assert.equal(await page.locator('#key-label').textContent(), 'Anmelden als');
+  await shoot(page, '28-de-request');
+  const claimed = await d.waitFor('claimed');
+  const wrong = claimed.data.checkCode === '42' ? '43' : '42';
+  await page.fill('#check-code', wrong);
+  await page.click('#approve');
+  await page.locator('#check-code-error', { hasText: 'Noch 2 Versuche.' }).waitFor();
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await resultIs(page, 'Bestätigt');
+  await shoot(page, '29-de-approved');
+  checkProblems(page, /status of 400/);
+  d.close();
+});
+
+test('a signature shows the payload hash, short and whole on a tap', { skip }, async () => {
+  const payloadHash = createHash('sha256').update('the document').digest('hex');
+  const d = await desktop(servers.main, { kind: 'sign', displayTitle: 'Sign the contract', payloadHash });
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  const hash = page.locator('#payload-hash');
+  assert.equal(await page.locator('#hash-fact').isVisible(), true);
+  assert.equal(await hash.textContent(), payloadHash.slice(0, 8) + '…' + payloadHash.slice(-8));
+  assert.equal(await hash.getAttribute('aria-expanded'), 'false');
+  assert.ok((await hash.boundingBox()).height >= 44, 'the hash is a large enough target');
+  await hash.tap();
+  assert.equal(await hash.textContent(), payloadHash);
+  assert.equal(await hash.getAttribute('aria-expanded'), 'true');
+  assert.equal(await page.locator('#key-label').textContent(), 'Signing as');
+  await shoot(page, '30-payload-hash');
+  await hash.tap();
+  assert.equal(await hash.textContent(), payloadHash.slice(0, 8) + '…' + payloadHash.slice(-8));
+  // A login has no hash to show.
+  const login = await desktop(servers.main);
+  await page.goto(login.order.claimUrl);
+  await requestShown(page);
+  assert.equal(await page.locator('#hash-fact').isVisible(), false);
+  checkProblems(page);
+  d.close();
+  login.close();
 });
 
 // Last: each companion stops on SIGTERM with status 0. Under the sanitizer

@@ -251,6 +251,31 @@ test_claim_page_served (Fixture       *f,
   g_assert_null (strstr (html, "{{"));
 }
 
+/* The entry screen for a typed code is the same page, one level up. */
+static void
+test_code_page_served (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(Response) code = request (f, "GET", "code?user_code=BCDF-GHJK", NULL);
+  g_autoptr(Response) claim = request (f, "GET", "claim/order1", NULL);
+  const char *html;
+
+  g_assert_cmpuint (code->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (code->headers, "Content-Type"), ==,
+                   "text/html; charset=utf-8");
+  assert_security_headers (code);
+  html = body_text (code);
+  g_assert_nonnull (strstr (html, "<meta name=\"crossing-screen\" content=\"code\">"));
+  g_assert_nonnull (strstr (html, "<script src=\"assets/claim.js\" defer>"));
+  g_assert_nonnull (strstr (html, "<link rel=\"stylesheet\" href=\"assets/claim.css\">"));
+  g_assert_nonnull (strstr (html, "<input id=\"user-code\""));
+  /* The code in the link is the script's to read, never the server's to echo. */
+  g_assert_null (strstr (html, "BCDF"));
+  g_assert_null (strstr (html, "{{"));
+  g_assert_nonnull (strstr (body_text (claim), "<meta name=\"crossing-screen\" content=\"claim\">"));
+  g_assert_nonnull (strstr (body_text (claim), "<script src=\"../assets/claim.js\" defer>"));
+}
+
 static void
 test_api_base_escaped (Fixture       *f,
                        gconstpointer  data)
@@ -369,6 +394,11 @@ test_unknown_paths_not_found (Fixture       *f,
     "claim/order1/../../assets/claim.js",
     "claim/ord er",
     "claim/ordér",
+    "code/",
+    "code/x",
+    "codes",
+    "CODE",
+    "code.html",
     long_claim,
     "assets/",
     "assets/claim.html",
@@ -738,6 +768,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("/page/claim/serves-the-same-html-for-any-order", test_claim_page_served);
+  ADD ("/page/code/served-as-the-entry-screen", test_code_page_served);
   ADD ("/page/claim/api-base-is-attribute-escaped", test_api_base_escaped);
   ADD ("/page/claim/html-has-no-inline-code-or-remote-assets", test_html_has_no_inline_code);
   ADD ("/page/assets/served-with-type-and-headers", test_assets_served);
