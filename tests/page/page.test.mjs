@@ -54,12 +54,13 @@ function startCompanion(name, extra = []) {
 
 // ---- the desktop: start an order and follow its events ----------------------
 
-async function desktop(server, body = { kind: 'login' }) {
+// @headers go with the start only (a desktop's User-Agent, a proxy's X-Forwarded-For).
+async function desktop(server, body = { kind: 'login' }, headers = {}) {
   const api = server + '/api/auth/cross-device';
-  const post = (endpoint, payload) => fetch(api + '/' + endpoint, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload),
+  const post = (endpoint, payload, extra = {}) => fetch(api + '/' + endpoint, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', ...extra }, body: JSON.stringify(payload),
   });
-  const response = await post('start', body);
+  const response = await post('start', body, headers);
   assert.equal(response.status, 200, 'start: ' + await response.clone().text());
   const order = await response.json();
   const events = [];
@@ -820,6 +821,35 @@ test('a signature shows the payload hash, short and whole on a tap', { skip }, a
   checkProblems(page);
   d.close();
   login.close();
+});
+
+test('a ledger order shows its amount above the summary, in the page\'s language', { skip }, async () => {
+  // The ledger's transaction orders come with issue 12; this one is given
+  // the details they carry (PROTOCOL.md "A transaction order that captures
+  // a hold") on its way to the page.
+  for (const [locale, shown] of [['en-US', '1,250.00 EUR'], ['de-DE', '1.250,00 EUR']]) {
+    const d = await desktop(servers.main, { kind: 'transaction', displaySummary: 'Pay 1250.00 EUR: the bakery' });
+    const page = await phone({ locale });
+    await page.route('**/challenge', async (route) => {
+      const response = await route.fetch();
+      const envelope = await response.json();
+      envelope.details = { ...envelope.details, amount: '125000', asset: 'EUR', scale: '2', reservationId: 'r1' };
+      await route.fulfill({ response, json: envelope });
+    });
+    await page.goto(d.order.claimUrl);
+    await requestShown(page);
+    assert.equal(await page.locator('#amount').textContent(), shown);
+    const order = await page.evaluate(() => {
+      const amount = document.getElementById('amount');
+      return amount.compareDocumentPosition(document.getElementById('summary')) & Node.DOCUMENT_POSITION_FOLLOWING;
+    });
+    assert.ok(order, 'the amount comes before the summary');
+    // The ledger's own details are not shown again as custom context.
+    assert.equal(await page.locator('.context-fact').count(), 0);
+    await shoot(page, '31-amount-' + locale);
+    checkProblems(page);
+    d.close();
+  }
 });
 
 // Last: each companion stops on SIGTERM with status 0. Under the sanitizer
