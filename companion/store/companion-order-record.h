@@ -60,6 +60,10 @@ typedef struct {
   /* User codes: SHA-256 hex of the 8 letters; the code is live while the
    * order is created and unexpired. NULL without one. */
   char            *user_code_hash;
+  /* Identified orders: only the subject given at start (in @subject from
+   * then on) may approve; approvals by another signer are counted. */
+  gboolean         identified;
+  guint            subject_mismatches;
 } CompanionOrder;
 
 CompanionOrder *companion_order_new   (void);

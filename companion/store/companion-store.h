@@ -241,6 +241,11 @@ struct _CompanionStoreInterface
                                          gint64                      window_ms,
                                          CompanionMissWindow        *out,
                                          GError                    **error);
+  /* issue 14: identified orders */
+  gboolean         (*add_subject_mismatch) (CompanionStore          *self,
+                                         const char                 *order_id,
+                                         guint                      *out_mismatches,
+                                         GError                    **error);
 };
 
 /* Every function fails with a COMPANION_STORE_ERROR, never another domain;
@@ -419,6 +424,12 @@ gboolean         companion_store_add_user_code_miss (CompanionStore         *sel
                                                  gint64                      now,
                                                  gint64                      window_ms,
                                                  CompanionMissWindow        *out,
+                                                 GError                    **error);
+/* Identified orders: counts an approval by another signer on a claimed or
+ * waiting order; CONFLICT when the order is in another state. */
+gboolean         companion_store_add_subject_mismatch (CompanionStore       *self,
+                                                 const char                 *order_id,
+                                                 guint                      *out_mismatches,
                                                  GError                    **error);
 /* *INDENT-ON* */
 

@@ -98,7 +98,8 @@ handle_start (gpointer           state,
       !companion_request_get_string (request, "displaySummary", FALSE,
                                      CROSSING_MAX_SUMMARY_CHARS, &start.summary, error) ||
       !companion_request_get_string (request, "payloadHash", FALSE,
-                                     CROSSING_MAX_PAYLOAD_HASH_CHARS, &start.payload_hash, error))
+                                     CROSSING_MAX_PAYLOAD_HASH_CHARS, &start.payload_hash, error) ||
+      !companion_request_get_string (request, "subject", FALSE, 128, &start.subject, error))
     return FALSE;
 
   start.kind = crossing_kind_from_string (kind);
@@ -106,9 +107,11 @@ handle_start (gpointer           state,
     return companion_invalid_request (error, "The field %s must be login, sign or transaction",
                                       "kind");
 
+  /* Without adapterId, an identified order's follows from its subject. */
   start.adapter = adapter != NULL ? crossing_adapter_from_string (adapter)
-                                  : CROSSING_DEFAULT_ADAPTER;
-  if (start.adapter == CROSSING_ADAPTER_INVALID)
+                  : start.subject != NULL ? CROSSING_ADAPTER_INVALID
+                  : CROSSING_DEFAULT_ADAPTER;
+  if (adapter != NULL && start.adapter == CROSSING_ADAPTER_INVALID)
     return companion_fail (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
   if (start.return_to != NULL && !crossing_return_to_is_allowed (start.return_to))
     return companion_fail (error, CROSSING_ERROR_RETURN_TO_NOT_ALLOWED);

@@ -434,11 +434,35 @@ companion_engine_start (CompanionEngine              *self,
   g_autofree char *event_token = NULL;
   g_autofree char *claim_url = NULL;
   g_autofree char *user_code = NULL;
+  g_autofree char *subject = NULL;
+  CrossingAdapter adapter = request->adapter;
   const char *origin;
   const char *noun;
   gint64 now;
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  if (request->subject != NULL)
+    {
+      CrossingAdapter signs_as = CROSSING_ADAPTER_INVALID;
+
+      subject = crossing_subject_normalize (request->subject, &signs_as);
+      if (subject == NULL)
+        {
+          fail_message (error, CROSSING_ERROR_INVALID_REQUEST,
+                        "The field subject must be ed25519:{64 hex digits} or a Nimiq address");
+          return NULL;
+        }
+      if (adapter == CROSSING_ADAPTER_INVALID)
+        adapter = signs_as;
+      else if (adapter != signs_as)
+        {
+          fail (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
+          return NULL;
+        }
+    }
+  if (adapter == CROSSING_ADAPTER_INVALID)
+    adapter = CROSSING_DEFAULT_ADAPTER;
 
   origin = request->origin != NULL ? request->origin : self->config->public_origin;
   if (!companion_config_is_trusted_origin (self->config, origin))
@@ -455,7 +479,9 @@ companion_engine_start (CompanionEngine              *self,
 
   order->id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
   order->kind = request->kind;
-  order->adapter = request->adapter;
+  order->adapter = adapter;
+  order->identified = subject != NULL;
+  order->subject = g_strdup (subject);
   order->status = CROSSING_STATUS_CREATED;
   order->claim_token_hash = crossing_token_hash (claim_token);
   order->desktop_token_hash = crossing_token_hash (desktop_token);
@@ -511,6 +537,8 @@ companion_engine_start (CompanionEngine              *self,
   companion_json_add_int (builder, "expiresAt", order->expires_at);
   if (request->challenge_id_is_credential)
     companion_json_add_string (builder, "challengeId", order->challenge_id);
+  if (order->identified)
+    companion_json_add_string (builder, "subject", order->subject);
   if (user_code != NULL)
     {
       g_autofree char *shown = g_strdup_printf ("%.4s-%s", user_code, user_code + 4);
@@ -691,6 +719,7 @@ build_envelope (CompanionEngine      *self,
                 const CompanionOrder *order)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_auto(GStrv) details = NULL;
   gboolean login = order->kind == CROSSING_KIND_LOGIN;
 
   json_builder_begin_object (b);
@@ -717,13 +746,14 @@ build_envelope (CompanionEngine      *self,
   companion_json_add_string (b, "requestId", order->id);
   companion_json_add_string (b, "resource", companion_order_redirect_to (order));
   /* The lower-case lines at the end of the message, as an object. */
+  details = companion_order_details (order);
   json_builder_set_member_name (b, "details");
   json_builder_begin_object (b);
-  companion_json_add_string (b, "kind", crossing_kind_to_string (order->kind));
-  companion_json_add_string (b, "orderId", order->id);
-  companion_json_add_string (b, "summary", order->summary);
-  companion_json_add_string (b, "title", order->title);
+  for (guint i = 0; details[i] != NULL; i += 2)
+    companion_json_add_string (b, details[i], details[i + 1]);
   json_builder_end_object (b);
+  if (order->identified)
+    companion_json_add_string (b, "subject", order->subject);
   companion_json_add_string (b, "message", order->message);
   companion_json_add_string (b, "appName", order->app_name);
   json_builder_set_member_name (b, "requester");
@@ -873,6 +903,39 @@ wrong_check_code (CompanionEngine  *self,
   fail_message (error, CROSSING_ERROR_CHECK_CODE_MISMATCH, message);
 }
 
+/* Counts an approval by another signer; the third rejects the order. The
+ * order stays as it was: the user may have picked the wrong account. */
+static void
+subject_mismatch (CompanionEngine  *self,
+                  CompanionOrder   *order,
+                  GError          **error)
+{
+  CompanionOrderChange change = { 0, };
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *shown = crossing_subject_short_form (order->subject);
+  g_autofree char *message = NULL;
+  guint mismatches = 0;
+
+  if (!companion_store_add_subject_mismatch (self->store, order->id, &mismatches, error))
+    {
+      store_failed (error);
+      return;
+    }
+
+  if (mismatches >= COMPANION_MAX_SUBJECT_MISMATCHES)
+    {
+      if (!transition_with_reason (self, order, COMPANION_ACTION_REJECT, &change,
+                                   COMPANION_REASON_SUBJECT_MISMATCH, &local_error))
+        g_debug ("Rejecting after other signers lost a race: %s", local_error->message);
+      message = g_strdup_printf ("Only %s can approve this request; it was rejected after %u "
+                                 "tries", shown, COMPANION_MAX_SUBJECT_MISMATCHES);
+    }
+  else
+    message = g_strdup_printf ("Only %s can approve this request (%u tries left)", shown,
+                               COMPANION_MAX_SUBJECT_MISMATCHES - mismatches);
+  fail_message (error, CROSSING_ERROR_SUBJECT_MISMATCH, message);
+}
+
 JsonNode *
 companion_engine_approve (CompanionEngine                *self,
                           const CompanionApproveRequest  *request,
@@ -919,6 +982,13 @@ companion_engine_approve (CompanionEngine                *self,
                               &public_key_hex, &proof_error))
     {
       g_propagate_error (error, g_steal_pointer (&proof_error));
+      return NULL;
+    }
+
+  /* Only after a valid proof, so it tells nothing to someone without a key. */
+  if (order->identified && g_strcmp0 (subject, order->subject) != 0)
+    {
+      subject_mismatch (self, order, error);
       return NULL;
     }
 

@@ -21,6 +21,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CompanionEngine, companion_engine, COMPANION, ENGINE, GObject)
 
 #define COMPANION_MAX_CHECK_CODE_FAILURES 3
+#define COMPANION_MAX_SUBJECT_MISMATCHES  3
 
 typedef struct {
   CrossingKind     kind;
@@ -38,6 +39,10 @@ typedef struct {
   /* issue 14: a code to type instead of scanning (none when max-user-codes
    * are live) */
   gboolean         user_code;
+  /* issue 14: an identified order, only this signer may approve. As people
+   * type it (normalized here); with @adapter CROSSING_ADAPTER_INVALID the
+   * adapter follows from it. */
+  const char      *subject;        /* nullable */
 } CompanionStartRequest;
 
 typedef struct {
@@ -61,6 +66,11 @@ CompanionEngine *companion_engine_new        (CompanionConfig               *con
 /* Arms the expiry timer for what the store already holds (after a restart). */
 void             companion_engine_start_timers (CompanionEngine             *self);
 
+/* Starts an order: what POST /start does, for any feature that makes orders
+ * from C (an identified `transaction` order for a ledger hold, "sign in
+ * again as"). INVALID_REQUEST for a malformed subject, UNSUPPORTED_ADAPTER
+ * when @adapter is not the subject's, UNTRUSTED_ORIGIN; the response is
+ * /start's JSON. */
 JsonNode        *companion_engine_start      (CompanionEngine               *self,
                                               const CompanionStartRequest   *request,
                                               GError                       **error);

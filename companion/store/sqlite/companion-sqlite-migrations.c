@@ -143,6 +143,9 @@ static const char *const cross_device_steps[] = {
   "  misses INTEGER NOT NULL"
   ") WITHOUT ROWID;"
   "CREATE INDEX user_code_misses_end ON user_code_misses (window_ends);",
+  /* 3: identified orders, and approvals by another signer */
+  "ALTER TABLE orders ADD COLUMN identified INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE orders ADD COLUMN subject_mismatches INTEGER NOT NULL DEFAULT 0;",
 };
 /* *INDENT-ON* */
 
