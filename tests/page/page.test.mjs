@@ -852,6 +852,136 @@ test('a ledger order shows its amount above the summary, in the page\'s language
   }
 });
 
+// The Nimiq key of PROTOCOL.md's vector, as a wallet holding one account.
+const NIMIQ_VECTOR = {
+  seed: '682df035c30e8c55bda4ab517213792c2af4b4e9c23ac2cf11bd28b237a6544e',
+  publicKey: '0a9b55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f177350980',
+  address: 'NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U',
+};
+
+function fakeNimiqWallet({ seed, publicKey, accounts }) {
+  const bytes = (h) => new Uint8Array(h.match(/../g).map((x) => parseInt(x, 16)));
+  const hex = (b) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
+  window.nimiqSigned = null;
+  window.nimiq = {
+    async sign(message) {
+      // PKCS #8 of an Ed25519 seed: a fixed prefix, then the 32 bytes.
+      const key = await crypto.subtle.importKey('pkcs8', bytes('302e020100300506032b657004220420' + seed),
+                                                { name: 'Ed25519' }, false, ['sign']);
+      const text = new TextEncoder().encode(message);
+      const prefix = new TextEncoder().encode('\x16Nimiq Signed Message:\n' + text.length);
+      const data = new Uint8Array(prefix.length + text.length);
+      data.set(prefix);
+      data.set(text, prefix.length);
+      const digest = await crypto.subtle.digest('SHA-256', data);
+      window.nimiqSigned = message;
+      return { publicKey, signature: hex(await crypto.subtle.sign({ name: 'Ed25519' }, key, digest)) };
+    },
+  };
+  if (accounts) window.nimiq.listAccounts = async () => window.nimiqAccounts;
+  window.nimiqAccounts = accounts || [];
+}
+
+test('an identified order names its signer, and another key cannot approve it', { skip }, async () => {
+  const other = 'ed25519:' + 'ab'.repeat(32);
+  const d = await desktop(servers.main, { kind: 'login', subject: other });
+  assert.equal(d.order.subject, other);
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  assert.equal(await page.locator('#subject-note').textContent(),
+               'Only ed25519:abababababababab can approve this request.');
+  // Said before the signature, so no wrong signature counts against the order.
+  assert.equal(await page.locator('#approve').isDisabled(), true);
+  assert.equal(await page.locator('#check-code').isVisible(), false);
+  assert.match(await page.locator('#signer-note').textContent(),
+               /^This request is for ed25519:abababababababab, and this device signs as ed25519:[0-9a-f]{16}, /);
+  await shoot(page, '32-identified-other-key');
+  await page.click('#reject');
+  await resultIs(page, 'Declined');
+  assert.equal((await d.waitFor('rejected')).data.reason, 'user');
+  checkProblems(page);
+  d.close();
+});
+
+test('an identified order for this device\'s key approves, and the message names the subject', { skip }, async () => {
+  const page = await phone();
+  const first = await desktop(servers.main);
+  await page.goto(first.order.claimUrl);
+  await requestShown(page);
+  const subject = await approveAndFinalize(servers.main, first, page);
+
+  const d = await desktop(servers.main, { kind: 'sign', subject, displayTitle: 'Sign as yourself' });
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  const short = subject.slice(0, 'ed25519:'.length + 16);
+  assert.equal(await page.locator('#subject-note').textContent(), `Only ${short} can approve this request.`);
+  assert.equal(await page.locator('#key-fingerprint').textContent(), short);
+  assert.equal(await page.locator('#signer-note').isVisible(), false);
+  assert.equal(await page.locator('#approve').isDisabled(), false);
+  await shoot(page, '33-identified-this-key');
+  const claimed = await d.waitFor('claimed');
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await resultIs(page, 'Approved');
+  await d.waitFor('approved');
+  const finalized = await (await d.finalize()).json();
+  assert.equal(finalized.proofArtifact.subject, subject);
+  assert.match(finalized.proofArtifact.message, new RegExp('\norderId: [^\n]+\nsubject: ' + subject + '\nsummary: '));
+  checkProblems(page);
+  first.close();
+  d.close();
+});
+
+test('nimiq-pay identified order: the wallet must hold the account before anything is signed', { skip }, async () => {
+  const d = await desktop(servers.main, { kind: 'login', subject: NIMIQ_VECTOR.address.replace(/ /g, '').toLowerCase() });
+  assert.equal(d.order.subject, NIMIQ_VECTOR.address);
+  assert.equal(d.order.adapterId, 'nimiq-pay');
+  const page = await phone();
+  await page.addInitScript(fakeNimiqWallet, { ...NIMIQ_VECTOR, accounts: ['NQ07 0000 0000 0000 0000 0000 0000 0000 0000'] });
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  assert.equal(await page.locator('#subject-note').textContent(),
+               `Only ${NIMIQ_VECTOR.address} can approve this request.`);
+  const claimed = await d.waitFor('claimed');
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await page.locator('#form-error', { hasText: 'this wallet does not hold that account' }).waitFor();
+  assert.equal(await page.evaluate(() => window.nimiqSigned), null);
+  await shoot(page, '34-nimiq-wrong-account');
+
+  // The user switches to the account (spelt without spaces, as wallets may).
+  await page.evaluate((a) => { window.nimiqAccounts = [a.replace(/ /g, '')]; }, NIMIQ_VECTOR.address);
+  await page.click('#approve');
+  await resultIs(page, 'Approved');
+  await d.waitFor('approved');
+  const finalized = await (await d.finalize()).json();
+  assert.equal(await sessionSubject(servers.main, finalized.token), NIMIQ_VECTOR.address);
+  checkProblems(page);
+  d.close();
+});
+
+test('a wallet without listAccounts signing with another account is told "Signed by another account"', { skip }, async () => {
+  const d = await desktop(servers.main, { kind: 'login', subject: NIMIQ_VECTOR.address });
+  const page = await phone();
+  await page.addInitScript(fakeNimiqPay);
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  const claimed = await d.waitFor('claimed');
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await resultIs(page, 'Signed by another account');
+  assert.match(await page.locator('#result-text').textContent(), /^Only NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U can approve/);
+  assert.equal(await page.locator('#retry').isVisible(), true);
+  await shoot(page, '35-subject-mismatch');
+  // The order waits for the right account: Try again is the same request.
+  await page.click('#retry');
+  await requestShown(page);
+  assert.equal(d.events.some((e) => e.type === 'rejected'), false);
+  checkProblems(page, /status of 403/);
+  d.close();
+});
+
 // Last: each companion stops on SIGTERM with status 0. Under the sanitizer
 // build (scripts/test.sh) that exit is also where LeakSanitizer checks it.
 test('every companion stops on SIGTERM with status 0', { skip }, async () => {

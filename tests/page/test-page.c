@@ -690,6 +690,7 @@ test_catalog_matches_page (void)
   collect ("\\{\\{([a-z0-9_]+)\\}\\}", html, plain, used);
   collect ("\\bt\\('([a-z0-9_]+)'", js, plain, used);
   collect ("\\btn\\('([a-z0-9_]+)'", js, plural, used);
+  collect ("\\btInto\\([^\\n]*?, '([a-z0-9_]+)'", js, plain, used);
   g_assert_cmpuint (g_hash_table_size (used), >, 50);
 
   g_hash_table_iter_init (&iter, used);

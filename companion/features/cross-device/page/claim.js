@@ -59,6 +59,17 @@
     return text.replace(/\{([a-z_]+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
   }
 
+  // The same into @node, each {param} named in @marked as its own element
+  // (a signer in monospace), every part as text.
+  function tInto(node, name, params, marked) {
+    const parts = t(name, {}).split(/\{([a-z_]+)\}/);
+    node.replaceChildren(...parts.map((part, i) => {
+      if (i % 2 === 0) return document.createTextNode(part);
+      if (marked.includes(part)) return element('span', 'signer', String(params[part]));
+      return document.createTextNode(part in params ? String(params[part]) : '{' + part + '}');
+    }));
+  }
+
   // English and German say "one" for 1 and "other" for everything else.
   function tn(name, count, params = {}) {
     return t(name + (count === 1 ? '_one' : '_other'), { count, ...params });
@@ -375,16 +386,18 @@
     $('key-label').textContent = signingAs();
     $('key-fingerprint').textContent = shortSubject(deviceKey.subject);
     $('key-fingerprint').title = deviceKey.subject;
-    const notes = [];
-    if (!deviceKey.kept) notes.push(t('key_not_kept'));
+    const note = $('signer-note');
+    note.hidden = true;
     if (envelope.subject && deviceKey.subject.toLowerCase() !== envelope.subject.toLowerCase()) {
       // The companion would refuse it after the signature; say so before.
-      notes.push(t('key_not_subject', { subject: shortSubject(envelope.subject),
-                                        key: shortSubject(deviceKey.subject) }));
+      tInto(note, 'key_not_subject', { subject: shortSubject(envelope.subject),
+                                       key: shortSubject(deviceKey.subject) }, ['subject', 'key']);
+      note.hidden = false;
       block();
+    } else if (!deviceKey.kept) {
+      note.textContent = t('key_not_kept');
+      note.hidden = false;
     }
-    $('signer-note').hidden = notes.length === 0;
-    $('signer-note').textContent = notes.join(' ');
   }
 
   // Approving cannot work here: leave only Decline.
@@ -588,8 +601,8 @@
     showContext(details);
     showHash();
     $('subject-note').hidden = !envelope.subject;
-    $('subject-note').textContent = envelope.subject
-      ? t('only_subject', { subject: shortSubject(envelope.subject) }) : '';
+    if (envelope.subject)
+      tInto($('subject-note'), 'only_subject', { subject: shortSubject(envelope.subject) }, ['subject']);
     // Without a signer the number has nothing to confirm: leave only Decline.
     $('check-code-field').hidden = !envelope.checkCodeRequired ||
                                    $('check-code-field').dataset.blocked === 'true';
