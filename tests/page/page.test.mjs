@@ -722,6 +722,31 @@ test('code entry: a wrong, a malformed and a rate-limited code are each told apa
   d.close();
 });
 
+test('keyboard only on the code screen: the field has focus, Enter claims, Tab reaches Continue', { skip }, async () => {
+  const d = await desktop(servers.main, { kind: 'login', userCode: true });
+  const page = await phone({ isMobile: false, hasTouch: false, viewport: { width: 1280, height: 860 } });
+  await page.goto(d.order.verificationUri);
+  await page.locator('#screen-code:not([hidden])').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'user-code');
+  // Every control has a name a screen reader can say, and a large target.
+  for (const id of ['user-code', 'code-continue']) {
+    const box = await page.locator('#' + id).boundingBox();
+    assert.ok(box.height >= 44, `${id} is ${box.height}px high`);
+  }
+  assert.deepEqual(await page.evaluate(() => document.getElementById('user-code').getAttribute('aria-describedby')),
+                   'user-code-help user-code-error');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'code-continue');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.type(d.order.userCode.replace('-', '').toLowerCase());
+  await page.keyboard.press('Enter');
+  await requestShown(page);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'title');
+  await d.waitFor('claimed');
+  checkProblems(page);
+  d.close();
+});
+
 test('the same browser reopening the link in a new tab continues the claim', { skip }, async () => {
   const d = await desktop(servers.main);
   const first = await phone();
