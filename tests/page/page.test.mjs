@@ -7,7 +7,7 @@
 // the page does not scroll sideways.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -190,15 +190,26 @@ const fingerprintOf = (publicKeyHex) => 'ed25519:' + publicKeyHex.slice(0, 16);
 
 // ---- setup ------------------------------------------------------------------
 
+// A small MaxMind database made here, as the companion's own tests make it.
+function testGeoip() {
+  const file = join(tmp, 'test-city.mmdb');
+  const made = spawnSync('perl', [new URL('../companion/make-test-geoip.pl', import.meta.url).pathname,
+                                  file, '203.0.113.0/24,DE,Germany,Berlin'], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error('make-test-geoip.pl failed: ' + made.stderr);
+  return file;
+}
+
 before(async () => {
   if (skip) return;
   mkdirSync(shots, { recursive: true });
-  [servers.main, servers.short, servers.closed, servers.codes] = await Promise.all([
+  [servers.main, servers.short, servers.closed, servers.codes, servers.proxied] = await Promise.all([
     startCompanion('main', ['--app-name', 'Crossing Test']),
     startCompanion('short', ['--order-ttl', '3']),
     startCompanion('closed', ['--registration', 'closed']),
     // Its own miss counts: the third wrong code within a minute is refused.
     startCompanion('codes', ['--user-code-misses-per-minute-per-ip', '2']),
+    // Behind a proxy (this test), with a database that puts 203.0.113.0/24 in Berlin.
+    startCompanion('proxied', ['--trust-proxy', '--geoip-db', testGeoip()]),
   ]);
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -716,6 +727,7 @@ test('code entry: a wrong, a malformed and a rate-limited code are each told apa
   await page.click('#code-continue');
   await page.locator('#user-code-error', { hasText: /^Too many wrong codes\. Wait \d+ seconds?, then try again\.$/ }).waitFor();
   assert.equal(await page.locator('#code-continue').isDisabled(), true);
+  assert.match(await page.locator('#code-continue').textContent(), /^Try again in \d+ s$/);
   await shoot(page, '25-code-rate-limited');
   assert.equal(d.events.length, 0);
   checkProblems(page, /status of 4(00|29)/);
@@ -1005,6 +1017,73 @@ test('a wallet without listAccounts signing with another account is told "Signed
   assert.equal(d.events.some((e) => e.type === 'rejected'), false);
   checkProblems(page, /status of 403/);
   d.close();
+});
+
+const FIREFOX_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+
+// Is @a before @b in the document?
+const before_ = (page, a, b) => page.evaluate(([x, y]) =>
+  !!(document.querySelector(x).compareDocumentPosition(document.querySelector(y)) &
+     Node.DOCUMENT_POSITION_FOLLOWING), [a, b]);
+
+test('the request shows the asking device, where it is and the custom context before Approve', { skip }, async () => {
+  const payloadHash = createHash('sha256').update('till 4 receipt').digest('hex');
+  const d = await desktop(servers.main, {
+    kind: 'transaction', displayTitle: 'Pay at the till', payloadHash,
+    context: { terminal: 'Till 4', cashier: 'Ana <b>Marquez</b>' },
+  }, { 'User-Agent': FIREFOX_ON_LINUX });
+  const page = await phone();
+  await page.goto(d.order.claimUrl);
+  await requestShown(page);
+  assert.equal(await page.locator('#requester-device').textContent(), 'Firefox on Linux');
+  assert.equal(await page.locator('#requester-ip').textContent(), ' · 127.0.0.1');
+  assert.equal(await page.locator('#requester-location').textContent(), 'on this computer');
+  assert.equal(await page.locator('#estimate-note').isVisible(), true);
+  // The pairs in the order the message signs them, as text.
+  const pairs = await page.locator('.context-fact').evaluateAll((rows) =>
+    rows.map((row) => [row.querySelector('dt').textContent, row.querySelector('dd').textContent]));
+  assert.deepEqual(pairs, [['cashier', 'Ana <b>Marquez</b>'], ['terminal', 'Till 4']]);
+  assert.equal(await page.locator('#screen-request b').count(), 0);
+  assert.equal(await page.locator('#hash-fact').isVisible(), true);
+  for (const shown of ['.context-fact', '#hash-fact', '#requester-location', '#requester-device'])
+    assert.ok(await before_(page, shown, '#approve'), shown + ' is not before the approve button');
+  await shoot(page, '36-context');
+
+  const claimed = await d.waitFor('claimed');
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await resultIs(page, 'Approved');
+  await d.waitFor('approved');
+  const { proofArtifact } = await (await d.finalize()).json();
+  assert.match(proofArtifact.message,
+               /\ncashier: Ana <b>Marquez<\/b>\nkind: transaction\norderId: [^\n]+\nsummary: [^\n]+\nterminal: Till 4\ntitle: Pay at the till$/);
+  checkProblems(page);
+  d.close();
+});
+
+test('behind a trusted proxy: a desktop in Berlin is approximately there, one on the LAN is local', { skip }, async () => {
+  const far = await desktop(servers.proxied, { kind: 'login' },
+                            { 'User-Agent': FIREFOX_ON_LINUX, 'X-Forwarded-For': '203.0.113.7' });
+  const page = await phone();
+  await page.goto(far.order.claimUrl);
+  await requestShown(page);
+  assert.equal(await page.locator('#requester-ip').textContent(), ' · 203.0.113.7');
+  assert.equal(await page.locator('#requester-location').textContent(), 'approximately Berlin, Germany');
+  await shoot(page, '37-location');
+  far.close();
+
+  const near = await desktop(servers.proxied, { kind: 'login' },
+                             { 'User-Agent': 'crossing/1.2', 'X-Forwarded-For': '192.168.1.20' });
+  const german = await phone({ locale: 'de-DE' });
+  await german.goto(near.order.claimUrl);
+  await requestShown(german);
+  assert.equal(await german.locator('#requester-ip').textContent(), ' · 192.168.1.20');
+  assert.equal(await german.locator('#requester-location').textContent(), 'in Ihrem lokalen Netzwerk');
+  assert.equal(await german.locator('#requester-device').textContent(), 'Crossing 1.2');
+  await shoot(german, '38-local-network-de');
+  checkProblems(page);
+  checkProblems(german);
+  near.close();
 });
 
 // Last: each companion stops on SIGTERM with status 0. Under the sanitizer

@@ -817,22 +817,25 @@
     $('user-code').setAttribute('aria-invalid', text ? 'true' : 'false');
   }
 
-  // 429: the companion says how long to wait; the button waits as long.
+  // 429: the companion says how long to wait; the button counts it down.
+  // The message is said once (it is an alert), not every second.
   function codeWait(seconds) {
     clearInterval(codeWaitTimer);
-    const until = Date.now() + Math.max(1, seconds) * 1000;
+    const wait = Math.max(1, seconds);
+    const until = Date.now() + wait * 1000;
+    codeError(tn('code_rate_limited', wait));
     const update = () => {
       const left = Math.ceil((until - Date.now()) / 1000);
       if (left <= 0) {
         clearInterval(codeWaitTimer);
         codeWaitTimer = null;
         $('code-continue').disabled = false;
+        $('code-continue').textContent = t('code_continue');
         codeError(t('code_wait_over'));
         return;
       }
       $('code-continue').disabled = true;
-      $('user-code-error').textContent = tn('code_rate_limited', left);
-      $('user-code-error').hidden = false;
+      $('code-continue').textContent = t('code_wait_button', { count: left });
     };
     update();
     codeWaitTimer = setInterval(update, 1000);
