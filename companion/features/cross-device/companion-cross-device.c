@@ -411,7 +411,8 @@ handle_page (gpointer           state,
   CompanionCrossDevice *self = state;
 
   /* The page's own names are relative to {publicPrefix}/cross-device/. */
-  companion_page_serve (request->path + strlen (PREFIX "/"), self->page_api_base, reply);
+  companion_page_serve (request->path + strlen (PREFIX "/"), self->page_api_base,
+                        companion_request_get_header (request, "Accept-Language"), reply);
   return TRUE;
 }
 
