@@ -148,6 +148,10 @@ static const char *const cross_device_steps[] = {
   "ALTER TABLE orders ADD COLUMN subject_mismatches INTEGER NOT NULL DEFAULT 0;",
   /* 4: request context, the lines a start adds to the signed details */
   "ALTER TABLE orders ADD COLUMN extra_details TEXT;",
+  /* 5: live user codes counted from an index alone (at 1000 live codes the
+   * count read every order row: 1.3 ms a start) */
+  "CREATE INDEX orders_live_user_codes ON orders (expires_at)"
+  " WHERE status = 0 AND user_code_hash IS NOT NULL;",
 };
 /* *INDENT-ON* */
 
