@@ -49,20 +49,37 @@ run_command (gpointer data)
   return NULL;
 }
 
-/* Starts the companion and an order with a user code (and @extra). */
+/* Starts the companion and an order with a user code (and @extra), from
+ * @desktop_ip (NULL: loopback; else behind --trust-proxy, with a GeoIP
+ * database that places 203.0.113.0/24 in Berlin). */
 static void
-phone_setup (Phone      *p,
-             const char *extra)
+phone_setup_from (Phone      *p,
+                  const char *extra,
+                  const char *desktop_ip)
 {
+  static const char *const berlin[] = { "203.0.113.0/24,DE,Germany,Berlin", NULL };
+  g_autofree char *body = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(CtResponse) started = NULL;
   int fds[2];
 
   memset (p, 0, sizeof *p);
   ct_fixture_init (&p->f);
+  if (desktop_ip != NULL)
+    {
+      p->f.config->trust_proxy = TRUE;
+      p->f.config->geoip_db = g_build_filename (p->f.tmp_dir, "city.mmdb", NULL);
+      ct_make_geoip_db (p->f.config->geoip_db, berlin);
+    }
   ct_fixture_start (&p->f);
 
-  started = ct_post_printf (&p->f, "start", "{\"kind\":\"login\",\"userCode\":true%s%s}",
-                            extra != NULL ? "," : "", extra != NULL ? extra : "");
+  body = g_strdup_printf ("{\"kind\":\"login\",\"userCode\":true%s%s}",
+                          extra != NULL ? "," : "", extra != NULL ? extra : "");
+  msg = ct_message_new_post (&p->f, "start", "application/json", body, -1);
+  if (desktop_ip != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For",
+                                  desktop_ip);
+  started = ct_send (&p->f, msg);
   g_assert_cmpuint (started->status, ==, 200);
   p->order_id = g_strdup (ct_json_string (ct_response_object (started), "orderId"));
   p->user_code = g_strdup (ct_json_string (ct_response_object (started), "userCode"));
@@ -77,6 +94,13 @@ phone_setup (Phone      *p,
   g_ptr_array_add (p->argv, g_strdup ("approve"));
   g_ptr_array_add (p->argv, g_strdup ("--key"));
   g_ptr_array_add (p->argv, g_build_filename (p->f.tmp_dir, "device-key", NULL));
+}
+
+static void
+phone_setup (Phone      *p,
+             const char *extra)
+{
+  phone_setup_from (p, extra, NULL);
 }
 
 static void
@@ -318,6 +342,51 @@ test_identified_right_key (void)
   g_test_trap_assert_stdout ("*Signing in as:*" NIMIQ_VECTOR_ADDRESS "*Approved.*");
 }
 
+/* Where the desktop is, as the page says it: approximately, or on the
+ * local network; the phone here is on loopback, the desktop is not. */
+static void
+run_reject_from (const char *desktop_ip)
+{
+  Phone p;
+
+  phone_setup_from (&p, NULL, desktop_ip);
+  g_ptr_array_add (p.argv, g_strdup ("--reject"));
+  g_ptr_array_add (p.argv, g_strdup ("--code"));
+  g_ptr_array_add (p.argv, g_strdup (p.user_code));
+  g_ptr_array_add (p.argv, g_strdup ("--server"));
+  g_ptr_array_add (p.argv, g_strdup (p.f.url));
+  phone_run (&p);
+  g_assert_cmpint (phone_finish (&p), ==, COMPANION_APPROVE_EXIT_DECLINED);
+}
+
+static void
+test_location_approximately (void)
+{
+  if (g_test_subprocess ())
+    {
+      run_reject_from ("203.0.113.7");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, TIMEOUT_USEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*From:*approximately Berlin, Germany (203.0.113.7)*Rejected.*");
+}
+
+static void
+test_location_local_network (void)
+{
+  if (g_test_subprocess ())
+    {
+      run_reject_from ("192.168.1.20");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, TIMEOUT_USEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*From:*on your local network (192.168.1.20)*Rejected.*");
+}
+
 static void
 test_unknown_code (void)
 {
@@ -379,6 +448,8 @@ main (int   argc,
                    test_identified_other_key);
   g_test_add_func ("/companion/approve-code/identified-nimiq-key-approves",
                    test_identified_right_key);
+  g_test_add_func ("/companion/approve-code/location-approximately", test_location_approximately);
+  g_test_add_func ("/companion/approve-code/location-local-network", test_location_local_network);
   g_test_add_func ("/companion/approve-code/unknown-code", test_unknown_code);
   g_test_add_func ("/companion/approve-code/usage", test_usage);
 

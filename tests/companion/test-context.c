@@ -97,33 +97,6 @@ test_network (void)
 
 /* ---- a generated database -------------------------------------------------- */
 
-/* Writes @path with tests/companion/make-test-geoip.pl (Debian's
- * libmaxmind-db-writer-perl): never a downloaded database. */
-static void
-make_geoip_db (const char *path,
-               const char *const *networks)
-{
-  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "companion",
-                                                   "make-test-geoip.pl", NULL);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
-
-  g_ptr_array_add (argv, (gpointer) "perl");
-  g_ptr_array_add (argv, script);
-  g_ptr_array_add (argv, (gpointer) path);
-  for (guint i = 0; networks[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) networks[i]);
-  g_ptr_array_add (argv, NULL);
-
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
-                &status, &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("make-test-geoip.pl failed: %s", err);
-}
-
 static const char *const berlin[] = {
   "203.0.113.0/24,DE,Germany,Berlin",
   "198.51.100.0/24,FR,France,",
@@ -143,7 +116,7 @@ setup_geoip (CtFixture     *f,
   ct_fixture_init (f);
   f->config->trust_proxy = TRUE;
   f->config->geoip_db = g_build_filename (f->tmp_dir, "city.mmdb", NULL);
-  make_geoip_db (f->config->geoip_db, berlin);
+  ct_make_geoip_db (f->config->geoip_db, berlin);
   ct_fixture_start (f);
 }
 
@@ -317,7 +290,7 @@ test_reopened_on_sighup (CtFixture     *f,
                    ==, "Berlin");
 
   /* Replaced as an update would: a new file renamed over the old one. */
-  make_geoip_db (next, paris);
+  ct_make_geoip_db (next, paris);
   g_assert_no_errno (g_rename (next, f->config->geoip_db));
   g_assert_true (city_is (&(CityWait) { f, order, "Berlin" }));
 
