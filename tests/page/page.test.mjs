@@ -1032,7 +1032,8 @@ test('the request shows the asking device, where it is and the custom context be
   const payloadHash = createHash('sha256').update('till 4 receipt').digest('hex');
   const d = await desktop(servers.main, {
     kind: 'transaction', displayTitle: 'Pay at the till', payloadHash,
-    context: { terminal: 'Till 4', cashier: 'Ana <b>Marquez</b>' },
+    // "scale" is only the amount's when there is one: here it is a pair like any other.
+    context: { terminal: 'Till 4', cashier: 'Ana <b>Marquez</b>', scale: 'XL' },
   }, { 'User-Agent': FIREFOX_ON_LINUX });
   const page = await phone();
   await page.goto(d.order.claimUrl);
@@ -1044,7 +1045,7 @@ test('the request shows the asking device, where it is and the custom context be
   // The pairs in the order the message signs them, as text.
   const pairs = await page.locator('.context-fact').evaluateAll((rows) =>
     rows.map((row) => [row.querySelector('dt').textContent, row.querySelector('dd').textContent]));
-  assert.deepEqual(pairs, [['cashier', 'Ana <b>Marquez</b>'], ['terminal', 'Till 4']]);
+  assert.deepEqual(pairs, [['cashier', 'Ana <b>Marquez</b>'], ['scale', 'XL'], ['terminal', 'Till 4']]);
   assert.equal(await page.locator('#screen-request b').count(), 0);
   assert.equal(await page.locator('#hash-fact').isVisible(), true);
   for (const shown of ['.context-fact', '#hash-fact', '#requester-location', '#requester-device'])
@@ -1058,7 +1059,7 @@ test('the request shows the asking device, where it is and the custom context be
   await d.waitFor('approved');
   const { proofArtifact } = await (await d.finalize()).json();
   assert.match(proofArtifact.message,
-               /\ncashier: Ana <b>Marquez<\/b>\nkind: transaction\norderId: [^\n]+\nsummary: [^\n]+\nterminal: Till 4\ntitle: Pay at the till$/);
+               /\ncashier: Ana <b>Marquez<\/b>\nkind: transaction\norderId: [^\n]+\nscale: XL\nsummary: [^\n]+\nterminal: Till 4\ntitle: Pay at the till$/);
   checkProblems(page);
   d.close();
 });

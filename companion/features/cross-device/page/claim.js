@@ -546,15 +546,17 @@
     return parts.length ? t('location_approximately', { place: parts.join(', ') }) : null;
   }
 
-  // The custom pairs of the order: every detail the companion did not add itself.
+  // The custom pairs of the order: every detail the companion did not add
+  // itself. A scale is shown as part of the amount, so only beside one.
   const BUILT_IN_DETAILS = ['kind', 'orderId', 'summary', 'title', 'subject', 'amount', 'asset',
-                            'reservationId', 'scale'];
+                            'reservationId'];
 
   function showContext(details) {
     for (const old of document.querySelectorAll('.context-fact')) old.remove();
     const facts = $('facts');
+    const shown = (key) => !BUILT_IN_DETAILS.includes(key) && !(key === 'scale' && 'amount' in details);
     for (const key of Object.keys(details).sort()) {
-      if (BUILT_IN_DETAILS.includes(key) || typeof details[key] !== 'string') continue;
+      if (!shown(key) || typeof details[key] !== 'string') continue;
       const row = element('div', ['fact', 'context-fact']);
       row.append(element('dt', 'context-key', key), element('dd', null, details[key]));
       facts.insertBefore(row, $('hash-fact'));
