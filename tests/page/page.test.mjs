@@ -929,7 +929,7 @@ test('an identified order names its signer, and another key cannot approve it', 
   await page.goto(d.order.claimUrl);
   await requestShown(page);
   assert.equal(await page.locator('#subject-note').textContent(),
-               'Only ed25519:abababababababab can approve this request.');
+               'Only ed25519:abababababababab can approve.');
   // Said before the signature, so no wrong signature counts against the order.
   assert.equal(await page.locator('#approve').isDisabled(), true);
   assert.equal(await page.locator('#check-code').isVisible(), false);
@@ -954,7 +954,7 @@ test('an identified order for this device\'s key approves, and the message names
   await page.goto(d.order.claimUrl);
   await requestShown(page);
   const short = subject.slice(0, 'ed25519:'.length + 16);
-  assert.equal(await page.locator('#subject-note').textContent(), `Only ${short} can approve this request.`);
+  assert.equal(await page.locator('#subject-note').textContent(), `Only ${short} can approve.`);
   assert.equal(await page.locator('#key-fingerprint').textContent(), short);
   assert.equal(await page.locator('#signer-note').isVisible(), false);
   assert.equal(await page.locator('#approve').isDisabled(), false);
@@ -981,7 +981,7 @@ test('nimiq-pay identified order: the wallet must hold the account before anythi
   await page.goto(d.order.claimUrl);
   await requestShown(page);
   assert.equal(await page.locator('#subject-note').textContent(),
-               `Only ${NIMIQ_VECTOR.address} can approve this request.`);
+               `Only ${NIMIQ_VECTOR.address} can approve.`);
   const claimed = await d.waitFor('claimed');
   await page.fill('#check-code', claimed.data.checkCode);
   await page.click('#approve');
