@@ -1017,7 +1017,21 @@ test('a wallet without listAccounts signing with another account is told "Signed
   await page.click('#retry');
   await requestShown(page);
   assert.equal(d.events.some((e) => e.type === 'rejected'), false);
-  checkProblems(page, /status of 403/);
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await resultIs(page, 'Signed by another account');
+  await page.click('#retry');
+  await requestShown(page);
+  // The third declines it, and the page says so instead of offering it again.
+  await page.fill('#check-code', claimed.data.checkCode);
+  await page.click('#approve');
+  await page.locator('#result-text', { hasText: 'It was signed three times' }).waitFor();
+  await resultIs(page, 'Signed by another account');
+  assert.equal(await page.locator('#retry').isVisible(), false);
+  assert.equal((await d.waitFor('rejected')).data.reason, 'subject_mismatch');
+  await page.reload();
+  await page.locator('#result-text', { hasText: 'It was signed three times' }).waitFor();
+  checkProblems(page, /status of 40[03]/);
   d.close();
 });
 

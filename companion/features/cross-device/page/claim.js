@@ -197,6 +197,7 @@
     rejected: () => result('neutral', t('declined_title'), t('declined_text')),
     'code-rejected': () => result('bad', t('code_rejected_title'),
                                   t('code_rejected_text', { tries: MAX_CODE_TRIES })),
+    'subject-rejected': () => result('bad', t('wrong_signer_title'), t('wrong_signer_ended')),
   };
 
   // The order is over for this browser: its token goes, its end stays a while
@@ -757,6 +758,7 @@
     } catch (error) {
       setBusy(false);
       if (error.code === 'CHECK_CODE_MISMATCH') return wrongCode(error);
+      if (error.code === 'SUBJECT_MISMATCH') return wrongSigner(error);
       if (error.code === 'NOT_READY_TO_APPROVE') return finish('approved');
       return explain(error, load);
     }
@@ -773,6 +775,17 @@
     showCodeError(tries);
     input.focus();
     announce($('check-code-error').textContent);
+  }
+
+  // Signed by another account. The companion declines the order on the
+  // third one; whether this was it, the order itself says.
+  async function wrongSigner(error) {
+    try {
+      await post('challenge', { orderId, challengeToken });
+    } catch (e) {
+      if (e.code === 'TRANSITION_CONFLICT') return finish('subject-rejected');
+    }
+    explain(error, load);
   }
 
   async function reject() {
