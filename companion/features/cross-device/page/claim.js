@@ -595,11 +595,12 @@
     $('summary').textContent = display.summary || '';
     $('summary').hidden = !display.summary;
     $('origin').textContent = envelope.origin || '';
+    // As the terminal phone says it: the device, then where it is and its address.
     $('requester-device').textContent = requester.device || t('unknown_device');
-    $('requester-ip').textContent = requester.ip ? ' · ' + requester.ip : '';
     const where = place(requester);
-    $('location-fact').hidden = !where;
     $('requester-location').textContent = where || '';
+    $('requester-ip').textContent = requester.ip ? (where ? ' · ' : '') + requester.ip : '';
+    $('location-fact').hidden = !where && !requester.ip;
     $('estimate-note').hidden = !where && !requester.device;
     showContext(details);
     showHash();
