@@ -808,11 +808,13 @@ test('German under Accept-Language: de, from the code to the approval', { skip }
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
   assert.equal(await page.locator('#code-title').textContent(), 'Code vom Computer eingeben');
   assert.equal(await page.locator('#code-continue').textContent(), 'Weiter');
+  assert.equal(await page.title(), 'Code eingeben · Crossing');
   await shoot(page, '27-de-code-entry');
   await page.fill('#user-code', d.order.userCode);
   await page.click('#code-continue');
   await requestShown(page);
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+  assert.equal(await page.title(), 'Auf dem Telefon bestätigen · Crossing');
   assert.equal(await page.locator('#eyebrow').textContent(), 'Crossing Test möchte Sie anmelden');
   assert.equal(await page.locator('label[for="check-code"]').textContent(), 'Zahl auf Ihrem Computer');
   assert.equal(await page.locator('#approve').textContent(), 'Bestätigen');

@@ -899,6 +899,7 @@
     orderId = claimed.orderId;
     writeRecord(orderId, { challengeToken: claimed.challengeToken, keepUntil: Date.now() + KEEP_CLAIM_MS });
     history.replaceState(null, '', 'claim/' + encodeURIComponent(orderId));
+    document.title = t('page_title');
     load();
   }
 
@@ -906,6 +907,7 @@
     const given = new URLSearchParams(location.search).get('user_code');
     // Only fills the field: a link previewer opening this must claim nothing.
     if (given) $('user-code').value = given.slice(0, 32);
+    document.title = t('code_page_title');
     show('screen-code', 'code-title');
     $('user-code').focus({ preventScroll: true });
   }
