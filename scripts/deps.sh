@@ -9,6 +9,7 @@ build_packages=(
   libsoup-3.0-dev libjson-glib-dev libsodium-dev libsqlite3-dev
   libqrencode-dev libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   desktop-file-utils appstream
+  libmaxminddb-dev
   libpq-dev
 )
 test_packages=(
@@ -16,6 +17,7 @@ test_packages=(
   nodejs npm chromium
   clang libclang-rt-14-dev uncrustify
   gnome-keyring libsecret-tools openssl xdotool
+  libmaxmind-db-writer-perl
   postgresql haproxy
 )
 

@@ -24,7 +24,13 @@ launch first "$url"
 approve_from_log first
 wait_for "$tmp/first.log" "state: signed-in" 20 || fail "first: never signed in"
 wait_for "$tmp/first.log" "session kept in the keyring" 10 || fail "first: the session was not stored"
-subject=$(sed -n 's/^ *Signing in as: *//p' "$tmp/first-approve.log" | head -n 1)
+# The terminal phone names its signer in the short form (ed25519: and 16 hex
+# digits); the keyring keeps the whole subject, which starts with it
+# (secret-tool writes the attributes to standard error).
+shown=$(sed -n 's/^ *Signing in as: *//p' "$tmp/first-approve.log" | head -n 1)
+subject=$(secret-tool search --all server "$url" 2>&1 | sed -n 's/^attribute\.subject = //p' |
+  head -n 1)
+[[ -n $shown && $subject == "$shown"* ]] || fail "no keyring item for $url as $shown"
 # Found by both attributes at once: the item has the server and the subject.
 item=$(keyring_item server "$url" subject "$subject")
 [[ -n $item ]] || fail "no keyring item for $url as $subject"

@@ -1052,3 +1052,30 @@ ct_order_finalize (CtFixture *f,
   return ct_post_printf (f, "finalize", "{\"orderId\":\"%s\",\"desktopToken\":\"%s\"}",
                          order->order_id, order->desktop_token);
 }
+
+/* ---- request context (issue 14) ------------------------------------------ */
+
+void
+ct_make_geoip_db (const char        *path,
+                  const char *const *networks)
+{
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "companion",
+                                                   "make-test-geoip.pl", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer) "perl");
+  g_ptr_array_add (argv, script);
+  g_ptr_array_add (argv, (gpointer) path);
+  for (guint i = 0; networks[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) networks[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
+                &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("make-test-geoip.pl failed: %s", err);
+}

@@ -230,4 +230,12 @@ gboolean    ct_json_bool           (JsonObject *object,
 JsonObject *ct_json_object         (JsonObject *object,
                                     const char *member);
 
+/* ---- request context (issue 14) ------------------------------------------ */
+
+/* Writes a small city database to @path with tests/companion/make-test-geoip.pl
+ * (Debian's libmaxmind-db-writer-perl), never a downloaded one. @networks:
+ * "CIDR,ISO,COUNTRY-NAME,CITY" entries (CITY may be empty), NULL-terminated. */
+void        ct_make_geoip_db       (const char        *path,
+                                    const char *const *networks);
+
 G_END_DECLS
