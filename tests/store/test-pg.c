@@ -1027,8 +1027,9 @@ test_migrations (void)
   pool = start_pool (uri, 1, NULL);
   g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM schema_migrations"), ==, n_steps ());
   g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_tables WHERE tablename IN"
-                               " ('orders', 'order_events', 'users', 'sessions', 'nimiq_nonces')"),
-                   ==, 5);
+                               " ('orders', 'order_events', 'users', 'sessions', 'nimiq_nonces',"
+                               " 'user_code_misses')"),
+                   ==, 6);
   /* Nobody holds the lock any more. */
   g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_locks WHERE locktype = 'advisory'"),
                    ==, 0);
@@ -1217,6 +1218,12 @@ full_order (const char *id)
   o->finalized_at = 1700000070005;
   o->event_seq = 0;
   o->challenge_id_hash = g_strdup_printf ("challenge-id-hash-%s", id);
+  o->poll_interval = 5;
+  o->last_poll_at = 1700000001006;
+  o->user_code_hash = g_strdup_printf ("user-code-hash-%s", id);
+  o->identified = TRUE;
+  o->subject_mismatches = 3;
+  o->extra_details = g_strdup ("{\"amount\":\"1.5\"}");
   return o;
 }
 
@@ -1256,6 +1263,12 @@ assert_orders_equal (const CompanionOrder *a,
   g_assert_cmpint (a->finalized_at, ==, b->finalized_at);
   g_assert_cmpint (a->event_seq, ==, b->event_seq);
   g_assert_cmpstr (a->challenge_id_hash, ==, b->challenge_id_hash);
+  g_assert_cmpuint (a->poll_interval, ==, b->poll_interval);
+  g_assert_cmpint (a->last_poll_at, ==, b->last_poll_at);
+  g_assert_cmpstr (a->user_code_hash, ==, b->user_code_hash);
+  g_assert_cmpint (a->identified, ==, b->identified);
+  g_assert_cmpuint (a->subject_mismatches, ==, b->subject_mismatches);
+  g_assert_cmpstr (a->extra_details, ==, b->extra_details);
 }
 
 static CompanionOrder *

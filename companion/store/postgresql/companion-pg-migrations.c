@@ -113,6 +113,55 @@ static const char *const nimiq_1[] = {
 };
 
 static const char *const *const nimiq_steps[] = { nimiq_1 };
+
+/* issue 14: what the cross-device feature adds to the core's orders, step
+ * for step as in SQLite */
+static const char *const cross_device_1[] = {
+  /* status polling, the order's interval and its last answered poll */
+  "ALTER TABLE orders ADD COLUMN poll_interval INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE orders ADD COLUMN last_poll_at BIGINT NOT NULL DEFAULT 0",
+  NULL
+};
+
+static const char *const cross_device_2[] = {
+  /* user codes, unique among created orders, and the misses against them
+   * per client address and in all ("*"), per window */
+  "ALTER TABLE orders ADD COLUMN user_code_hash TEXT",
+  "CREATE UNIQUE INDEX orders_user_code_hash ON orders (user_code_hash)"
+  " WHERE status = 0 AND user_code_hash IS NOT NULL",
+  "CREATE TABLE user_code_misses ("
+  "  scope TEXT PRIMARY KEY,"
+  "  window_start BIGINT NOT NULL,"
+  "  window_ends BIGINT NOT NULL,"
+  "  misses INTEGER NOT NULL"
+  ")",
+  "CREATE INDEX user_code_misses_end ON user_code_misses (window_ends)",
+  NULL
+};
+
+static const char *const cross_device_3[] = {
+  /* identified orders, and approvals by another signer */
+  "ALTER TABLE orders ADD COLUMN identified INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE orders ADD COLUMN subject_mismatches INTEGER NOT NULL DEFAULT 0",
+  NULL
+};
+
+static const char *const cross_device_4[] = {
+  /* request context, the lines a start adds to the signed details */
+  "ALTER TABLE orders ADD COLUMN extra_details TEXT",
+  NULL
+};
+
+static const char *const cross_device_5[] = {
+  /* live user codes counted from an index alone */
+  "CREATE INDEX orders_live_user_codes ON orders (expires_at)"
+  " WHERE status = 0 AND user_code_hash IS NOT NULL",
+  NULL
+};
+
+static const char *const *const cross_device_steps[] = {
+  cross_device_1, cross_device_2, cross_device_3, cross_device_4, cross_device_5,
+};
 /* *INDENT-ON* */
 
 #define STEPS(feature, steps) { feature, steps, G_N_ELEMENTS (steps) }
@@ -121,6 +170,7 @@ const CompanionPgMigrations companion_pg_migrations[] = {
   STEPS ("core", core_steps),
   STEPS ("mobile-qr", mobile_qr_steps),
   STEPS ("nimiq", nimiq_steps),
+  STEPS ("cross-device", cross_device_steps),
 };
 
 const gsize companion_pg_n_migrations = G_N_ELEMENTS (companion_pg_migrations);

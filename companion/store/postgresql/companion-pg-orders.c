@@ -16,15 +16,17 @@
   " challenge_token_hash, origin, return_to, title, summary, payload_hash, app_name," \
   " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
-  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash"
-#define N_ORDER_COLUMNS 32
+  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash," \
+  " poll_interval, last_poll_at, user_code_hash, identified, subject_mismatches," \
+  " extra_details"
+#define N_ORDER_COLUMNS 38
 
 static const CompanionPgStatement insert_order = {
   "companion_insert_order",
   "INSERT INTO orders (" ORDER_COLUMNS ") VALUES ($1, $2::integer, $3::integer, $4::integer,"
   " $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::integer,"
   " $22, $23, $24, $25, $26::bigint, $27::bigint, $28::bigint, $29::bigint, $30::bigint,"
-  " $31::bigint, $32)",
+  " $31::bigint, $32, $33::integer, $34::bigint, $35, $36::integer, $37::integer, $38)",
 };
 
 static const CompanionPgStatement get_order = {
@@ -121,6 +123,12 @@ companion_pg_request_add_insert_order (CompanionPgRequest   *request,
   add_int (&p, o->finalized_at);
   add_int (&p, o->event_seq);
   add_text (&p, o->challenge_id_hash);
+  add_int (&p, o->poll_interval);
+  add_int (&p, o->last_poll_at);
+  add_text (&p, o->user_code_hash);
+  add_int (&p, o->identified ? 1 : 0);
+  add_int (&p, o->subject_mismatches);
+  add_text (&p, o->extra_details);
   g_assert (p.n == N_ORDER_COLUMNS);
 
   companion_pg_request_add_prepared (request, &insert_order, p.n,
@@ -189,6 +197,12 @@ order_from_row (const PGresult *r,
   order->finalized_at = companion_pg_result_get_int64 (r, row, i++);
   order->event_seq = companion_pg_result_get_int64 (r, row, i++);
   order->challenge_id_hash = companion_pg_result_dup_text (r, row, i++);
+  order->poll_interval = companion_pg_result_get_int64 (r, row, i++);
+  order->last_poll_at = companion_pg_result_get_int64 (r, row, i++);
+  order->user_code_hash = companion_pg_result_dup_text (r, row, i++);
+  order->identified = companion_pg_result_get_int64 (r, row, i++) != 0;
+  order->subject_mismatches = companion_pg_result_get_int64 (r, row, i++);
+  order->extra_details = companion_pg_result_dup_text (r, row, i++);
 
   if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
       crossing_kind_to_string (order->kind) == NULL ||
