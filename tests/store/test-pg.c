@@ -18,6 +18,7 @@
 #include "companion-pg-orders.h"
 #include "companion-pg-pool.h"
 #include "companion-pg-transition.h"
+#include "companion-pg-user-codes.h"
 
 #include "companion-test-pg.h"
 
@@ -1679,6 +1680,87 @@ test_sweep (void)
   g_ptr_array_unref (l.payloads);
 }
 
+#define N_MISSES 20
+
+static CompanionMissWindow
+count_miss (CompanionPgPool *pool,
+            const char      *scope,
+            gint64           now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  CompanionPgRequest *request = companion_pg_request_new ();
+  CompanionMissWindow window = { 0 };
+
+  companion_pg_request_add_user_code_miss (request, scope, now, 60000);
+  results = pool_run (pool, request, &error);
+  g_assert_no_error (error);
+  companion_pg_miss_window_from_result (g_ptr_array_index (results, 1), &window);
+  return window;
+}
+
+/* Misses against user codes from two companions at once: each counts
+ * once, in one window; the window ends and the count starts again. */
+static void
+test_user_code_misses (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  CompanionPgPool *pools[2];
+  Outcome o[N_MISSES] = { 0 };
+  gboolean seen[N_MISSES + 1] = { FALSE };
+  CompanionMissWindow window = { 0 };
+  CompanionPgRequest *request;
+
+  if (!need_server ())
+    return;
+  uri = new_database ();
+  migrate (uri);
+  pools[0] = start_pool (uri, 4, NULL);
+  pools[1] = start_pool (uri, 4, NULL);
+
+  for (guint i = 0; i < N_MISSES; i++)
+    {
+      request = companion_pg_request_new ();
+      companion_pg_request_add_user_code_miss (request, COMPANION_USER_CODE_MISSES_ALL,
+                                               1000000, 60000);
+      companion_pg_pool_execute_async (pools[i % 2], request, NULL, pool_executed, &o[i]);
+    }
+  for (guint i = 0; i < N_MISSES; i++)
+    {
+      run_until (&o[i].done, 10000);
+      g_assert_no_error (o[i].error);
+      companion_pg_miss_window_from_result (g_ptr_array_index (o[i].results, 1), &window);
+      g_assert_cmpuint (window.misses, >=, 1);
+      g_assert_cmpuint (window.misses, <=, N_MISSES);
+      g_assert_false (seen[window.misses]);
+      seen[window.misses] = TRUE;
+      g_assert_cmpint (window.window_ends, ==, 1000000 + 60000);
+      outcome_clear (&o[i]);
+    }
+
+  request = companion_pg_request_new ();
+  companion_pg_request_add_get_user_code_misses (request, COMPANION_USER_CODE_MISSES_ALL, 1059999);
+  results = pool_run (pools[1], request, &error);
+  g_assert_no_error (error);
+  companion_pg_miss_window_from_result (g_ptr_array_index (results, 0), &window);
+  g_assert_cmpuint (window.misses, ==, N_MISSES);
+
+  /* Once the window ends: a new one, from 1. */
+  window = count_miss (pools[0], COMPANION_USER_CODE_MISSES_ALL, 1060000);
+  g_assert_cmpuint (window.misses, ==, 1);
+  g_assert_cmpint (window.window_ends, ==, 1120000);
+  window = count_miss (pools[1], "192.0.2.1", 1060000);
+  g_assert_cmpuint (window.misses, ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pools); i++)
+    {
+      companion_pg_pool_close (pools[i]);
+      unref_and_wait (pools[i]);
+    }
+}
+
 /* The database's clock decides whether an order is due to expire. */
 static void
 test_transition_database_clock (void)
@@ -1816,6 +1898,8 @@ main (int   argc,
                    test_transition_database_clock);
   g_test_add_func ("/postgresql/orders/every-field-and-event-round-trips", test_orders);
   g_test_add_func ("/postgresql/pool/transaction-holds-its-connection", test_transaction);
+  g_test_add_func ("/postgresql/user-codes/misses-counted-once-across-companions",
+                   test_user_code_misses);
   g_test_add_func ("/postgresql/orders/two-sweepers-skip-locked-expire-once", test_sweep);
   g_test_add_func ("/postgresql/main-loop/never-blocks", test_never_blocks);
 
