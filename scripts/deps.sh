@@ -9,6 +9,8 @@ build_packages=(
   libsoup-3.0-dev libjson-glib-dev libsodium-dev libsqlite3-dev
   libqrencode-dev libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   desktop-file-utils appstream
+  # passkeys (companion/features/cross-device/companion-webauthn.c)
+  libfido2-dev libcbor-dev libssl-dev
 )
 test_packages=(
   xvfb xauth dbus-daemon imagemagick zbar-tools curl jq python3 sqlite3
