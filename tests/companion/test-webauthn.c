@@ -306,6 +306,35 @@ test_get_with_attested_data (void)
   g_assert_error (error, COMPANION_WEBAUTHN_ERROR, COMPANION_WEBAUTHN_ERROR_MALFORMED);
 }
 
+/* A header that declares more elements than there are bytes is refused
+ * before libcbor allocates for them (the fuzzer's first finding: 30 bytes
+ * that asked for 13 GB). */
+static void
+test_huge_declared_length (void)
+{
+  /* {"fmt": "none", "attStmt": {}, "authData": [2^31 - 1 elements…]} and a
+   * map of 2^32 - 1 pairs. */
+  static const guint8 array[] = {
+    0xa3, 0x63, 'f', 'm', 't', 0x64, 'n', 'o', 'n', 'e', 0x67, 'a', 't', 't', 'S', 't', 'm', 't',
+    0xa0, 0x68, 'a', 'u', 't', 'h', 'D', 'a', 't', 'a', 0x9a, 0x7f, 0xff, 0xff, 0xff, 0x00,
+  };
+  static const guint8 map[] = { 0xba, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02 };
+  const struct {
+    const guint8 *data;
+    gsize         len;
+  } cases[] = { { array, sizeof array }, { map, sizeof map } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(CompanionWebauthnAuthData) parsed = { 0, };
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (companion_webauthn_parse_attestation_object (cases[i].data, cases[i].len,
+                                                                   NULL, &parsed, &error));
+      g_assert_error (error, COMPANION_WEBAUTHN_ERROR, COMPANION_WEBAUTHN_ERROR_MALFORMED);
+    }
+}
+
 /* The challenge is base64url(SHA-256(message)): the good vectors' clientData
  * carries it. */
 static void
@@ -350,6 +379,7 @@ main (int   argc,
   g_test_add_func ("/webauthn/auth-data-layout", test_auth_data_layout);
   g_test_add_func ("/webauthn/get-with-attested-data-refused", test_get_with_attested_data);
   g_test_add_func ("/webauthn/challenge-for-message", test_challenge_for_message);
+  g_test_add_func ("/webauthn/huge-declared-length-refused", test_huge_declared_length);
 
   status = g_test_run ();
   g_free (challenge);

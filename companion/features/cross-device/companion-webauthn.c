@@ -132,6 +132,81 @@ companion_webauthn_challenge_for_message (const char *message)
   return companion_webauthn_encode_field (digest, sizeof digest);
 }
 
+/* CBOR ------------------------------------------------------------------------ */
+
+/* libcbor 0.8's cbor_load() allocates a definite array or map for the
+ * length its header declares before it reads one element: 30 bytes
+ * declaring 2^31 elements asked it for 13 GB. So the declared lengths are
+ * read first with libcbor's own streaming decoder, which allocates nothing:
+ * each element takes at least one byte, so no length may exceed the bytes
+ * left. (Found by tests/fuzz/fuzz-webauthn.c.) */
+typedef struct {
+  gsize    remaining;
+  gboolean plausible;
+} SizeCheck;
+
+static void
+check_array_start (void   *context,
+                   size_t  size)
+{
+  SizeCheck *check = context;
+
+  if (size > check->remaining)
+    check->plausible = FALSE;
+}
+
+static void
+check_map_start (void   *context,
+                 size_t  size)
+{
+  SizeCheck *check = context;
+
+  if (size > check->remaining / 2)
+    check->plausible = FALSE;
+}
+
+static gboolean
+cbor_lengths_are_plausible (const guint8 *data,
+                            gsize         len)
+{
+  struct cbor_callbacks callbacks = cbor_empty_callbacks;
+  SizeCheck check = { 0, TRUE };
+  gsize pos = 0;
+
+  callbacks.array_start = check_array_start;
+  callbacks.map_start = check_map_start;
+  /* Up to the end or the first thing that is not CBOR: cbor_load() stops
+   * there too, having allocated only for what came before. */
+  while (pos < len && check.plausible)
+    {
+      struct cbor_decoder_result result;
+
+      check.remaining = len - pos;
+      result = cbor_stream_decode (data + pos, len - pos, &callbacks, &check);
+      if (result.status != CBOR_DECODER_FINISHED || result.read == 0)
+        break;
+      pos += result.read;
+    }
+  return check.plausible;
+}
+
+/* One CBOR item at @data, of at most @len bytes; its length in @out_read. */
+static cbor_item_t *
+load_one (const guint8 *data,
+          gsize         len,
+          gsize        *out_read)
+{
+  struct cbor_load_result result;
+  cbor_item_t *item;
+
+  if (len == 0 || !cbor_lengths_are_plausible (data, len))
+    return NULL;
+  item = cbor_load (data, len, &result);
+  if (item != NULL)
+    *out_read = result.read;
+  return item;
+}
+
 /* COSE keys ---------------------------------------------------------------- */
 
 /* A CBOR integer that fits an int (COSE labels, kty, alg, crv). */
@@ -351,16 +426,15 @@ fido_key_from_cose (GBytes   *cose_bytes,
                     GError  **error)
 {
   g_auto(CoseKey) cose = { 0, };
-  struct cbor_load_result result;
   cbor_item_t *item;
-  gsize len;
+  gsize len, item_len = 0;
   const guint8 *data = g_bytes_get_data (cose_bytes, &len);
   gboolean read;
 
-  item = cbor_load (data, len, &result);
+  item = load_one (data, len, &item_len);
   if (item == NULL)
     return fail (error, COMPANION_WEBAUTHN_ERROR_MALFORMED, "The COSE key is not CBOR");
-  read = result.read == len && cose_key_read (item, &cose);
+  read = item_len == len && cose_key_read (item, &cose);
   cbor_decref (&item);
   if (!read)
     return fail (error, COMPANION_WEBAUTHN_ERROR_MALFORMED, "The COSE key is malformed");
@@ -415,23 +489,6 @@ companion_webauthn_auth_data_clear (CompanionWebauthnAuthData *auth_data)
 {
   g_clear_pointer (&auth_data->credential_id, g_bytes_unref);
   g_clear_pointer (&auth_data->public_key_cose, g_bytes_unref);
-}
-
-/* One CBOR item at @data, of at most @len bytes; its length in @out_read. */
-static cbor_item_t *
-load_one (const guint8 *data,
-          gsize         len,
-          gsize        *out_read)
-{
-  struct cbor_load_result result;
-  cbor_item_t *item;
-
-  if (len == 0)
-    return NULL;
-  item = cbor_load (data, len, &result);
-  if (item != NULL)
-    *out_read = result.read;
-  return item;
 }
 
 gboolean
