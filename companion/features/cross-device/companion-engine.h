@@ -35,6 +35,9 @@ typedef struct {
   /* Mobile QR: the challenge ID is the phone's credential; the store keeps
    * its hash to find the order by, and the response carries "challengeId". */
   gboolean         challenge_id_is_credential;
+  /* issue 14: a code to type instead of scanning (none when max-user-codes
+   * are live) */
+  gboolean         user_code;
 } CompanionStartRequest;
 
 typedef struct {
@@ -115,5 +118,55 @@ CompanionOrder  *companion_engine_open_events (CompanionEngine              *sel
 /* The "data:" JSON of an event for @order in @status. */
 char            *companion_engine_event_data  (const CompanionOrder         *order,
                                                CrossingStatus                status);
+
+/* Why an order was rejected or expired: the "reason" of those events. */
+#define COMPANION_REASON_USER             "user"
+#define COMPANION_REASON_CHECK_CODE       "check_code"
+#define COMPANION_REASON_SUBJECT_MISMATCH "subject_mismatch"
+#define COMPANION_REASON_EXPIRED          "expired"
+
+/* The same with the "reason" of a rejected event (NULL: "user"); an
+ * expired event always says "expired", other events carry none. */
+char            *companion_engine_event_data_with_reason (const CompanionOrder *order,
+                                                          CrossingStatus        status,
+                                                          const char           *reason);
+
+/* ---- status polling (issue 14) ---- */
+
+#define COMPANION_POLL_SLACK_MS        100
+#define COMPANION_POLL_SLOW_DOWN_STEP  5
+#define COMPANION_POLL_MAX_INTERVAL    30
+
+/* GET /status: the latest event's data plus checkCode, sequence,
+ * expiresAt and interval. A poll less than the order's interval after the
+ * last answered one raises the interval by 5 s (up to 30) and fails with
+ * SLOW_DOWN; @out_interval is the interval either way. */
+JsonNode        *companion_engine_status      (CompanionEngine              *self,
+                                               const char                   *order_id,
+                                               const char                   *event_token,
+                                               guint                        *out_interval,
+                                               GError                      **error);
+
+/* ---- user codes (issue 14) ---- */
+
+/* RFC 8628 §6.1's base-20 alphabet: no vowels, no digits. */
+#define COMPANION_USER_CODE_ALPHABET "BCDFGHJKLMNPQRSTVWXZ"
+#define COMPANION_USER_CODE_LENGTH   8
+#define COMPANION_USER_CODE_WINDOW_MS (60 * 1000)
+
+/* The 8 letters of @input (ASCII letters upper-cased, spaces and '-'
+ * removed), or NULL when that is not 8 letters of the alphabet. */
+char            *companion_user_code_normalize (const char                  *input);
+
+/* POST /claim-by-code: exactly /claim's answer, with a check code even when
+ * they are off. INVALID_REQUEST for a malformed code (no lookup, no miss),
+ * INVALID_USER_CODE for one no live order has (a miss), RATE_LIMITED with
+ * @out_retry_after seconds while @client_ip or everyone is over the misses
+ * allowed in the running minute. */
+JsonNode        *companion_engine_claim_by_code (CompanionEngine           *self,
+                                                 const char                *user_code,
+                                                 const char                *client_ip,
+                                                 guint                     *out_retry_after,
+                                                 GError                   **error);
 
 G_END_DECLS
