@@ -36,6 +36,7 @@ crossing_proof_subject_for_key (CrossingAdapter adapter,
       return g_strconcat ("ed25519:", hex, NULL);
     case CROSSING_ADAPTER_NIMIQ_PAY:
       return crossing_nimiq_address_from_public_key (public_key);
+    case CROSSING_ADAPTER_WEBAUTHN:   /* a passkey has no Ed25519 key */
     case CROSSING_ADAPTER_INVALID:
     default:
       return NULL;

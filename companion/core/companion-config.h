@@ -50,6 +50,9 @@ typedef struct {
   guint     user_code_misses_per_minute_per_ip;  /* per IPv4 address / IPv6 /64 */
   guint     user_code_misses_per_minute;      /* across every companion on the store */
 
+  /* issue 16: passkeys (the cross-device adapter webauthn) */
+  char     *rp_id;                /* NULL: the host of public_url */
+
   /* Derived from public_url by companion_config_set_listening_url(). */
   char     *public_origin;        /* "scheme://host[:port]" */
   char     *public_prefix;        /* the URL's path, "" or "/sub" */
