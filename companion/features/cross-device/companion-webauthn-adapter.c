@@ -78,7 +78,10 @@ companion_webauthn_check_start (const CompanionConfig  *config,
     return unsupported (error, "Passkeys need the companion's public URL to be https "
                                "(or localhost): browsers offer them only in a secure context");
   rp_id = companion_webauthn_rp_id (config);
-  if (rp_id == NULL || !host_is_within (host, rp_id))
+  /* A top-level domain alone cannot be one (browsers refuse any public
+   * suffix; without a suffix list, at least the single labels). */
+  if (rp_id == NULL || !host_is_within (host, rp_id) ||
+      (strchr (rp_id, '.') == NULL && g_ascii_strcasecmp (rp_id, "localhost") != 0))
     return unsupported (error, "Passkeys need --rp-id to be the public URL's host or a parent "
                                "domain of it");
   return TRUE;
@@ -142,12 +145,11 @@ refuse (const CompanionOrder  *order,
         GError               **error)
 {
   g_assert (check_error->domain == COMPANION_WEBAUTHN_ERROR);
-  if (check_error->code == COMPANION_WEBAUTHN_ERROR_SIGN_COUNT)
-    g_warning ("Order %.8s…: passkey proof refused: sign-count (possibly a cloned "
-               "authenticator)", order->id);
-  else
-    g_message ("Order %.8s…: passkey proof refused: %s", order->id,
-               companion_webauthn_check_name (check_error->code));
+  /* A message, not a warning: a refused proof is the network's doing. */
+  g_message ("Order %.8s…: passkey proof refused: %s%s", order->id,
+             companion_webauthn_check_name (check_error->code),
+             check_error->code == COMPANION_WEBAUTHN_ERROR_SIGN_COUNT
+             ? " (possibly a cloned authenticator)" : "");
   g_set_error_literal (error, CROSSING_ERROR, CROSSING_ERROR_INVALID_PROOF, check_error->message);
   return FALSE;
 }
