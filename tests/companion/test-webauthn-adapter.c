@@ -737,6 +737,49 @@ test_malformed_answers (Fixture       *f,
     }
 }
 
+/* users list names each subject's kind, passkeys synced or not. */
+static void
+test_users_list (Fixture       *f,
+                 gconstpointer  data)
+{
+  Passkey synced, device;
+  g_autoptr(CtOrder) order = ct_order_start (&f->ct, "login", NULL);
+  g_autoptr(CtResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *ed25519 = NULL;
+  const char *argv[] = { g_getenv ("CROSSING_COMPANION"), "users", "list", "--db",
+                         f->ct.db_path, NULL };
+  int status;
+
+  g_assert_nonnull (argv[0]);
+  passkey_init (&synced, 8, FLAG_UP | FLAG_UV | FLAG_BE | FLAG_BS);
+  passkey_init (&device, 9, FLAG_UP | FLAG_UV);
+  g_free (login (f, &synced, TRUE));
+  g_free (login (f, &device, TRUE));
+  ct_order_approve (&f->ct, order);
+  response = ct_order_finalize (&f->ct, order);
+  g_assert_cmpuint (response->status, ==, SOUP_STATUS_OK);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
+
+  line = g_strdup_printf ("passkey:%s\t\tpasskey (synced)\n", synced.credential_id);
+  g_assert_nonnull (strstr (out, line));
+  g_free (line);
+  line = g_strdup_printf ("passkey:%s\t\tpasskey (this device only)\n", device.credential_id);
+  g_assert_nonnull (strstr (out, line));
+  ed25519 = g_strdup_printf ("ed25519:%s\t\ted25519\n", order->public_key_hex);
+  g_assert_nonnull (strstr (out, ed25519));
+  passkey_clear (&synced);
+  passkey_clear (&device);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -755,6 +798,7 @@ main (int   argc,
   ADD ("closed-registration-keeps-no-passkey", test_closed_registration);
   ADD ("sign-artifact-verifies-offline", test_sign_artifact);
   ADD ("malformed-answers-refused", test_malformed_answers);
+  ADD ("users-list-names-each-kind", test_users_list);
 
   return g_test_run ();
 }
