@@ -10,8 +10,10 @@
 #include "config.h"
 
 #include <cbor.h>
+#include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "companion-test-utils.h"
 #include "companion-webauthn.h"
@@ -360,6 +362,30 @@ login (Fixture  *f,
   return g_strdup (ct_json_string (ct_response_object (response), "token"));
 }
 
+/* Runs crossing-companion verify-artifact on @contents; its exit status. */
+static int
+verify_artifact (Fixture    *f,
+                 const char *contents,
+                 const char *option,
+                 char      **out_stdout)
+{
+  g_autofree char *path = g_build_filename (f->ct.tmp_dir, "artifact.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = { g_getenv ("CROSSING_COMPANION"), "verify-artifact", path, option, NULL };
+  int status;
+
+  g_assert_nonnull (argv[0]);
+  g_assert_true (g_file_set_contents (path, contents, -1, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               out_stdout, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_no_errno (g_unlink (path));
+  g_test_message ("verify-artifact: %s", err);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
 /* ---- tests --------------------------------------------------------------- */
 
 static void
@@ -687,6 +713,31 @@ test_sign_artifact (Fixture       *f,
                                                       key, 0, &error));
   g_assert_no_error (error);
 
+  /* crossing-companion verify-artifact agrees, on the whole answer... */
+  {
+    g_autofree char *body = g_strndup (g_bytes_get_data (response->body, NULL),
+                                       g_bytes_get_size (response->body));
+    g_autofree char *out = NULL;
+    g_autofree char *origin_option = g_strconcat ("--origin=", f->origin, NULL);
+    g_autofree char *tampered = NULL;
+    g_auto(GStrv) parts = NULL;
+
+    g_assert_cmpint (verify_artifact (f, body, NULL, &out), ==, 0);
+    g_assert_true (g_str_has_prefix (out, "OK: passkey:"));
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (verify_artifact (f, body, origin_option, &out), ==, 0);
+    g_clear_pointer (&out, g_free);
+    /* ...and not for another origin, relying party or message. */
+    g_assert_cmpint (verify_artifact (f, body, "--origin=https://localhost", &out), ==, 1);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (verify_artifact (f, body, "--rp-id=example.org", &out), ==, 1);
+    g_clear_pointer (&out, g_free);
+    parts = g_strsplit (body, "kind: sign", 2);
+    g_assert_cmpuint (g_strv_length (parts), ==, 2);
+    tampered = g_strjoinv ("kind: login", parts);
+    g_assert_cmpint (verify_artifact (f, tampered, NULL, &out), ==, 1);
+  }
+
   /* A repeat returns the same artifact. */
   again = ct_order_finalize (&f->ct, order);
   g_assert_cmpuint (again->status, ==, SOUP_STATUS_OK);
@@ -780,6 +831,34 @@ test_users_list (Fixture       *f,
   passkey_clear (&device);
 }
 
+/* verify-artifact reads the key adapters' artifacts too. */
+static void
+test_verify_ed25519_artifact (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(CtOrder) order = ct_order_start (&f->ct, "sign", NULL);
+  g_autoptr(CtResponse) response = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *tampered = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  ct_order_approve (&f->ct, order);
+  response = ct_order_finalize (&f->ct, order);
+  g_assert_cmpuint (response->status, ==, SOUP_STATUS_OK);
+  body = g_strndup (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body));
+  g_assert_cmpint (verify_artifact (f, body, NULL, &out), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "OK: ed25519:"));
+  g_clear_pointer (&out, g_free);
+  parts = g_strsplit (body, "kind: sign", 2);
+  tampered = g_strjoinv ("kind: login", parts);
+  g_assert_cmpint (verify_artifact (f, tampered, NULL, &out), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (verify_artifact (f, "{\"proofArtifact\": 1}", NULL, &out), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (verify_artifact (f, "not json", NULL, &out), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -796,9 +875,10 @@ main (int   argc,
   ADD ("each-refusal-names-its-check-and-changes-nothing", test_refusals_change_nothing);
   ADD ("passkey-answer-on-an-ed25519-order-refused", test_passkey_proof_on_ed25519_order);
   ADD ("closed-registration-keeps-no-passkey", test_closed_registration);
-  ADD ("sign-artifact-verifies-offline", test_sign_artifact);
+  ADD ("sign-artifact-verifies-offline-with-verify-artifact", test_sign_artifact);
   ADD ("malformed-answers-refused", test_malformed_answers);
   ADD ("users-list-names-each-kind", test_users_list);
+  ADD ("verify-artifact-reads-ed25519-artifacts", test_verify_ed25519_artifact);
 
   return g_test_run ();
 }

@@ -17,6 +17,7 @@
 #include "companion-core.h"
 #include "companion-cross-device.h"
 #include "companion-page.h"
+#include "companion-verify-artifact.h"
 
 #define PREFIX CROSSING_CROSS_DEVICE_PREFIX
 
@@ -474,6 +475,8 @@ static const CompanionRoute routes[] = {
 
 static const CompanionCommand commands[] = {
   { "approve", companion_approve_main, "Play the phone: approve a claim link from a terminal" },
+  { "verify-artifact", companion_verify_artifact_main,
+    "Check a sign or transaction order's proof artifact offline" },
 };
 
 static gpointer
