@@ -9,6 +9,7 @@ build_packages=(
   libsoup-3.0-dev libjson-glib-dev libsodium-dev libsqlite3-dev
   libqrencode-dev libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   desktop-file-utils appstream
+  libmaxminddb-dev
   # passkeys (companion/features/cross-device/companion-webauthn.c)
   libfido2-dev libcbor-dev libssl-dev
 )
@@ -17,6 +18,7 @@ test_packages=(
   nodejs npm chromium
   clang libclang-rt-14-dev uncrustify
   gnome-keyring libsecret-tools openssl xdotool
+  libmaxmind-db-writer-perl
 )
 
 case "${1:-all}" in

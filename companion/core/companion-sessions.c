@@ -8,17 +8,15 @@
 
 #include <string.h>
 
+#include "crossing-proof.h"
 #include "crossing-token.h"
 
 #include "companion-errors.h"
 #include "companion-reply.h"
 #include "companion-sessions.h"
 
-#define ED25519_PREFIX "ed25519:"
-#define ED25519_SHORT_HEX 16
-/* issue 16: passkey:{credentialId}, named by the id's first 16 characters */
+/* issue 16 */
 #define PASSKEY_PREFIX "passkey:"
-#define PASSKEY_SHORT_CHARS 16
 
 static void
 add_time (JsonBuilder *builder,
@@ -37,12 +35,7 @@ companion_user_display_name (const CompanionUser *user)
 
   if (user->name != NULL && *user->name != '\0')
     return g_strdup (user->name);
-  if (g_str_has_prefix (user->subject, ED25519_PREFIX) &&
-      strlen (user->subject) >= strlen (ED25519_PREFIX) + ED25519_SHORT_HEX)
-    return g_strndup (user->subject, strlen (ED25519_PREFIX) + ED25519_SHORT_HEX);
-  if (g_str_has_prefix (user->subject, PASSKEY_PREFIX))
-    return g_strndup (user->subject, strlen (PASSKEY_PREFIX) + PASSKEY_SHORT_CHARS);
-  return g_strdup (user->subject);
+  return crossing_subject_short_form (user->subject);
 }
 
 JsonNode *

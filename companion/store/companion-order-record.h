@@ -60,6 +60,14 @@ typedef struct {
   /* User codes: SHA-256 hex of the 8 letters; the code is live while the
    * order is created and unexpired. NULL without one. */
   char            *user_code_hash;
+  /* Identified orders: only the subject given at start (in @subject from
+   * then on) may approve; approvals by another signer are counted. */
+  gboolean         identified;
+  guint            subject_mismatches;
+  /* More lines of the signed details (a start's custom context; a ledger
+   * order's amount, asset, reservationId): a JSON object of strings, or
+   * NULL for none. */
+  char            *extra_details;
 } CompanionOrder;
 
 CompanionOrder *companion_order_new   (void);

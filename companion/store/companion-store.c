@@ -151,6 +151,7 @@ companion_order_free (CompanionOrder *order)
   g_free (order->session_id);
   g_free (order->challenge_id_hash);
   g_free (order->user_code_hash);
+  g_free (order->extra_details);
   g_free (order);
 }
 
@@ -544,6 +545,17 @@ companion_store_add_user_code_miss (CompanionStore      *self,
   g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
   g_return_val_if_fail (scope != NULL && window_ms > 0 && out != NULL, FALSE);
   return TIMED (self, IFACE (self)->add_user_code_miss (self, scope, now, window_ms, out, error));
+}
+
+gboolean
+companion_store_add_subject_mismatch (CompanionStore  *self,
+                                      const char      *order_id,
+                                      guint           *out_mismatches,
+                                      GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (order_id != NULL && out_mismatches != NULL, FALSE);
+  return TIMED (self, IFACE (self)->add_subject_mismatch (self, order_id, out_mismatches, error));
 }
 
 /* issue 16: passkeys */

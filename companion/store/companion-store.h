@@ -271,6 +271,11 @@ struct _CompanionStoreInterface
                                          gint64                      window_ms,
                                          CompanionMissWindow        *out,
                                          GError                    **error);
+  /* issue 14: identified orders */
+  gboolean         (*add_subject_mismatch) (CompanionStore          *self,
+                                         const char                 *order_id,
+                                         guint                      *out_mismatches,
+                                         GError                    **error);
   /* issue 16: passkeys */
   gboolean         (*add_passkey)       (CompanionStore             *self,
                                          const CompanionPasskey     *passkey,
@@ -469,6 +474,12 @@ gboolean         companion_store_add_user_code_miss (CompanionStore         *sel
                                                  gint64                      now,
                                                  gint64                      window_ms,
                                                  CompanionMissWindow        *out,
+                                                 GError                    **error);
+/* Identified orders: counts an approval by another signer on a claimed or
+ * waiting order; CONFLICT when the order is in another state. */
+gboolean         companion_store_add_subject_mismatch (CompanionStore       *self,
+                                                 const char                 *order_id,
+                                                 guint                      *out_mismatches,
                                                  GError                    **error);
 
 /* issue 16: passkeys. CONFLICT when the credential id is registered. */

@@ -859,6 +859,61 @@ test_verify_ed25519_artifact (Fixture       *f,
   g_assert_cmpint (verify_artifact (f, "not json", NULL, &out), ==, 1);
 }
 
+/* An order identified by a passkey subject: the envelope allows only that
+ * credential, another passkey is a subject mismatch, the right one approves. */
+static void
+test_identified_by_passkey (Fixture       *f,
+                            gconstpointer  data)
+{
+  Passkey mine, other;
+  g_autoptr(CtOrder) order = NULL;
+  g_autoptr(JsonNode) envelope = NULL;
+  g_autoptr(CtResponse) mismatch = NULL;
+  g_autoptr(CtResponse) wrong_adapter = NULL;
+  g_autofree char *extra = NULL;
+  g_autofree char *proof = NULL;
+  g_autofree char *subject = NULL;
+  JsonArray *allowed;
+  JsonObject *credential;
+
+  passkey_init (&mine, 10, FLAG_UP | FLAG_UV);
+  passkey_init (&other, 11, FLAG_UP | FLAG_UV);
+  g_free (login (f, &mine, TRUE));
+  g_free (login (f, &other, TRUE));
+
+  subject = g_strconcat ("passkey:", mine.credential_id, NULL);
+  /* A passkey subject signs with a passkey only. */
+  wrong_adapter = ct_post_printf (&f->ct, "start",
+                                  "{\"kind\":\"sign\",\"adapterId\":\"ed25519\","
+                                  "\"subject\":\"%s\"}", subject);
+  ct_response_assert_error (wrong_adapter, 400, "UNSUPPORTED_ADAPTER");
+
+  /* The adapter follows from the subject. */
+  extra = g_strdup_printf ("\"subject\":\"%s\"", subject);
+  order = ct_order_start (&f->ct, "sign", extra);
+  g_assert_cmpstr (order->adapter_id, ==, "webauthn");
+  ct_order_claim (&f->ct, order);
+  ct_order_read_check_code (&f->ct, order);
+  envelope = ct_order_challenge (&f->ct, order);
+  allowed = json_object_get_array_member (ct_json_object (json_node_get_object (envelope),
+                                                          "webauthn"), "allowCredentials");
+  g_assert_cmpuint (json_array_get_length (allowed), ==, 1);
+  credential = json_array_get_object_element (allowed, 0);
+  g_assert_cmpstr (ct_json_string (credential, "type"), ==, "public-key");
+  g_assert_cmpstr (ct_json_string (credential, "id"), ==, mine.credential_id);
+
+  proof = get_proof (f, &other, order->message, &(Tamper) { 0, });
+  mismatch = send_approve (f, order, proof);
+  ct_response_assert_error (mismatch, 403, "SUBJECT_MISMATCH");
+  g_assert_cmpstr (order_status (f, order), ==, "waiting_user");
+  g_clear_pointer (&proof, g_free);
+
+  proof = get_proof (f, &mine, order->message, &(Tamper) { 0, });
+  approve_ok (f, order, proof);
+  passkey_clear (&mine);
+  passkey_clear (&other);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -879,6 +934,7 @@ main (int   argc,
   ADD ("malformed-answers-refused", test_malformed_answers);
   ADD ("users-list-names-each-kind", test_users_list);
   ADD ("verify-artifact-reads-ed25519-artifacts", test_verify_ed25519_artifact);
+  ADD ("identified-by-a-passkey", test_identified_by_passkey);
 
   return g_test_run ();
 }

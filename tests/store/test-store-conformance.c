@@ -1640,6 +1640,59 @@ test_user_code_misses (Fixture       *f,
   g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
 }
 
+static void
+test_subject_mismatches (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CompanionOrder) order = make_order (CROSSING_STATUS_WAITING_USER, 1800000000000);
+  g_autoptr(CompanionOrder) created = insert_order (f, CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) again = NULL;
+  CompanionOrderChange reject = { .to = CROSSING_STATUS_REJECTED };
+  guint n = 0;
+
+  order->identified = TRUE;
+  order->subject = g_strdup ("NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U");
+  order->extra_details = g_strdup ("{\"terminal\":\"Till 4\"}");
+  g_assert_true (companion_store_insert_order (f->store, order, &error));
+  g_assert_no_error (error);
+  again = companion_store_get_order (f->store, order->id, &error);
+  g_assert_true (again->identified);
+  g_assert_cmpstr (again->subject, ==, order->subject);
+  g_assert_cmpuint (again->subject_mismatches, ==, 0);
+  g_assert_cmpstr (again->extra_details, ==, order->extra_details);
+  g_clear_pointer (&again, companion_order_free);
+  again = companion_store_get_order (f->store, created->id, &error);
+  g_assert_false (again->identified);
+  g_assert_null (again->extra_details);
+  g_clear_pointer (&again, companion_order_free);
+
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_assert_true (companion_store_add_subject_mismatch (f->store, order->id, &n, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (n, ==, i);
+    }
+  again = companion_store_get_order (f->store, order->id, &error);
+  g_assert_cmpuint (again->subject_mismatches, ==, 3);
+  /* Counting is not a transition. */
+  g_assert_cmpint (again->status, ==, CROSSING_STATUS_WAITING_USER);
+  g_assert_cmpint (again->event_seq, ==, 0);
+
+  /* Only claimed or waiting orders count them. */
+  g_assert_false (companion_store_add_subject_mismatch (f->store, created->id, &n, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_true (companion_store_transition (f->store, order->id,
+                                             COMPANION_STATUS_BIT (CROSSING_STATUS_WAITING_USER),
+                                             &reject, "{}", NULL, &error));
+  g_assert_false (companion_store_add_subject_mismatch (f->store, order->id, &n, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_false (companion_store_add_subject_mismatch (f->store, "no-such-order", &n, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+}
+
 /* Misses counted from many threads at once (companions on one database)
  * are each counted once. */
 typedef struct {
@@ -1894,6 +1947,7 @@ main (int    argc,
   ADD ("user-codes/live-unique-found-counted", test_user_codes_live_unique);
   ADD ("user-codes/misses-per-scope-and-window", test_user_code_misses);
   ADD ("user-codes/misses-from-threads-each-once", test_user_code_misses_race);
+  ADD ("identified/subject-details-kept-mismatches-counted", test_subject_mismatches);
   /* issue 16 */
   ADD ("passkeys/add-once-get-use-compare-and-set", test_passkeys);
   ADD ("webauthn-proofs/put-replace-get", test_webauthn_proofs);

@@ -31,6 +31,8 @@ struct _CompanionEngine
 
   guint              expiry_id;
   gint64             expiry_at;   /* when the armed timer fires, epoch ms */
+
+  CompanionGeoip    *geoip;       /* nullable */
 };
 
 G_DEFINE_FINAL_TYPE (CompanionEngine, companion_engine, G_TYPE_OBJECT)
@@ -423,6 +425,57 @@ insert_with_user_code (CompanionEngine  *self,
   return TRUE;
 }
 
+/* The extra details as the JSON object the order keeps, or NULL for none;
+ * FALSE with INVALID_REQUEST for a key the order sets itself, one given
+ * twice, or a value that is empty or not clean. */
+static gboolean
+extra_details_json (const char *const  *details,
+                    char              **out_json,
+                    GError            **error)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+
+  *out_json = NULL;
+  if (details == NULL || details[0] == NULL)
+    return TRUE;
+
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  for (gsize i = 0; details[i] != NULL; i += 2)
+    {
+      const char *key = details[i];
+      const char *value = details[i + 1];
+
+      if (value == NULL || *key == '\0' || *value == '\0' || !crossing_string_is_clean (key) ||
+          !crossing_string_is_clean (value) || !g_hash_table_add (seen, (gpointer) key) ||
+          g_str_equal (key, "kind") || g_str_equal (key, "orderId") ||
+          g_str_equal (key, "summary") || g_str_equal (key, "title") ||
+          g_str_equal (key, "subject"))
+        return fail_message (error, CROSSING_ERROR_INVALID_REQUEST,
+                             "A detail repeats one of the order's own, or is empty");
+      companion_json_add_string (builder, key, value);
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  generator = json_generator_new ();
+  json_generator_set_root (generator, root);
+  *out_json = json_generator_to_data (generator, NULL);
+  return TRUE;
+}
+
+void
+companion_engine_set_geoip (CompanionEngine *self,
+                            CompanionGeoip  *geoip)
+{
+  g_return_if_fail (COMPANION_IS_ENGINE (self));
+  g_set_object (&self->geoip, geoip);
+}
+
 JsonNode *
 companion_engine_start (CompanionEngine              *self,
                         const CompanionStartRequest  *request,
@@ -435,11 +488,39 @@ companion_engine_start (CompanionEngine              *self,
   g_autofree char *event_token = NULL;
   g_autofree char *claim_url = NULL;
   g_autofree char *user_code = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *extra_details = NULL;
+  CrossingAdapter adapter = request->adapter;
   const char *origin;
   const char *noun;
   gint64 now;
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  if (request->subject != NULL)
+    {
+      CrossingAdapter signs_as = CROSSING_ADAPTER_INVALID;
+
+      subject = crossing_subject_normalize (request->subject, &signs_as);
+      if (subject == NULL)
+        {
+          fail_message (error, CROSSING_ERROR_INVALID_REQUEST,
+                        "The field subject must be ed25519:{64 hex digits}, a Nimiq address "
+                        "or passkey:{credentialId}");
+          return NULL;
+        }
+      if (adapter == CROSSING_ADAPTER_INVALID)
+        adapter = signs_as;
+      else if (adapter != signs_as)
+        {
+          fail (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
+          return NULL;
+        }
+    }
+  if (adapter == CROSSING_ADAPTER_INVALID)
+    adapter = CROSSING_DEFAULT_ADAPTER;
+  if (!extra_details_json (request->details, &extra_details, error))
+    return NULL;
 
   origin = request->origin != NULL ? request->origin : self->config->public_origin;
   if (!companion_config_is_trusted_origin (self->config, origin))
@@ -447,7 +528,7 @@ companion_engine_start (CompanionEngine              *self,
       fail (error, CROSSING_ERROR_UNTRUSTED_ORIGIN);
       return NULL;
     }
-  if (!companion_adapter_check_start (self->config, request->adapter, error))
+  if (!companion_adapter_check_start (self->config, adapter, error))
     return NULL;
 
   now = crossing_now_ms ();
@@ -458,7 +539,10 @@ companion_engine_start (CompanionEngine              *self,
 
   order->id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
   order->kind = request->kind;
-  order->adapter = request->adapter;
+  order->adapter = adapter;
+  order->identified = subject != NULL;
+  order->subject = g_strdup (subject);
+  order->extra_details = g_steal_pointer (&extra_details);
   order->status = CROSSING_STATUS_CREATED;
   order->claim_token_hash = crossing_token_hash (claim_token);
   order->desktop_token_hash = crossing_token_hash (desktop_token);
@@ -514,6 +598,8 @@ companion_engine_start (CompanionEngine              *self,
   companion_json_add_int (builder, "expiresAt", order->expires_at);
   if (request->challenge_id_is_credential)
     companion_json_add_string (builder, "challengeId", order->challenge_id);
+  if (order->identified)
+    companion_json_add_string (builder, "subject", order->subject);
   if (user_code != NULL)
     {
       g_autofree char *shown = g_strdup_printf ("%.4s-%s", user_code, user_code + 4);
@@ -689,11 +775,46 @@ companion_engine_claim_by_code (CompanionEngine  *self,
   return response;
 }
 
+/* The desktop that started the order, as the companion sees it: never
+ * signed, so the phone may call it an estimate. */
+static void
+add_requester (CompanionEngine      *self,
+               JsonBuilder          *b,
+               const CompanionOrder *order)
+{
+  g_autofree char *device = companion_requester_device (order->requester_user_agent);
+  g_autoptr(CompanionLocation) location = NULL;
+
+  if (self->geoip != NULL)
+    location = companion_geoip_lookup (self->geoip, order->requester_ip);
+
+  json_builder_begin_object (b);
+  companion_json_add_string (b, "ip", order->requester_ip != NULL ? order->requester_ip : "");
+  companion_json_add_string (b, "userAgent", order->requester_user_agent != NULL
+                                               ? order->requester_user_agent
+                                               : "");
+  companion_json_add_string (b, "device", device);
+  json_builder_set_member_name (b, "location");
+  if (location == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      json_builder_begin_object (b);
+      companion_json_add_string (b, "country", location->country);
+      companion_json_add_string (b, "countryName", location->country_name);
+      companion_json_add_string (b, "city", location->city);
+      json_builder_end_object (b);
+    }
+  companion_json_add_string (b, "network", companion_requester_network (order->requester_ip));
+  json_builder_end_object (b);
+}
+
 static JsonNode *
 build_envelope (CompanionEngine      *self,
                 const CompanionOrder *order)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_auto(GStrv) details = NULL;
   gboolean login = order->kind == CROSSING_KIND_LOGIN;
 
   json_builder_begin_object (b);
@@ -720,22 +841,18 @@ build_envelope (CompanionEngine      *self,
   companion_json_add_string (b, "requestId", order->id);
   companion_json_add_string (b, "resource", companion_order_redirect_to (order));
   /* The lower-case lines at the end of the message, as an object. */
+  details = companion_order_details (order);
   json_builder_set_member_name (b, "details");
   json_builder_begin_object (b);
-  companion_json_add_string (b, "kind", crossing_kind_to_string (order->kind));
-  companion_json_add_string (b, "orderId", order->id);
-  companion_json_add_string (b, "summary", order->summary);
-  companion_json_add_string (b, "title", order->title);
+  for (guint i = 0; details[i] != NULL; i += 2)
+    companion_json_add_string (b, details[i], details[i + 1]);
   json_builder_end_object (b);
+  if (order->identified)
+    companion_json_add_string (b, "subject", order->subject);
   companion_json_add_string (b, "message", order->message);
   companion_json_add_string (b, "appName", order->app_name);
   json_builder_set_member_name (b, "requester");
-  json_builder_begin_object (b);
-  companion_json_add_string (b, "ip", order->requester_ip != NULL ? order->requester_ip : "");
-  companion_json_add_string (b, "userAgent", order->requester_user_agent != NULL
-                                               ? order->requester_user_agent
-                                               : "");
-  json_builder_end_object (b);
+  add_requester (self, b, order);
   json_builder_set_member_name (b, "checkCodeRequired");
   json_builder_add_boolean_value (b, order->check_code != NULL);
   companion_adapter_add_envelope (self->config, order, b);
@@ -877,6 +994,39 @@ wrong_check_code (CompanionEngine  *self,
   fail_message (error, CROSSING_ERROR_CHECK_CODE_MISMATCH, message);
 }
 
+/* Counts an approval by another signer; the third rejects the order. The
+ * order stays as it was: the user may have picked the wrong account. */
+static void
+subject_mismatch (CompanionEngine  *self,
+                  CompanionOrder   *order,
+                  GError          **error)
+{
+  CompanionOrderChange change = { 0, };
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *shown = crossing_subject_short_form (order->subject);
+  g_autofree char *message = NULL;
+  guint mismatches = 0;
+
+  if (!companion_store_add_subject_mismatch (self->store, order->id, &mismatches, error))
+    {
+      store_failed (error);
+      return;
+    }
+
+  if (mismatches >= COMPANION_MAX_SUBJECT_MISMATCHES)
+    {
+      if (!transition_with_reason (self, order, COMPANION_ACTION_REJECT, &change,
+                                   COMPANION_REASON_SUBJECT_MISMATCH, &local_error))
+        g_debug ("Rejecting after other signers lost a race: %s", local_error->message);
+      message = g_strdup_printf ("Only %s can approve this request; it was rejected after %u "
+                                 "tries", shown, COMPANION_MAX_SUBJECT_MISMATCHES);
+    }
+  else
+    message = g_strdup_printf ("Only %s can approve this request (%u tries left)", shown,
+                               COMPANION_MAX_SUBJECT_MISMATCHES - mismatches);
+  fail_message (error, CROSSING_ERROR_SUBJECT_MISMATCH, message);
+}
+
 JsonNode *
 companion_engine_approve (CompanionEngine                *self,
                           const CompanionApproveRequest  *request,
@@ -920,6 +1070,13 @@ companion_engine_approve (CompanionEngine                *self,
   if (!companion_adapter_verify (self->config, self->store, order, request, &proof, error))
     return NULL;
   subject = proof.subject;
+
+  /* Only after a valid proof, so it tells nothing to someone without a key. */
+  if (order->identified && g_strcmp0 (subject, order->subject) != 0)
+    {
+      subject_mismatch (self, order, error);
+      return NULL;
+    }
 
   /* Say it now, not at finalize, so the phone can tell its user. */
   if (order->kind == CROSSING_KIND_LOGIN && !self->config->registration_open)
@@ -1247,6 +1404,7 @@ companion_engine_dispose (GObject *object)
 
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_clear_object (&self->store);
+  g_clear_object (&self->geoip);
 
   G_OBJECT_CLASS (companion_engine_parent_class)->dispose (object);
 }

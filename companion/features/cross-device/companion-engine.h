@@ -13,6 +13,7 @@
 
 #include "companion-config.h"
 #include "companion-order.h"
+#include "companion-requester.h"
 #include "companion-store.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CompanionEngine, companion_engine, COMPANION, ENGINE, GObject)
 
 #define COMPANION_MAX_CHECK_CODE_FAILURES 3
+#define COMPANION_MAX_SUBJECT_MISMATCHES  3
 
 typedef struct {
   CrossingKind     kind;
@@ -38,6 +40,16 @@ typedef struct {
   /* issue 14: a code to type instead of scanning (none when max-user-codes
    * are live) */
   gboolean         user_code;
+  /* issue 14: an identified order, only this signer may approve. As people
+   * type it (normalized here); with @adapter CROSSING_ADAPTER_INVALID the
+   * adapter follows from it. */
+  const char      *subject;        /* nullable */
+  /* issue 14: more lines for the signed details, a NULL-terminated key,
+   * value, ... array (nullable): a start's custom context, or what another
+   * feature's order states (a ledger order's amount, asset, reservationId).
+   * None may be a detail the order sets itself (kind, orderId, summary,
+   * title, subject) or come twice. */
+  const char *const *details;
 } CompanionStartRequest;
 
 /* issue 16: a passkey's answer (adapter webauthn), binary fields base64url. */
@@ -71,9 +83,18 @@ typedef struct {
 CompanionEngine *companion_engine_new        (CompanionConfig               *config,
                                               CompanionStore                *store);
 
+/* issue 14: where "requester.location" comes from; NULL for none. */
+void             companion_engine_set_geoip  (CompanionEngine               *self,
+                                              CompanionGeoip                *geoip);
+
 /* Arms the expiry timer for what the store already holds (after a restart). */
 void             companion_engine_start_timers (CompanionEngine             *self);
 
+/* Starts an order: what POST /start does, for any feature that makes orders
+ * from C (an identified `transaction` order for a ledger hold, "sign in
+ * again as"). INVALID_REQUEST for a malformed subject, UNSUPPORTED_ADAPTER
+ * when @adapter is not the subject's, UNTRUSTED_ORIGIN; the response is
+ * /start's JSON. */
 JsonNode        *companion_engine_start      (CompanionEngine               *self,
                                               const CompanionStartRequest   *request,
                                               GError                       **error);

@@ -101,9 +101,19 @@ companion_webauthn_add_envelope (const CompanionConfig *config,
   companion_json_add_string (builder, "challenge", challenge);
   companion_json_add_string (builder, "userVerification", "required");
   companion_json_add_int (builder, "timeout", WEBAUTHN_TIMEOUT_MS);
-  /* Discoverable credentials: the phone's own sheet picks the passkey. */
+  /* Discoverable credentials: the phone's own sheet picks the passkey,
+   * unless the order names the one passkey that may approve it. */
   json_builder_set_member_name (builder, "allowCredentials");
   json_builder_begin_array (builder);
+  if (order->identified && order->subject != NULL &&
+      g_str_has_prefix (order->subject, COMPANION_PASSKEY_SUBJECT_PREFIX))
+    {
+      json_builder_begin_object (builder);
+      companion_json_add_string (builder, "type", "public-key");
+      companion_json_add_string (builder, "id",
+                                 order->subject + strlen (COMPANION_PASSKEY_SUBJECT_PREFIX));
+      json_builder_end_object (builder);
+    }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 }

@@ -143,7 +143,12 @@ static const char *const cross_device_steps[] = {
   "  misses INTEGER NOT NULL"
   ") WITHOUT ROWID;"
   "CREATE INDEX user_code_misses_end ON user_code_misses (window_ends);",
-  /* 3 (issue 16): passkeys of the adapter webauthn, and the passkey answer
+  /* 3: identified orders, and approvals by another signer */
+  "ALTER TABLE orders ADD COLUMN identified INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE orders ADD COLUMN subject_mismatches INTEGER NOT NULL DEFAULT 0;",
+  /* 4: request context, the lines a start adds to the signed details */
+  "ALTER TABLE orders ADD COLUMN extra_details TEXT;",
+  /* 5 (issue 16): passkeys of the adapter webauthn, and the passkey answer
    * that approved an order, for its proof artifact */
   "CREATE TABLE passkeys ("
   "  credential_id TEXT PRIMARY KEY,"

@@ -27,7 +27,8 @@
   " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
   " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash," \
-  " poll_interval, last_poll_at, user_code_hash"
+  " poll_interval, last_poll_at, user_code_hash, identified, subject_mismatches," \
+  " extra_details"
 
 #define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
@@ -71,6 +72,7 @@ typedef enum {
   STMT_GET_USER_CODE_MISSES,
   STMT_SWEEP_USER_CODE_MISSES,
   STMT_ADD_USER_CODE_MISS,
+  STMT_ADD_SUBJECT_MISMATCH,
   /* issue 16 */
   STMT_INSERT_PASSKEY,
   STMT_GET_PASSKEY,
@@ -111,6 +113,9 @@ static const char *stmt_sql[N_STMTS] = {
     "  window_start = CASE WHEN window_ends > ?2 THEN window_start ELSE ?2 END,"
     "  window_ends = CASE WHEN window_ends > ?2 THEN window_ends ELSE ?2 + ?3 END"
     " RETURNING misses, window_ends",
+  [STMT_ADD_SUBJECT_MISMATCH] =
+    "UPDATE orders SET subject_mismatches = subject_mismatches + 1"
+    " WHERE id = ?1 AND status IN (1, 2) RETURNING subject_mismatches",
   [STMT_INSERT_PASSKEY] =
     "INSERT INTO passkeys (" PASSKEY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
   [STMT_GET_PASSKEY] = "SELECT " PASSKEY_COLUMNS " FROM passkeys WHERE credential_id = ?1",
@@ -128,7 +133,7 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_INSERT_ORDER] =
     "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
-    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)",
+    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
   [STMT_GET_ORDER] = "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
   [STMT_GET_ORDER_BY_CHALLENGE_HASH] =
     "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = ?1",
@@ -377,6 +382,9 @@ order_from_row (sqlite3_stmt *s)
   order->poll_interval = (guint) sqlite3_column_int (s, i++);
   order->last_poll_at = sqlite3_column_int64 (s, i++);
   order->user_code_hash = column_text (s, i++);
+  order->identified = sqlite3_column_int (s, i++) != 0;
+  order->subject_mismatches = (guint) sqlite3_column_int (s, i++);
+  order->extra_details = column_text (s, i++);
 
   /* A row written by a later version may hold values we do not know. */
   if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
@@ -454,6 +462,9 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
   sqlite3_bind_int (s, i++, (int) o->poll_interval);
   sqlite3_bind_int64 (s, i++, o->last_poll_at);
   bind_text (s, i++, o->user_code_hash);
+  sqlite3_bind_int (s, i++, o->identified ? 1 : 0);
+  sqlite3_bind_int (s, i++, (int) o->subject_mismatches);
+  bind_text (s, i++, o->extra_details);
 
   if (!step_done (self, s, "insert order", error))
     return FALSE;
@@ -1299,6 +1310,35 @@ fail:
   return FALSE;
 }
 
+static gboolean
+companion_sqlite_store_add_subject_mismatch (CompanionStore  *store,
+                                             const char      *order_id,
+                                             guint           *out_mismatches,
+                                             GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_ADD_SUBJECT_MISMATCH);
+  bind_text (s, 1, order_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_DONE)
+    {
+      sqlite3_reset (s);
+      return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
+                        "The order is not claimed or waiting for its user");
+    }
+  if (rc != SQLITE_ROW)
+    return set_db_error (self, error, "subject mismatch");
+
+  *out_mismatches = (guint) sqlite3_column_int (s, 0);
+  return step_done (self, s, "subject mismatch", error);
+}
+
 /* issue 16: passkeys */
 
 static gboolean
@@ -1505,6 +1545,7 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->get_order_by_user_code = companion_sqlite_store_get_order_by_user_code;
   iface->get_user_code_misses = companion_sqlite_store_get_user_code_misses;
   iface->add_user_code_miss = companion_sqlite_store_add_user_code_miss;
+  iface->add_subject_mismatch = companion_sqlite_store_add_subject_mismatch;
   /* issue 16 */
   iface->add_passkey = companion_sqlite_store_add_passkey;
   iface->get_passkey = companion_sqlite_store_get_passkey;
