@@ -1543,7 +1543,8 @@ test_user_codes_live_unique (Fixture       *f,
   g_autoptr(CompanionOrder) found = NULL;
   g_autoptr(CompanionOrder) missing = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *hash = crossing_token_hash (new_id ());
+  g_autofree char *code = new_id ();
+  g_autofree char *hash = crossing_token_hash (code);
   CompanionOrderChange claim = { .to = CROSSING_STATUS_CLAIMED };
   guint64 before = companion_store_count_user_codes (f->store, 1700000000000, &error);
 
