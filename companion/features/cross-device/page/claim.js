@@ -200,6 +200,7 @@
     rejected: () => result('neutral', t('declined_title'), t('declined_text')),
     'code-rejected': () => result('bad', t('code_rejected_title'),
                                   t('code_rejected_text', { tries: MAX_CODE_TRIES })),
+    'subject-rejected': () => result('bad', t('wrong_signer_title'), t('wrong_signer_ended')),
   };
 
   // The order is over for this browser: its token goes, its end stays a while
@@ -689,15 +690,17 @@
     return parts.length ? t('location_approximately', { place: parts.join(', ') }) : null;
   }
 
-  // The custom pairs of the order: every detail the companion did not add itself.
+  // The custom pairs of the order: every detail the companion did not add
+  // itself. A scale is shown as part of the amount, so only beside one.
   const BUILT_IN_DETAILS = ['kind', 'orderId', 'summary', 'title', 'subject', 'amount', 'asset',
-                            'reservationId', 'scale'];
+                            'reservationId'];
 
   function showContext(details) {
     for (const old of document.querySelectorAll('.context-fact')) old.remove();
     const facts = $('facts');
+    const shown = (key) => !BUILT_IN_DETAILS.includes(key) && !(key === 'scale' && 'amount' in details);
     for (const key of Object.keys(details).sort()) {
-      if (BUILT_IN_DETAILS.includes(key) || typeof details[key] !== 'string') continue;
+      if (!shown(key) || typeof details[key] !== 'string') continue;
       const row = element('div', ['fact', 'context-fact']);
       row.append(element('dt', 'context-key', key), element('dd', null, details[key]));
       facts.insertBefore(row, $('hash-fact'));
@@ -901,6 +904,7 @@
     } catch (error) {
       setBusy(false);
       if (error.code === 'CHECK_CODE_MISMATCH') return wrongCode(error);
+      if (error.code === 'SUBJECT_MISMATCH') return wrongSigner(error);
       if (error.code === 'NOT_READY_TO_APPROVE') return finish('approved');
       return explain(error, load);
     }
@@ -917,6 +921,17 @@
     showCodeError(tries);
     input.focus();
     announce($('check-code-error').textContent);
+  }
+
+  // Signed by another account. The companion declines the order on the
+  // third one; whether this was it, the order itself says.
+  async function wrongSigner(error) {
+    try {
+      await post('challenge', { orderId, challengeToken });
+    } catch (e) {
+      if (e.code === 'TRANSITION_CONFLICT') return finish('subject-rejected');
+    }
+    explain(error, load);
   }
 
   async function reject() {
