@@ -1233,6 +1233,31 @@ test('passkey: without user verification the approval is refused and the request
   await phoneOf.page.context().close();
 });
 
+test('passkey: a wrong number does not waste the passkey: the same answer goes again with the right one', { skip }, async () => {
+  const server = await passkeyCompanion();
+  const phoneOf = await passkeyPhone();
+  const d = await desktop(server, { kind: 'login', adapterId: 'webauthn' });
+  await phoneOf.page.goto(d.order.claimUrl);
+  await requestShown(phoneOf.page);
+  const claimed = await d.waitFor('claimed');
+  const wrong = claimed.data.checkCode === '11' ? '22' : '11';
+  await phoneOf.page.fill('#check-code', wrong);
+  await phoneOf.page.click('#approve');
+  await phoneOf.page.locator('#check-code-error:not([hidden])').waitFor();
+  assert.equal((await phoneOf.credentials()).length, 1, 'the phone made its passkey once');
+  await phoneOf.page.fill('#check-code', claimed.data.checkCode);
+  await phoneOf.page.click('#approve');
+  await resultIs(phoneOf.page, 'Approved');
+  await d.waitFor('approved');
+  const credentials = await phoneOf.credentials();
+  assert.equal(credentials.length, 1, 'and not again for the right number');
+  const finalized = await d.finalize();
+  assert.equal(finalized.status, 200);
+  checkProblems(phoneOf.page, /the server responded with a status of 400/);
+  d.close();
+  await phoneOf.page.context().close();
+});
+
 test('passkey: a companion on a plain-http IP address refuses passkey orders and says why', { skip }, async () => {
   const response = await fetch(servers.main + '/api/auth/cross-device/start', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },

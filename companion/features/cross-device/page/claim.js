@@ -46,6 +46,7 @@
   let finished = false;             // a result screen is showing
   let deviceKey = null;             // { privateKey, publicKey } for the ed25519 adapter
   let passkeyCreate = false;        // webauthn: make a new passkey on the next approve
+  let passkeyProof = null;          // webauthn: an answer the companion has not checked yet
   let announcedSoon = false;
   let codeWaitTimer = null;
 
@@ -526,7 +527,6 @@
       },
     });
     const response = credential.response;
-    rememberPasskey(options.rpId, credential.id);
     return {
       type: 'webauthn.create',
       credentialId: credential.id,
@@ -548,7 +548,6 @@
       },
     });
     const response = credential.response;
-    rememberPasskey(options.rpId, credential.id);
     return {
       type: 'webauthn.get',
       credentialId: credential.id,
@@ -887,7 +886,9 @@
     announce(passkey ? t('passkey_waiting') : t('approving'));
     let proof;
     try {
-      proof = passkey ? await signPasskey()
+      // A passkey answer refused for a wrong number was never checked: it is
+      // bound to this order, so it goes again without asking the phone twice.
+      proof = passkey ? passkeyProof || await signPasskey()
         : envelope.adapterId === 'nimiq-pay' ? await signNimiq(envelope.message)
         : await signEd25519(envelope.message);
     } catch (e) {
@@ -899,15 +900,21 @@
 
     const body = { orderId, challengeToken, proof };
     if (envelope.checkCodeRequired) body.checkCode = code;
+    passkeyProof = null;
     try {
       await post('approve', body);
     } catch (error) {
       setBusy(false);
-      if (error.code === 'CHECK_CODE_MISMATCH') return wrongCode(error);
+      if (error.code === 'CHECK_CODE_MISMATCH') {
+        if (passkey) passkeyProof = proof;
+        return wrongCode(error);
+      }
       if (error.code === 'SUBJECT_MISMATCH') return wrongSigner(error);
       if (error.code === 'NOT_READY_TO_APPROVE') return finish('approved');
       return explain(error, load);
     }
+    // Only a passkey the companion accepted is one to get next time.
+    if (passkey) rememberPasskey(envelope.webauthn.rpId, proof.credentialId);
     finish('approved');
   }
 
