@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "crossing-proof.h"
 #include "crossing-token.h"
 
 #include "companion-approve.h"
@@ -188,7 +189,7 @@ handle_start (gpointer           state,
 /* issue 16: a passkey's answer. The sizes leave room for what real
  * authenticators send (an RS256 key, a "packed" attestation with its
  * certificate) within the 16 KiB body. */
-#define MAX_CREDENTIAL_ID_CHARS     1400   /* 1023 bytes, base64url */
+#define MAX_CREDENTIAL_ID_CHARS     CROSSING_PASSKEY_MAX_ID_CHARS
 #define MAX_CLIENT_DATA_CHARS       4096
 #define MAX_ATTESTATION_CHARS       12288
 #define MAX_AUTHENTICATOR_DATA_CHARS 4096
