@@ -10,6 +10,8 @@ build_packages=(
   libqrencode-dev libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   desktop-file-utils appstream
   libmaxminddb-dev
+  # passkeys (companion/features/cross-device/companion-webauthn.c)
+  libfido2-dev libcbor-dev libssl-dev
 )
 test_packages=(
   xvfb xauth dbus-daemon imagemagick zbar-tools curl jq python3 sqlite3
