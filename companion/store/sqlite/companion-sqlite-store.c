@@ -606,20 +606,23 @@ companion_sqlite_store_transition (CompanionStore              *store,
   return TRUE;
 }
 
+/* Adds one to a counter of a claimed or waiting order with @which (it
+ * returns the new count); CONFLICT when the order is in another state. */
 static gboolean
-companion_sqlite_store_add_check_code_failure (CompanionStore  *store,
-                                               const char      *order_id,
-                                               guint           *out_failures,
-                                               GError         **error)
+count_on_waiting_order (CompanionSqliteStore  *self,
+                        Stmt                   which,
+                        const char            *what,
+                        const char            *order_id,
+                        guint                 *out_count,
+                        GError               **error)
 {
-  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
   sqlite3_stmt *s;
   int rc;
 
   if (!check_open (self, error))
     return FALSE;
 
-  s = stmt (self, STMT_ADD_CHECK_CODE_FAILURE);
+  s = stmt (self, which);
   bind_text (s, 1, order_id);
   rc = sqlite3_step (s);
   if (rc == SQLITE_DONE)
@@ -629,12 +632,20 @@ companion_sqlite_store_add_check_code_failure (CompanionStore  *store,
                         "The order is not claimed or waiting for its user");
     }
   if (rc != SQLITE_ROW)
-    return set_db_error (self, error, "check code failure");
+    return set_db_error (self, error, what);
 
-  *out_failures = (guint) sqlite3_column_int (s, 0);
-  if (!step_done (self, s, "check code failure", error))
-    return FALSE;
-  return TRUE;
+  *out_count = (guint) sqlite3_column_int (s, 0);
+  return step_done (self, s, what, error);
+}
+
+static gboolean
+companion_sqlite_store_add_check_code_failure (CompanionStore  *store,
+                                               const char      *order_id,
+                                               guint           *out_failures,
+                                               GError         **error)
+{
+  return count_on_waiting_order (COMPANION_SQLITE_STORE (store), STMT_ADD_CHECK_CODE_FAILURE,
+                                 "check code failure", order_id, out_failures, error);
 }
 
 static CompanionUser *
@@ -1316,27 +1327,8 @@ companion_sqlite_store_add_subject_mismatch (CompanionStore  *store,
                                              guint           *out_mismatches,
                                              GError         **error)
 {
-  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s;
-  int rc;
-
-  if (!check_open (self, error))
-    return FALSE;
-
-  s = stmt (self, STMT_ADD_SUBJECT_MISMATCH);
-  bind_text (s, 1, order_id);
-  rc = sqlite3_step (s);
-  if (rc == SQLITE_DONE)
-    {
-      sqlite3_reset (s);
-      return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
-                        "The order is not claimed or waiting for its user");
-    }
-  if (rc != SQLITE_ROW)
-    return set_db_error (self, error, "subject mismatch");
-
-  *out_mismatches = (guint) sqlite3_column_int (s, 0);
-  return step_done (self, s, "subject mismatch", error);
+  return count_on_waiting_order (COMPANION_SQLITE_STORE (store), STMT_ADD_SUBJECT_MISMATCH,
+                                 "subject mismatch", order_id, out_mismatches, error);
 }
 
 /* issue 16: passkeys */
