@@ -37,10 +37,10 @@ usage (FILE *out)
 {
   fprintf (out, "Usage: crossing-companion COMMAND [OPTION…]\n\nCommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (core_commands); i++)
-    fprintf (out, "  %-9s %s\n", core_commands[i].name, core_commands[i].summary);
+    fprintf (out, "  %-15s %s\n", core_commands[i].name, core_commands[i].summary);
   for (guint i = 0; companion_features[i] != NULL; i++)
     for (gsize j = 0; j < companion_features[i]->n_commands; j++)
-      fprintf (out, "  %-9s %s\n", companion_features[i]->commands[j].name,
+      fprintf (out, "  %-15s %s\n", companion_features[i]->commands[j].name,
                companion_features[i]->commands[j].summary);
   fprintf (out, "\nRun crossing-companion COMMAND --help for its options.\n"
            "crossing-companion --version (or COMMAND --version) prints the version.\n");

@@ -13,6 +13,8 @@
 #include "crossing-proof.h"
 #include "crossing-token.h"
 
+#define PASSKEY_PREFIX "passkey:"
+
 static gboolean
 invalid_proof (GError    **error,
                const char *message)
@@ -36,6 +38,7 @@ crossing_proof_subject_for_key (CrossingAdapter adapter,
       return g_strconcat ("ed25519:", hex, NULL);
     case CROSSING_ADAPTER_NIMIQ_PAY:
       return crossing_nimiq_address_from_public_key (public_key);
+    case CROSSING_ADAPTER_WEBAUTHN:   /* a passkey has no Ed25519 key */
     case CROSSING_ADAPTER_INVALID:
     default:
       return NULL;
@@ -173,6 +176,21 @@ crossing_subject_normalize (const char      *text,
       return g_ascii_strdown (text, -1);
     }
 
+  /* issue 16: a passkey's credential id, base64url without padding, as
+   * the browser spells it (ids differ by case) */
+  if (g_str_has_prefix (text, PASSKEY_PREFIX))
+    {
+      const char *id = text + strlen (PASSKEY_PREFIX);
+      gsize len = strlen (id);
+
+      if (len == 0 || len > CROSSING_PASSKEY_MAX_ID_CHARS ||
+          strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != len)
+        return NULL;
+      if (out_adapter != NULL)
+        *out_adapter = CROSSING_ADAPTER_WEBAUTHN;
+      return g_strdup (text);
+    }
+
   if (!crossing_nimiq_address_parse (text, bytes, NULL))
     return NULL;
   if (out_adapter != NULL)
@@ -187,5 +205,7 @@ crossing_subject_short_form (const char *subject)
 
   if (g_str_has_prefix (subject, "ed25519:"))
     return g_strndup (subject, strlen ("ed25519:") + 16);
+  if (g_str_has_prefix (subject, PASSKEY_PREFIX))
+    return g_strndup (subject, strlen (PASSKEY_PREFIX) + 16);
   return g_strdup (subject);
 }

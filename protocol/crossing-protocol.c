@@ -17,11 +17,11 @@ static const char *status_names[CROSSING_N_STATUSES] = {
 
 static const char *kind_names[] = { "login", "sign", "transaction" };
 static const char *kind_nouns[] = { "login", "signature", "transaction" };
-static const char *adapter_names[] = { "ed25519", "nimiq-pay" };
+static const char *adapter_names[] = { "ed25519", "nimiq-pay", "webauthn" };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_names) == CROSSING_KIND_TRANSACTION + 1);
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_nouns) == CROSSING_KIND_TRANSACTION + 1);
-G_STATIC_ASSERT (G_N_ELEMENTS (adapter_names) == CROSSING_ADAPTER_NIMIQ_PAY + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (adapter_names) == CROSSING_ADAPTER_WEBAUTHN + 1);
 
 /* *INDENT-OFF* */
 static const struct {
@@ -154,6 +154,12 @@ crossing_adapter_from_string (const char *str)
     if (strcmp (str, adapter_names[i]) == 0)
       return (CrossingAdapter) i;
   return CROSSING_ADAPTER_INVALID;
+}
+
+gboolean
+crossing_adapter_signs_with_key (CrossingAdapter adapter)
+{
+  return adapter == CROSSING_ADAPTER_ED25519 || adapter == CROSSING_ADAPTER_NIMIQ_PAY;
 }
 
 const char *

@@ -58,12 +58,17 @@ typedef enum {
   CROSSING_ADAPTER_INVALID = -1,
   CROSSING_ADAPTER_ED25519 = 0,
   CROSSING_ADAPTER_NIMIQ_PAY,
+  CROSSING_ADAPTER_WEBAUTHN,     /* a passkey: the companion checks it (issue 16) */
 } CrossingAdapter;
 
 #define CROSSING_DEFAULT_ADAPTER CROSSING_ADAPTER_ED25519
 
 const char      *crossing_adapter_to_string   (CrossingAdapter  adapter);
 CrossingAdapter  crossing_adapter_from_string (const char      *str);
+/* TRUE for the adapters whose proof is {publicKeyHex, signatureHex}, an
+ * Ed25519 key (ed25519, nimiq-pay): what crossing_proof_verify() checks and
+ * crossing_proof_sign() makes. */
+gboolean         crossing_adapter_signs_with_key (CrossingAdapter adapter);
 
 /* The error codes of the contract's table. Each has one HTTP status and a
  * default human message. */

@@ -11,6 +11,8 @@ build_packages=(
   desktop-file-utils appstream
   libmaxminddb-dev
   libpq-dev
+  # passkeys (companion/features/cross-device/companion-webauthn.c)
+  libfido2-dev libcbor-dev libssl-dev
 )
 test_packages=(
   xvfb xauth dbus-daemon imagemagick zbar-tools curl jq python3 sqlite3

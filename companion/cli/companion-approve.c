@@ -1323,7 +1323,7 @@ companion_approve_main (int    argc,
   if (adapter_name != NULL)
     {
       adapter = crossing_adapter_from_string (adapter_name);
-      if (adapter == CROSSING_ADAPTER_INVALID)
+      if (!crossing_adapter_signs_with_key (adapter))
         return usage_error ("--adapter takes ed25519 or nimiq-pay");
     }
   if (base_path != NULL)
@@ -1384,7 +1384,8 @@ companion_approve_main (int    argc,
                                              : CROSSING_DEFAULT_ADAPTER;
   if (adapter == CROSSING_ADAPTER_INVALID)
     {
-      if (order_adapter == CROSSING_ADAPTER_INVALID)
+      /* A passkey lives in a phone's keychain, not in this program. */
+      if (!crossing_adapter_signs_with_key (order_adapter))
         {
           g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                "The request asks for a kind of key this program cannot sign "

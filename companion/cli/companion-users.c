@@ -16,6 +16,27 @@
 #include "companion-store.h"
 #include "companion-users.h"
 
+#define PASSKEY_PREFIX "passkey:"
+
+/* issue 16: what kind of key a subject is, for the list. */
+static char *
+subject_kind (CompanionStore *store,
+              const char     *subject)
+{
+  g_autoptr(CompanionPasskey) passkey = NULL;
+
+  if (g_str_has_prefix (subject, "ed25519:"))
+    return g_strdup ("ed25519");
+  if (g_str_has_prefix (subject, "NQ"))
+    return g_strdup ("Nimiq");
+  if (!g_str_has_prefix (subject, PASSKEY_PREFIX))
+    return g_strdup ("other");
+  passkey = companion_store_get_passkey (store, subject + strlen (PASSKEY_PREFIX), NULL);
+  if (passkey == NULL)
+    return g_strdup ("passkey (not registered yet)");
+  return g_strdup (passkey->backup_state ? "passkey (synced)" : "passkey (this device only)");
+}
+
 /* Operators type Nimiq addresses in any spacing and case: store the one
  * form the proof code produces. */
 static char *
@@ -32,7 +53,8 @@ normalize_subject (const char  *subject,
                  "'%s' is not ed25519: followed by a 64-digit hex public key", subject);
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "'%s' is neither a Nimiq address (NQ..) nor ed25519:PUBLIC_KEY_HEX", subject);
+                 "'%s' is neither a Nimiq address (NQ..), ed25519:PUBLIC_KEY_HEX nor "
+                 "passkey:CREDENTIAL_ID", subject);
   return NULL;
 }
 
@@ -69,8 +91,9 @@ companion_users_main (int    argc,
 
   context = g_option_context_new ("add|list|remove [SUBJECT]");
   g_option_context_set_summary (context,
-                                "Manage who may sign in. SUBJECT is a Nimiq address (NQ..) or\n"
-                                "ed25519:PUBLIC_KEY_HEX.");
+                                "Manage who may sign in. SUBJECT is a Nimiq address (NQ..),\n"
+                                "ed25519:PUBLIC_KEY_HEX or passkey:CREDENTIAL_ID. list prints\n"
+                                "subject, name and kind, one user a line, tab-separated.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (context, error->message);
@@ -118,8 +141,9 @@ companion_users_main (int    argc,
       for (guint i = 0; i < users->len; i++)
         {
           CompanionUser *user = g_ptr_array_index (users, i);
+          g_autofree char *kind = subject_kind (store, user->subject);
 
-          g_print ("%s\t%s\n", user->subject, user->name != NULL ? user->name : "");
+          g_print ("%s\t%s\t%s\n", user->subject, user->name != NULL ? user->name : "", kind);
         }
       return 0;
     }

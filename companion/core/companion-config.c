@@ -94,7 +94,24 @@ companion_config_free (CompanionConfig *config)
   g_free (config->mobile_qr_return_to);
   g_free (config->mobile_qr_signing_path_template);
   g_free (config->geoip_db);
+  g_free (config->rp_id);
   g_free (config);
+}
+
+/* issue 16: a DNS name (letters, digits, '-', dots between labels), not an
+ * address: what WebAuthn accepts as a relying party ID. */
+static gboolean
+is_host_name (const char *value)
+{
+  gsize len = strlen (value);
+
+  if (len == 0 || len > 253 || value[0] == '.' || value[len - 1] == '.' ||
+      strstr (value, "..") != NULL || g_hostname_is_ip_address (value))
+    return FALSE;
+  for (const char *p = value; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.')
+      return FALSE;
+  return TRUE;
 }
 
 static gboolean
@@ -370,6 +387,15 @@ apply (CompanionConfig  *config,
       config->geoip_db = g_strdup (value);
       return TRUE;
     }
+  /* issue 16 */
+  if (strcmp (name, "rp-id") == 0)
+    {
+      if (!is_host_name (value))
+        return bad_value (error, name, value, "a host name such as example.org");
+      g_free (config->rp_id);
+      config->rp_id = g_ascii_strdown (value, -1);
+      return TRUE;
+    }
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown setting '%s'", name);
   return FALSE;
@@ -444,6 +470,10 @@ static const struct {
   { "geoip-db", "FILE",
     "MaxMind-format city database (.mmdb) for the requester's location shown to the phone, "
     "reopened on SIGHUP (default none: no location)" },
+  /* issue 16 */
+  { "rp-id", "HOST",
+    "Passkeys' relying party: the public URL's host or a parent domain of it (default: the "
+    "host of --public-url)" },
 };
 
 static gboolean

@@ -51,6 +51,9 @@ typedef struct {
   guint     user_code_misses_per_minute;      /* across every companion on the store */
   char     *geoip_db;                         /* a MaxMind-format city database, or NULL */
 
+  /* issue 16: passkeys (the cross-device adapter webauthn) */
+  char     *rp_id;                /* NULL: the host of public_url */
+
   /* Derived from public_url by companion_config_set_listening_url(). */
   char     *public_origin;        /* "scheme://host[:port]" */
   char     *public_prefix;        /* the URL's path, "" or "/sub" */

@@ -8,14 +8,15 @@
 
 #include <string.h>
 
+#include "crossing-proof.h"
 #include "crossing-token.h"
 
 #include "companion-errors.h"
 #include "companion-reply.h"
 #include "companion-sessions.h"
 
-#define ED25519_PREFIX "ed25519:"
-#define ED25519_SHORT_HEX 16
+/* issue 16 */
+#define PASSKEY_PREFIX "passkey:"
 
 static void
 add_time (JsonBuilder *builder,
@@ -34,10 +35,7 @@ companion_user_display_name (const CompanionUser *user)
 
   if (user->name != NULL && *user->name != '\0')
     return g_strdup (user->name);
-  if (g_str_has_prefix (user->subject, ED25519_PREFIX) &&
-      strlen (user->subject) >= strlen (ED25519_PREFIX) + ED25519_SHORT_HEX)
-    return g_strndup (user->subject, strlen (ED25519_PREFIX) + ED25519_SHORT_HEX);
-  return g_strdup (user->subject);
+  return crossing_subject_short_form (user->subject);
 }
 
 JsonNode *
@@ -143,6 +141,43 @@ companion_sessions_create (CompanionStore                 *store,
   return TRUE;
 }
 
+/* issue 16 (beyond Better Auth's shape): a user who signed in with a
+ * passkey gets user.passkey = {backupEligible, backupState}, so the desktop
+ * can say "synced" (BS) or "this device only". */
+static gboolean
+add_passkey_flags (CompanionStore       *store,
+                   const CompanionUser  *user,
+                   JsonNode             *response,
+                   GError              **error)
+{
+  g_autoptr(CompanionPasskey) passkey = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) flags = NULL;
+  JsonObject *object;
+
+  if (!g_str_has_prefix (user->subject, PASSKEY_PREFIX))
+    return TRUE;
+  passkey = companion_store_get_passkey (store, user->subject + strlen (PASSKEY_PREFIX),
+                                         &local_error);
+  if (passkey == NULL)
+    {
+      if (g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND))
+        return TRUE;
+      companion_error_from_store (&local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  flags = json_node_new (JSON_NODE_OBJECT);
+  object = json_object_new ();
+  json_object_set_boolean_member (object, "backupEligible", passkey->backup_eligible);
+  json_object_set_boolean_member (object, "backupState", passkey->backup_state);
+  json_node_take_object (flags, object);
+  json_object_set_member (json_object_get_object_member (json_node_get_object (response), "user"),
+                          "passkey", g_steal_pointer (&flags));
+  return TRUE;
+}
+
 JsonNode *
 companion_sessions_get (CompanionStore  *store,
                         const char      *token,
@@ -152,6 +187,7 @@ companion_sessions_get (CompanionStore  *store,
   g_autoptr(CompanionUser) user = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *hash = NULL;
+  JsonNode *response;
 
   g_return_val_if_fail (COMPANION_IS_STORE (store), NULL);
 
@@ -169,7 +205,10 @@ companion_sessions_get (CompanionStore  *store,
       return NULL;
     }
 
-  return companion_sessions_to_json (session, user);
+  response = companion_sessions_to_json (session, user);
+  if (!add_passkey_flags (store, user, response, error))
+    g_clear_pointer (&response, json_node_unref);
+  return response;
 }
 
 gboolean

@@ -557,3 +557,89 @@ companion_store_add_subject_mismatch (CompanionStore  *self,
   g_return_val_if_fail (order_id != NULL && out_mismatches != NULL, FALSE);
   return TIMED (self, IFACE (self)->add_subject_mismatch (self, order_id, out_mismatches, error));
 }
+
+/* issue 16: passkeys */
+
+void
+companion_passkey_free (CompanionPasskey *passkey)
+{
+  if (passkey == NULL)
+    return;
+  g_free (passkey->credential_id);
+  g_free (passkey->public_key_cose);
+  g_free (passkey->transports);
+  g_free (passkey->attestation_format);
+  g_free (passkey);
+}
+
+void
+companion_webauthn_proof_free (CompanionWebauthnProof *proof)
+{
+  if (proof == NULL)
+    return;
+  g_free (proof->order_id);
+  g_free (proof->credential_id);
+  g_free (proof->client_data_json);
+  g_free (proof->attestation_object);
+  g_free (proof->authenticator_data);
+  g_free (proof->signature);
+  g_free (proof);
+}
+
+gboolean
+companion_store_add_passkey (CompanionStore          *self,
+                             const CompanionPasskey  *passkey,
+                             GError                 **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (passkey != NULL && passkey->credential_id != NULL &&
+                        passkey->public_key_cose != NULL &&
+                        passkey->attestation_format != NULL, FALSE);
+  return TIMED (self, IFACE (self)->add_passkey (self, passkey, error));
+}
+
+CompanionPasskey *
+companion_store_get_passkey (CompanionStore  *self,
+                             const char      *credential_id,
+                             GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  g_return_val_if_fail (credential_id != NULL, NULL);
+  return TIMED (self, IFACE (self)->get_passkey (self, credential_id, error));
+}
+
+gboolean
+companion_store_use_passkey (CompanionStore  *self,
+                             const char      *credential_id,
+                             guint32          seen_sign_count,
+                             guint32          sign_count,
+                             gboolean         backup_state,
+                             gint64           now,
+                             GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (credential_id != NULL, FALSE);
+  return TIMED (self, IFACE (self)->use_passkey (self, credential_id, seen_sign_count,
+                                                 sign_count, backup_state, now, error));
+}
+
+gboolean
+companion_store_put_webauthn_proof (CompanionStore                *self,
+                                    const CompanionWebauthnProof  *proof,
+                                    GError                       **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (proof != NULL && proof->order_id != NULL &&
+                        proof->credential_id != NULL && proof->client_data_json != NULL, FALSE);
+  return TIMED (self, IFACE (self)->put_webauthn_proof (self, proof, error));
+}
+
+CompanionWebauthnProof *
+companion_store_get_webauthn_proof (CompanionStore  *self,
+                                    const char      *order_id,
+                                    GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  g_return_val_if_fail (order_id != NULL, NULL);
+  return TIMED (self, IFACE (self)->get_webauthn_proof (self, order_id, error));
+}

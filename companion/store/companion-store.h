@@ -118,6 +118,36 @@ typedef struct {
 
 #define COMPANION_USER_CODE_MISSES_ALL "*"
 
+/* issue 16: a passkey (the cross-device adapter webauthn), found by its
+ * credential id. Its user is the one whose subject is "passkey:{id}". */
+typedef struct {
+  char     *credential_id;       /* base64url, as the browser names it */
+  int       alg;                 /* COSE: -7 ES256, -8 EdDSA, -257 RS256 */
+  char     *public_key_cose;     /* base64url of the COSE key */
+  guint32   sign_count;
+  gboolean  backup_eligible;     /* BE: may be synced */
+  gboolean  backup_state;        /* BS: is synced (as last seen) */
+  char     *transports;          /* comma-separated, may be NULL */
+  char     *attestation_format;  /* "none", "packed", ... (not verified) */
+  gint64    created_at;
+  gint64    last_used_at;        /* 0 until it signs an approval */
+} CompanionPasskey;
+
+/* issue 16: the passkey answer that approved an order, kept for its proof
+ * artifact. Binary fields base64url. A create has an attestation object, a
+ * get has authenticator data and a signature. */
+typedef struct {
+  char *order_id;
+  char *credential_id;
+  char *client_data_json;
+  char *attestation_object;      /* create, else NULL */
+  char *authenticator_data;      /* get, else NULL */
+  char *signature;               /* get, else NULL */
+} CompanionWebauthnProof;
+
+void  companion_passkey_free        (CompanionPasskey       *passkey);
+void  companion_webauthn_proof_free (CompanionWebauthnProof *proof);
+
 void  companion_user_free    (CompanionUser    *user);
 void  companion_session_free (CompanionSession *session);
 void  companion_event_free   (CompanionEvent   *event);
@@ -245,6 +275,26 @@ struct _CompanionStoreInterface
   gboolean         (*add_subject_mismatch) (CompanionStore          *self,
                                          const char                 *order_id,
                                          guint                      *out_mismatches,
+                                         GError                    **error);
+  /* issue 16: passkeys */
+  gboolean         (*add_passkey)       (CompanionStore             *self,
+                                         const CompanionPasskey     *passkey,
+                                         GError                    **error);
+  CompanionPasskey *(*get_passkey)      (CompanionStore             *self,
+                                         const char                 *credential_id,
+                                         GError                    **error);
+  gboolean         (*use_passkey)       (CompanionStore             *self,
+                                         const char                 *credential_id,
+                                         guint32                     seen_sign_count,
+                                         guint32                     sign_count,
+                                         gboolean                    backup_state,
+                                         gint64                      now,
+                                         GError                    **error);
+  gboolean         (*put_webauthn_proof) (CompanionStore            *self,
+                                         const CompanionWebauthnProof *proof,
+                                         GError                    **error);
+  CompanionWebauthnProof *(*get_webauthn_proof) (CompanionStore     *self,
+                                         const char                 *order_id,
                                          GError                    **error);
 };
 
@@ -431,11 +481,43 @@ gboolean         companion_store_add_subject_mismatch (CompanionStore       *sel
                                                  const char                 *order_id,
                                                  guint                      *out_mismatches,
                                                  GError                    **error);
+
+/* issue 16: passkeys. CONFLICT when the credential id is registered. */
+gboolean         companion_store_add_passkey    (CompanionStore             *self,
+                                                 const CompanionPasskey     *passkey,
+                                                 GError                    **error);
+/* NOT_FOUND when there is none. */
+CompanionPasskey *companion_store_get_passkey   (CompanionStore             *self,
+                                                 const char                 *credential_id,
+                                                 GError                    **error);
+/* A compare-and-set after a verified assertion: the new sign count, the
+ * backup state as the authenticator reports it now, last_used_at = @now,
+ * when the stored count is still @seen_sign_count. CONFLICT when it is not
+ * (another assertion of the same credential came first), or there is no
+ * such passkey. */
+gboolean         companion_store_use_passkey    (CompanionStore             *self,
+                                                 const char                 *credential_id,
+                                                 guint32                     seen_sign_count,
+                                                 guint32                     sign_count,
+                                                 gboolean                    backup_state,
+                                                 gint64                      now,
+                                                 GError                    **error);
+/* Keeps @proof for its order, replacing what that order had; NOT_FOUND
+ * when there is no such order. Gone with the order. */
+gboolean         companion_store_put_webauthn_proof (CompanionStore        *self,
+                                                 const CompanionWebauthnProof *proof,
+                                                 GError                    **error);
+/* NOT_FOUND when the order has none. */
+CompanionWebauthnProof *companion_store_get_webauthn_proof (CompanionStore *self,
+                                                 const char                 *order_id,
+                                                 GError                    **error);
 /* *INDENT-ON* */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionUser, companion_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionSession, companion_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionEvent, companion_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionNimiqNonce, companion_nimiq_nonce_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionPasskey, companion_passkey_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionWebauthnProof, companion_webauthn_proof_free)
 
 G_END_DECLS

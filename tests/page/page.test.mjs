@@ -9,7 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -1103,6 +1104,171 @@ test('behind a trusted proxy: a desktop in Berlin is approximately there, one on
   checkProblems(page);
   checkProblems(german);
   near.close();
+});
+
+// ---- passkeys (adapter webauthn, issue 16) -------------------------------------
+// WebAuthn needs a secure context with a host name: a companion whose public
+// URL is http://localhost:PORT, and Chromium's virtual authenticator (CDP)
+// playing the phone's platform authenticator.
+
+let passkeyServer = null;
+
+async function passkeyCompanion() {
+  if (passkeyServer) return passkeyServer;
+  const port = await new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  await startCompanion('passkey', ['--listen', `127.0.0.1:${port}`,
+                                   '--public-url', `http://localhost:${port}`]);
+  passkeyServer = `http://localhost:${port}`;
+  return passkeyServer;
+}
+
+async function passkeyPhone(options = {}) {
+  const page = await phone();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true,
+      isUserVerified: true, automaticPresenceSimulation: true,
+      defaultBackupEligibility: true, defaultBackupState: true, ...options,
+    },
+  });
+  const credentials = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+  return { page, cdp, authenticatorId, credentials };
+}
+
+async function passkeyApproval(server, phoneOf, kind = 'login') {
+  const d = await desktop(server, { kind, adapterId: 'webauthn' });
+  await phoneOf.page.goto(d.order.claimUrl);
+  await requestShown(phoneOf.page);
+  assert.equal(await phoneOf.page.locator('#approve').textContent(), 'Approve with passkey');
+  assert.equal(await phoneOf.page.locator('#key-box').isHidden(), true);
+  const claimed = await d.waitFor('claimed');
+  await phoneOf.page.fill('#check-code', claimed.data.checkCode);
+  await phoneOf.page.click('#approve');
+  await resultIs(phoneOf.page, 'Approved');
+  await d.waitFor('approved');
+  const finalized = await d.finalize();
+  assert.equal(finalized.status, 200);
+  d.close();
+  return finalized.json();
+}
+
+test('passkey: the first approval creates the passkey, the second gets it, both sign in as one user', { skip }, async () => {
+  const server = await passkeyCompanion();
+  const phoneOf = await passkeyPhone();
+
+  const first = await passkeyApproval(server, phoneOf);
+  await shoot(phoneOf.page, '40-passkey-approved');
+  let credentials = await phoneOf.credentials();
+  assert.equal(credentials.length, 1);
+  assert.equal(credentials[0].isResidentCredential, true);
+  const subject = await sessionSubject(server, first.token);
+  assert.equal(subject, 'passkey:' + credentials[0].credentialId.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+
+  const second = await passkeyApproval(server, phoneOf);
+  assert.equal(await sessionSubject(server, second.token), subject);
+  credentials = await phoneOf.credentials();
+  assert.equal(credentials.length, 1, 'the second approval used the passkey, made none');
+  assert.ok(credentials[0].signCount >= 2);
+
+  // The desktop can say "synced": the virtual passkey is backed up.
+  const session = await (await fetch(server + '/api/auth/get-session',
+                                     { headers: { Authorization: 'Bearer ' + second.token } })).json();
+  assert.deepEqual(session.user.passkey, { backupEligible: true, backupState: true });
+  assert.match(session.user.name, /^passkey:.{16}$/);
+  checkProblems(phoneOf.page);
+  await phoneOf.page.context().close();
+});
+
+test('passkey: a sign order\'s artifact re-verifies with crossing-companion verify-artifact', { skip }, async () => {
+  const server = await passkeyCompanion();
+  const phoneOf = await passkeyPhone();
+  await passkeyApproval(server, phoneOf);            // creates the passkey
+  const signed = await passkeyApproval(server, phoneOf, 'sign');
+  const artifact = signed.proofArtifact;
+  assert.equal(artifact.adapterId, 'webauthn');
+  assert.ok(artifact.signature && artifact.authenticatorData && artifact.publicKeyCose);
+  const file = join(tmp, 'passkey-artifact.json');
+  writeFileSync(file, JSON.stringify(signed));
+  const verified = spawnSync(companionPath, ['verify-artifact', file], { encoding: 'utf8' });
+  assert.equal(verified.status, 0, verified.stderr);
+  assert.match(verified.stdout, /^OK: passkey:/);
+  // The same artifact with another message does not.
+  writeFileSync(file, JSON.stringify({ ...artifact, message: artifact.message.replace('kind: sign', 'kind: login') }));
+  const tampered = spawnSync(companionPath, ['verify-artifact', file], { encoding: 'utf8' });
+  assert.equal(tampered.status, 1);
+  checkProblems(phoneOf.page);
+  await phoneOf.page.context().close();
+});
+
+test('passkey: without user verification the approval is refused and the request stays open', { skip }, async () => {
+  const server = await passkeyCompanion();
+  const phoneOf = await passkeyPhone({ isUserVerified: false });
+  const d = await desktop(server, { kind: 'login', adapterId: 'webauthn' });
+  await phoneOf.page.goto(d.order.claimUrl);
+  await requestShown(phoneOf.page);
+  const claimed = await d.waitFor('claimed');
+  await phoneOf.page.fill('#check-code', claimed.data.checkCode);
+  await phoneOf.page.click('#approve');
+  await phoneOf.page.locator('#form-error:not([hidden])').waitFor();
+  assert.equal(await phoneOf.page.locator('#form-error').textContent(),
+               'The passkey was not used. Approve again when you are ready.');
+  await shoot(phoneOf.page, '41-passkey-not-verified');
+  // Still on the request, Approve again possible; the desktop saw no approval.
+  assert.equal(await phoneOf.page.locator('#screen-request').isHidden(), false);
+  assert.equal(await phoneOf.page.locator('#approve').isDisabled(), false);
+  assert.equal(d.events.some((e) => e.type === 'approved'), false);
+  const status = await (await fetch(`${server}/api/auth/cross-device/status?orderId=${d.order.orderId}` +
+                                    `&eventToken=${d.order.eventToken}`)).json();
+  assert.equal(status.status, 'waiting_user');
+  assert.equal((await phoneOf.credentials()).length, 0);
+  checkProblems(phoneOf.page);
+  d.close();
+  await phoneOf.page.context().close();
+});
+
+test('passkey: a wrong number does not waste the passkey: the same answer goes again with the right one', { skip }, async () => {
+  const server = await passkeyCompanion();
+  const phoneOf = await passkeyPhone();
+  const d = await desktop(server, { kind: 'login', adapterId: 'webauthn' });
+  await phoneOf.page.goto(d.order.claimUrl);
+  await requestShown(phoneOf.page);
+  const claimed = await d.waitFor('claimed');
+  const wrong = claimed.data.checkCode === '11' ? '22' : '11';
+  await phoneOf.page.fill('#check-code', wrong);
+  await phoneOf.page.click('#approve');
+  await phoneOf.page.locator('#check-code-error:not([hidden])').waitFor();
+  assert.equal((await phoneOf.credentials()).length, 1, 'the phone made its passkey once');
+  await phoneOf.page.fill('#check-code', claimed.data.checkCode);
+  await phoneOf.page.click('#approve');
+  await resultIs(phoneOf.page, 'Approved');
+  await d.waitFor('approved');
+  const credentials = await phoneOf.credentials();
+  assert.equal(credentials.length, 1, 'and not again for the right number');
+  const finalized = await d.finalize();
+  assert.equal(finalized.status, 200);
+  checkProblems(phoneOf.page, /the server responded with a status of 400/);
+  d.close();
+  await phoneOf.page.context().close();
+});
+
+test('passkey: a companion on a plain-http IP address refuses passkey orders and says why', { skip }, async () => {
+  const response = await fetch(servers.main + '/api/auth/cross-device/start', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'login', adapterId: 'webauthn' }),
+  });
+  assert.equal(response.status, 400);
+  const body = await response.json();
+  assert.equal(body.code, 'UNSUPPORTED_ADAPTER');
+  assert.match(body.message, /IP address/);
 });
 
 // Last: each companion stops on SIGTERM with status 0. Under the sanitizer

@@ -69,6 +69,12 @@ test_kind_and_adapter_names (void)
   g_assert_cmpint (crossing_adapter_from_string (NULL), ==, CROSSING_ADAPTER_INVALID);
   g_assert_null (crossing_adapter_to_string (CROSSING_ADAPTER_INVALID));
   g_assert_cmpint (CROSSING_DEFAULT_ADAPTER, ==, CROSSING_ADAPTER_ED25519);
+  g_assert_cmpstr (crossing_adapter_to_string (CROSSING_ADAPTER_WEBAUTHN), ==, "webauthn");
+  g_assert_cmpint (crossing_adapter_from_string ("webauthn"), ==, CROSSING_ADAPTER_WEBAUTHN);
+  g_assert_true (crossing_adapter_signs_with_key (CROSSING_ADAPTER_ED25519));
+  g_assert_true (crossing_adapter_signs_with_key (CROSSING_ADAPTER_NIMIQ_PAY));
+  g_assert_false (crossing_adapter_signs_with_key (CROSSING_ADAPTER_WEBAUTHN));
+  g_assert_false (crossing_adapter_signs_with_key (CROSSING_ADAPTER_INVALID));
 }
 
 static void

@@ -1738,6 +1738,172 @@ test_user_code_misses_race (Fixture       *f,
   g_assert_cmpuint (w.misses, ==, N_RACERS * 25);
 }
 
+/* ---- issue 16: passkeys ------------------------------------------------- */
+
+static CompanionPasskey *
+make_passkey (const char *credential_id)
+{
+  CompanionPasskey *passkey = g_new0 (CompanionPasskey, 1);
+
+  passkey->credential_id = g_strdup (credential_id);
+  passkey->alg = -7;
+  passkey->public_key_cose = g_strdup ("pQECAyYgASFYIA");
+  passkey->sign_count = 0;
+  passkey->backup_eligible = TRUE;
+  passkey->backup_state = TRUE;
+  passkey->transports = g_strdup ("hybrid,internal");
+  passkey->attestation_format = g_strdup ("none");
+  passkey->created_at = 1700000000000;
+  return passkey;
+}
+
+static void
+test_passkeys (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(CompanionPasskey) passkey = make_passkey ("Y3JlZGVudGlhbC0x");
+  g_autoptr(CompanionPasskey) other = make_passkey ("Y3JlZGVudGlhbC0y");
+  g_autoptr(CompanionPasskey) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (companion_store_add_passkey (f->store, passkey, &error));
+  g_assert_no_error (error);
+  /* A credential registers once: a second registration is refused. */
+  g_assert_false (companion_store_add_passkey (f->store, passkey, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  other->alg = -8;
+  other->sign_count = 7;
+  other->backup_eligible = FALSE;
+  other->backup_state = FALSE;
+  g_clear_pointer (&other->transports, g_free);
+  g_assert_true (companion_store_add_passkey (f->store, other, &error));
+  g_assert_no_error (error);
+
+  again = companion_store_get_passkey (f->store, passkey->credential_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->credential_id, ==, passkey->credential_id);
+  g_assert_cmpint (again->alg, ==, -7);
+  g_assert_cmpstr (again->public_key_cose, ==, passkey->public_key_cose);
+  g_assert_cmpuint (again->sign_count, ==, 0);
+  g_assert_true (again->backup_eligible);
+  g_assert_true (again->backup_state);
+  g_assert_cmpstr (again->transports, ==, "hybrid,internal");
+  g_assert_cmpstr (again->attestation_format, ==, "none");
+  g_assert_cmpint (again->created_at, ==, 1700000000000);
+  g_assert_cmpint (again->last_used_at, ==, 0);
+  g_clear_pointer (&again, companion_passkey_free);
+
+  again = companion_store_get_passkey (f->store, other->credential_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (again->alg, ==, -8);
+  g_assert_cmpuint (again->sign_count, ==, 7);
+  g_assert_false (again->backup_eligible);
+  g_assert_false (again->backup_state);
+  g_assert_null (again->transports);
+  g_clear_pointer (&again, companion_passkey_free);
+
+  /* Case matters: base64url ids differ by case. */
+  g_assert_null (companion_store_get_passkey (f->store, "y3jlzgvudglhbc0x", &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The sign count moves as a compare-and-set; the other passkey stays. */
+  g_assert_true (companion_store_use_passkey (f->store, other->credential_id, 7, 8, TRUE,
+                                              1700000001000, &error));
+  g_assert_no_error (error);
+  g_assert_false (companion_store_use_passkey (f->store, other->credential_id, 7, 9, FALSE,
+                                               1700000002000, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_false (companion_store_use_passkey (f->store, "bm8tc3VjaA", 0, 1, FALSE,
+                                               1700000002000, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  again = companion_store_get_passkey (f->store, other->credential_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->sign_count, ==, 8);
+  g_assert_true (again->backup_state);
+  g_assert_cmpint (again->last_used_at, ==, 1700000001000);
+  g_clear_pointer (&again, companion_passkey_free);
+  again = companion_store_get_passkey (f->store, passkey->credential_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->sign_count, ==, 0);
+  g_assert_cmpint (again->last_used_at, ==, 0);
+  g_clear_pointer (&again, companion_passkey_free);
+
+  /* The largest count an authenticator can send. */
+  g_assert_true (companion_store_use_passkey (f->store, other->credential_id, 8, G_MAXUINT32,
+                                              TRUE, 1700000003000, &error));
+  g_assert_no_error (error);
+  again = companion_store_get_passkey (f->store, other->credential_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->sign_count, ==, G_MAXUINT32);
+  g_clear_pointer (&again, companion_passkey_free);
+
+  companion_store_close (f->store);
+  g_assert_null (companion_store_get_passkey (f->store, passkey->credential_id, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+}
+
+static void
+test_webauthn_proofs (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = insert_order (f, CROSSING_STATUS_WAITING_USER, 1800000000000);
+  g_autoptr(CompanionWebauthnProof) again = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionWebauthnProof create = {
+    .order_id = order->id,
+    .credential_id = (char *) "Y3JlZA",
+    .client_data_json = (char *) "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0",
+    .attestation_object = (char *) "o2NmbXRkbm9uZQ",
+  };
+  CompanionWebauthnProof get = {
+    .order_id = order->id,
+    .credential_id = (char *) "Y3JlZA",
+    .client_data_json = (char *) "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0",
+    .authenticator_data = (char *) "YXV0aA",
+    .signature = (char *) "c2ln",
+  };
+
+  g_assert_null (companion_store_get_webauthn_proof (f->store, order->id, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (companion_store_put_webauthn_proof (f->store, &create, &error));
+  g_assert_no_error (error);
+  again = companion_store_get_webauthn_proof (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->order_id, ==, order->id);
+  g_assert_cmpstr (again->credential_id, ==, "Y3JlZA");
+  g_assert_cmpstr (again->client_data_json, ==, create.client_data_json);
+  g_assert_cmpstr (again->attestation_object, ==, create.attestation_object);
+  g_assert_null (again->authenticator_data);
+  g_assert_null (again->signature);
+  g_clear_pointer (&again, companion_webauthn_proof_free);
+
+  /* A later answer for the same order replaces the earlier one whole. */
+  g_assert_true (companion_store_put_webauthn_proof (f->store, &get, &error));
+  g_assert_no_error (error);
+  again = companion_store_get_webauthn_proof (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_null (again->attestation_object);
+  g_assert_cmpstr (again->client_data_json, ==, get.client_data_json);
+  g_assert_cmpstr (again->authenticator_data, ==, "YXV0aA");
+  g_assert_cmpstr (again->signature, ==, "c2ln");
+  g_clear_pointer (&again, companion_webauthn_proof_free);
+
+  /* Only for an order that exists; not an event of it. */
+  get.order_id = (char *) "no-such-order";
+  g_assert_false (companion_store_put_webauthn_proof (f->store, &get, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpuint (n_events (f, order->id), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1783,6 +1949,9 @@ main (int    argc,
   ADD ("user-codes/misses-per-scope-and-window", test_user_code_misses);
   ADD ("user-codes/misses-from-threads-each-once", test_user_code_misses_race);
   ADD ("identified/subject-details-kept-mismatches-counted", test_subject_mismatches);
+  /* issue 16 */
+  ADD ("passkeys/add-once-get-use-compare-and-set", test_passkeys);
+  ADD ("webauthn-proofs/put-replace-get", test_webauthn_proofs);
 
   return g_test_run ();
 }

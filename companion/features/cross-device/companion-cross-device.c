@@ -13,12 +13,14 @@
 #include <signal.h>
 #include <string.h>
 
+#include "crossing-proof.h"
 #include "crossing-token.h"
 
 #include "companion-approve.h"
 #include "companion-core.h"
 #include "companion-cross-device.h"
 #include "companion-page.h"
+#include "companion-verify-artifact.h"
 
 #define PREFIX CROSSING_CROSS_DEVICE_PREFIX
 
@@ -184,6 +186,87 @@ handle_start (gpointer           state,
   return reply_json (reply, companion_engine_start (self->engine, &start, error));
 }
 
+/* issue 16: a passkey's answer. The sizes leave room for what real
+ * authenticators send (an RS256 key, a "packed" attestation with its
+ * certificate) within the 16 KiB body. */
+#define MAX_CREDENTIAL_ID_CHARS     CROSSING_PASSKEY_MAX_ID_CHARS
+#define MAX_CLIENT_DATA_CHARS       4096
+#define MAX_ATTESTATION_CHARS       12288
+#define MAX_AUTHENTICATOR_DATA_CHARS 4096
+#define MAX_SIGNATURE_CHARS         1024
+#define MAX_TRANSPORTS              8
+
+/* "transports": at most 8 short names ("internal", "hybrid", ...), joined
+ * with commas; NULL when absent. */
+static gboolean
+get_transports (JsonObject  *proof,
+                char       **out,
+                GError     **error)
+{
+  g_autoptr(GString) joined = g_string_new (NULL);
+  JsonNode *node = json_object_get_member (proof, "transports");
+  JsonArray *array;
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (array = json_node_get_array (node)) > MAX_TRANSPORTS)
+    return companion_invalid_request (error, "The field %s must be a list of at most %d names",
+                                      "transports", MAX_TRANSPORTS);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *name = JSON_NODE_HOLDS_VALUE (element) &&
+                         json_node_get_value_type (element) == G_TYPE_STRING
+                         ? json_node_get_string (element) : NULL;
+      gsize len = name != NULL ? strlen (name) : 0;
+
+      if (len == 0 || len > 32 || strspn (name, "abcdefghijklmnopqrstuvwxyz-") != len)
+        return companion_invalid_request (error, "The field %s must be a list of at most %d "
+                                          "names", "transports", MAX_TRANSPORTS);
+      if (joined->len > 0)
+        g_string_append_c (joined, ',');
+      g_string_append (joined, name);
+    }
+  *out = joined->len > 0 ? g_strdup (joined->str) : NULL;
+  return TRUE;
+}
+
+/* TRUE with @out filled when the proof is a passkey's (its type starts with
+ * "webauthn."); FALSE with no error when it is another adapter's. */
+static gboolean
+get_passkey_answer (JsonObject              *proof,
+                    CompanionPasskeyAnswer  *out,
+                    char                   **out_transports,
+                    GError                 **error)
+{
+  const char *user_handle = NULL;
+  gboolean create;
+
+  if (!companion_json_get_string (proof, "type", FALSE, 32, &out->type, error) ||
+      out->type == NULL || !g_str_has_prefix (out->type, "webauthn."))
+    return FALSE;
+  create = strcmp (out->type, "webauthn.create") == 0;
+
+  if (!companion_json_get_string (proof, "credentialId", TRUE, MAX_CREDENTIAL_ID_CHARS,
+                                  &out->credential_id, error) ||
+      !companion_json_get_string (proof, "clientDataJSON", TRUE, MAX_CLIENT_DATA_CHARS,
+                                  &out->client_data_json, error) ||
+      !companion_json_get_string (proof, "attestationObject", create, MAX_ATTESTATION_CHARS,
+                                  &out->attestation_object, error) ||
+      !companion_json_get_string (proof, "authenticatorData", !create,
+                                  MAX_AUTHENTICATOR_DATA_CHARS, &out->authenticator_data, error) ||
+      !companion_json_get_string (proof, "signature", !create, MAX_SIGNATURE_CHARS,
+                                  &out->signature, error) ||
+      /* The user handle is not used: the credential id names the passkey. */
+      !companion_json_get_string (proof, "userHandle", FALSE, 128, &user_handle, error) ||
+      !get_transports (proof, out_transports, error))
+    return FALSE;
+  out->transports = *out_transports;
+  return TRUE;
+}
+
 static gboolean
 handle_approve (gpointer           state,
                 CompanionRequest  *request,
@@ -192,17 +275,31 @@ handle_approve (gpointer           state,
 {
   CompanionCrossDevice *self = state;
   CompanionApproveRequest approve = { 0, };
+  CompanionPasskeyAnswer passkey = { 0, };
+  g_autofree char *transports = NULL;
+  g_autoptr(GError) passkey_error = NULL;
   JsonObject *proof;
 
   if (!get_order_and_token (request, "challengeToken", &approve.order_id,
                             &approve.challenge_token, error) ||
       !companion_request_get_string (request, "checkCode", FALSE, 8, &approve.check_code, error) ||
-      !companion_json_get_object (request->body, "proof", &proof, error) ||
-      !companion_json_get_string (proof, "publicKeyHex", TRUE, 128, &approve.public_key_hex,
-                                  error) ||
-      !companion_json_get_string (proof, "signatureHex", TRUE, 256, &approve.signature_hex,
-                                  error) ||
-      !companion_json_get_string (proof, "address", FALSE, 64, &approve.address, error))
+      !companion_json_get_object (request->body, "proof", &proof, error))
+    return FALSE;
+
+  if (get_passkey_answer (proof, &passkey, &transports, &passkey_error))
+    {
+      approve.passkey = &passkey;
+    }
+  else if (passkey_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&passkey_error));
+      return FALSE;
+    }
+  else if (!companion_json_get_string (proof, "publicKeyHex", TRUE, 128, &approve.public_key_hex,
+                                       error) ||
+           !companion_json_get_string (proof, "signatureHex", TRUE, 256, &approve.signature_hex,
+                                       error) ||
+           !companion_json_get_string (proof, "address", FALSE, 64, &approve.address, error))
     return FALSE;
 
   approve.origin = request->origin;
@@ -442,6 +539,8 @@ static const CompanionRoute routes[] = {
 
 static const CompanionCommand commands[] = {
   { "approve", companion_approve_main, "Play the phone: approve a claim link from a terminal" },
+  { "verify-artifact", companion_verify_artifact_main,
+    "Check a sign or transaction order's proof artifact offline" },
 };
 
 static void cross_device_destroy (gpointer state);

@@ -12,6 +12,7 @@
 #include "crossing-proof.h"
 #include "crossing-token.h"
 
+#include "companion-adapters.h"
 #include "companion-engine.h"
 #include "companion-errors.h"
 #include "companion-limits.h"
@@ -504,7 +505,8 @@ companion_engine_start (CompanionEngine              *self,
       if (subject == NULL)
         {
           fail_message (error, CROSSING_ERROR_INVALID_REQUEST,
-                        "The field subject must be ed25519:{64 hex digits} or a Nimiq address");
+                        "The field subject must be ed25519:{64 hex digits}, a Nimiq address "
+                        "or passkey:{credentialId}");
           return NULL;
         }
       if (adapter == CROSSING_ADAPTER_INVALID)
@@ -526,6 +528,8 @@ companion_engine_start (CompanionEngine              *self,
       fail (error, CROSSING_ERROR_UNTRUSTED_ORIGIN);
       return NULL;
     }
+  if (!companion_adapter_check_start (self->config, adapter, error))
+    return NULL;
 
   now = crossing_now_ms ();
   noun = crossing_kind_to_noun (request->kind);
@@ -851,6 +855,7 @@ build_envelope (CompanionEngine      *self,
   add_requester (self, b, order);
   json_builder_set_member_name (b, "checkCodeRequired");
   json_builder_add_boolean_value (b, order->check_code != NULL);
+  companion_adapter_add_envelope (self->config, order, b);
   json_builder_end_object (b);
 
   return json_builder_get_root (b);
@@ -1028,10 +1033,9 @@ companion_engine_approve (CompanionEngine                *self,
                           GError                        **error)
 {
   g_autoptr(CompanionOrder) order = NULL;
-  g_autofree char *subject = NULL;
-  g_autofree char *public_key_hex = NULL;
-  g_autoptr(GError) proof_error = NULL;
+  g_auto(CompanionAdapterResult) proof = { 0, };
   CompanionOrderChange change = { 0, };
+  const char *subject;
   gint64 now;
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
@@ -1063,13 +1067,9 @@ companion_engine_approve (CompanionEngine                *self,
       return NULL;
     }
 
-  if (!crossing_proof_verify (order->adapter, order->message, request->public_key_hex,
-                              request->signature_hex, request->address, &subject,
-                              &public_key_hex, &proof_error))
-    {
-      g_propagate_error (error, g_steal_pointer (&proof_error));
-      return NULL;
-    }
+  if (!companion_adapter_verify (self->config, self->store, order, request, &proof, error))
+    return NULL;
+  subject = proof.subject;
 
   /* Only after a valid proof, so it tells nothing to someone without a key. */
   if (order->identified && g_strcmp0 (subject, order->subject) != 0)
@@ -1098,10 +1098,15 @@ companion_engine_approve (CompanionEngine                *self,
         }
     }
 
+  /* What the adapter keeps (a passkey, its sign count) is stored only for a
+   * proof that has passed every check. */
+  if (!companion_adapter_keep (self->store, order, &proof, error))
+    return NULL;
+
   now = crossing_now_ms ();
   change.subject = subject;
-  change.public_key_hex = public_key_hex;
-  change.signature_hex = request->signature_hex;
+  change.public_key_hex = proof.public_key_hex;
+  change.signature_hex = proof.signature_hex;
   change.approved_at = now;
   change.expires_at = now + (gint64) self->config->finalize_grace * 1000;
   if (!transition (self, order, COMPANION_ACTION_APPROVE, &change, error))
@@ -1152,8 +1157,10 @@ companion_engine_cancel (CompanionEngine  *self,
 }
 
 static JsonNode *
-finalized_response (const CompanionOrder *order,
-                    const char           *session_token)
+finalized_response (CompanionEngine       *self,
+                    const CompanionOrder  *order,
+                    const char            *session_token,
+                    GError               **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
@@ -1174,9 +1181,8 @@ finalized_response (const CompanionOrder *order,
       json_builder_begin_object (b);
       companion_json_add_string (b, "adapterId", crossing_adapter_to_string (order->adapter));
       companion_json_add_string (b, "subject", order->subject);
-      companion_json_add_string (b, "publicKeyHex", order->public_key_hex);
-      companion_json_add_string (b, "signatureHex", order->signature_hex);
-      companion_json_add_string (b, "message", order->message);
+      if (!companion_adapter_add_artifact (self->store, order, b, error))
+        return NULL;
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -1236,7 +1242,7 @@ companion_engine_finalize (CompanionEngine  *self,
 
   /* A proof can be fetched again; a session cannot be made twice. */
   if (order->kind != CROSSING_KIND_LOGIN && order->status == CROSSING_STATUS_FINALIZED)
-    return finalized_response (order, NULL);
+    return finalized_response (self, order, NULL, error);
 
   if (!check_action (order, COMPANION_ACTION_FINALIZE, error))
     return NULL;
@@ -1248,7 +1254,7 @@ companion_engine_finalize (CompanionEngine  *self,
         return NULL;
       if (out_session_token != NULL)
         *out_session_token = g_strdup (session_token);
-      return finalized_response (order, session_token);
+      return finalized_response (self, order, session_token, error);
     }
 
   change.finalized_at = crossing_now_ms ();
@@ -1259,7 +1265,7 @@ companion_engine_finalize (CompanionEngine  *self,
         return NULL;
       g_clear_error (error);
     }
-  return finalized_response (order, NULL);
+  return finalized_response (self, order, NULL, error);
 }
 
 CompanionOrder *

@@ -52,6 +52,17 @@ typedef struct {
   const char *const *details;
 } CompanionStartRequest;
 
+/* issue 16: a passkey's answer (adapter webauthn), binary fields base64url. */
+typedef struct {
+  const char      *type;                 /* "webauthn.create" or "webauthn.get" */
+  const char      *credential_id;
+  const char      *client_data_json;
+  const char      *attestation_object;   /* create */
+  const char      *transports;           /* create: comma-separated, nullable */
+  const char      *authenticator_data;   /* get */
+  const char      *signature;            /* get */
+} CompanionPasskeyAnswer;
+
 typedef struct {
   const char      *order_id;
   const char      *challenge_token;
@@ -64,6 +75,8 @@ typedef struct {
    * be the order's. */
   const char      *challenge_id;
   CrossingAdapter  adapter;
+  /* issue 16: instead of public_key_hex and signature_hex */
+  const CompanionPasskeyAnswer *passkey;
 } CompanionApproveRequest;
 
 /* The config must have its public_url set (after listening). */

@@ -54,7 +54,8 @@ get_provider (CompanionRequest  *request,
   if (!companion_request_get_string (request, "providerId", TRUE, 32, &provider, error))
     return FALSE;
   *out_adapter = crossing_adapter_from_string (provider);
-  if (*out_adapter == CROSSING_ADAPTER_INVALID)
+  /* The seed's phone signs with an Ed25519 key; passkeys are cross-device's. */
+  if (!crossing_adapter_signs_with_key (*out_adapter))
     return companion_fail (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
   return TRUE;
 }

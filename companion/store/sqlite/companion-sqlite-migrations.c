@@ -152,6 +152,28 @@ static const char *const cross_device_steps[] = {
    * count read every order row: 1.3 ms a start) */
   "CREATE INDEX orders_live_user_codes ON orders (expires_at)"
   " WHERE status = 0 AND user_code_hash IS NOT NULL;",
+  /* 6 (issue 16): passkeys of the adapter webauthn, and the passkey answer
+   * that approved an order, for its proof artifact */
+  "CREATE TABLE passkeys ("
+  "  credential_id TEXT PRIMARY KEY,"
+  "  alg INTEGER NOT NULL,"
+  "  public_key_cose TEXT NOT NULL,"
+  "  sign_count INTEGER NOT NULL,"
+  "  backup_eligible INTEGER NOT NULL,"
+  "  backup_state INTEGER NOT NULL,"
+  "  transports TEXT,"
+  "  attestation_format TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  last_used_at INTEGER NOT NULL DEFAULT 0"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE webauthn_proofs ("
+  "  order_id TEXT PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
+  "  credential_id TEXT NOT NULL,"
+  "  client_data_json TEXT NOT NULL,"
+  "  attestation_object TEXT,"
+  "  authenticator_data TEXT,"
+  "  signature TEXT"
+  ") WITHOUT ROWID;",
 };
 /* *INDENT-ON* */
 

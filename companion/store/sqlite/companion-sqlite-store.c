@@ -32,6 +32,13 @@
 
 #define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
+/* issue 16 */
+#define PASSKEY_COLUMNS \
+  "credential_id, alg, public_key_cose, sign_count, backup_eligible, backup_state," \
+  " transports, attestation_format, created_at, last_used_at"
+#define WEBAUTHN_PROOF_COLUMNS \
+  "order_id, credential_id, client_data_json, attestation_object, authenticator_data, signature"
+
 typedef enum {
   STMT_BEGIN,
   STMT_COMMIT,
@@ -66,6 +73,12 @@ typedef enum {
   STMT_SWEEP_USER_CODE_MISSES,
   STMT_ADD_USER_CODE_MISS,
   STMT_ADD_SUBJECT_MISMATCH,
+  /* issue 16 */
+  STMT_INSERT_PASSKEY,
+  STMT_GET_PASSKEY,
+  STMT_USE_PASSKEY,
+  STMT_PUT_WEBAUTHN_PROOF,
+  STMT_GET_WEBAUTHN_PROOF,
   N_STMTS
 } Stmt;
 
@@ -103,6 +116,17 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_ADD_SUBJECT_MISMATCH] =
     "UPDATE orders SET subject_mismatches = subject_mismatches + 1"
     " WHERE id = ?1 AND status IN (1, 2) RETURNING subject_mismatches",
+  [STMT_INSERT_PASSKEY] =
+    "INSERT INTO passkeys (" PASSKEY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+  [STMT_GET_PASSKEY] = "SELECT " PASSKEY_COLUMNS " FROM passkeys WHERE credential_id = ?1",
+  [STMT_USE_PASSKEY] =
+    "UPDATE passkeys SET sign_count = ?3, backup_state = ?4, last_used_at = ?5"
+    " WHERE credential_id = ?1 AND sign_count = ?2",
+  [STMT_PUT_WEBAUTHN_PROOF] =
+    "INSERT OR REPLACE INTO webauthn_proofs (" WEBAUTHN_PROOF_COLUMNS ")"
+    " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM orders WHERE id = ?1",
+  [STMT_GET_WEBAUTHN_PROOF] =
+    "SELECT " WEBAUTHN_PROOF_COLUMNS " FROM webauthn_proofs WHERE order_id = ?1",
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
   [STMT_ROLLBACK] = "ROLLBACK",
@@ -582,20 +606,23 @@ companion_sqlite_store_transition (CompanionStore              *store,
   return TRUE;
 }
 
+/* Adds one to a counter of a claimed or waiting order with @which (it
+ * returns the new count); CONFLICT when the order is in another state. */
 static gboolean
-companion_sqlite_store_add_check_code_failure (CompanionStore  *store,
-                                               const char      *order_id,
-                                               guint           *out_failures,
-                                               GError         **error)
+count_on_waiting_order (CompanionSqliteStore  *self,
+                        Stmt                   which,
+                        const char            *what,
+                        const char            *order_id,
+                        guint                 *out_count,
+                        GError               **error)
 {
-  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
   sqlite3_stmt *s;
   int rc;
 
   if (!check_open (self, error))
     return FALSE;
 
-  s = stmt (self, STMT_ADD_CHECK_CODE_FAILURE);
+  s = stmt (self, which);
   bind_text (s, 1, order_id);
   rc = sqlite3_step (s);
   if (rc == SQLITE_DONE)
@@ -605,12 +632,20 @@ companion_sqlite_store_add_check_code_failure (CompanionStore  *store,
                         "The order is not claimed or waiting for its user");
     }
   if (rc != SQLITE_ROW)
-    return set_db_error (self, error, "check code failure");
+    return set_db_error (self, error, what);
 
-  *out_failures = (guint) sqlite3_column_int (s, 0);
-  if (!step_done (self, s, "check code failure", error))
-    return FALSE;
-  return TRUE;
+  *out_count = (guint) sqlite3_column_int (s, 0);
+  return step_done (self, s, what, error);
+}
+
+static gboolean
+companion_sqlite_store_add_check_code_failure (CompanionStore  *store,
+                                               const char      *order_id,
+                                               guint           *out_failures,
+                                               GError         **error)
+{
+  return count_on_waiting_order (COMPANION_SQLITE_STORE (store), STMT_ADD_CHECK_CODE_FAILURE,
+                                 "check code failure", order_id, out_failures, error);
 }
 
 static CompanionUser *
@@ -1292,27 +1327,168 @@ companion_sqlite_store_add_subject_mismatch (CompanionStore  *store,
                                              guint           *out_mismatches,
                                              GError         **error)
 {
+  return count_on_waiting_order (COMPANION_SQLITE_STORE (store), STMT_ADD_SUBJECT_MISMATCH,
+                                 "subject mismatch", order_id, out_mismatches, error);
+}
+
+/* issue 16: passkeys */
+
+static gboolean
+companion_sqlite_store_add_passkey (CompanionStore          *store,
+                                    const CompanionPasskey  *passkey,
+                                    GError                 **error)
+{
   CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
   sqlite3_stmt *s;
-  int rc;
 
   if (!check_open (self, error))
     return FALSE;
 
-  s = stmt (self, STMT_ADD_SUBJECT_MISMATCH);
+  s = stmt (self, STMT_INSERT_PASSKEY);
+  bind_text (s, 1, passkey->credential_id);
+  sqlite3_bind_int (s, 2, passkey->alg);
+  bind_text (s, 3, passkey->public_key_cose);
+  sqlite3_bind_int64 (s, 4, passkey->sign_count);
+  sqlite3_bind_int (s, 5, passkey->backup_eligible ? 1 : 0);
+  sqlite3_bind_int (s, 6, passkey->backup_state ? 1 : 0);
+  bind_text (s, 7, passkey->transports);
+  bind_text (s, 8, passkey->attestation_format);
+  sqlite3_bind_int64 (s, 9, passkey->created_at);
+  sqlite3_bind_int64 (s, 10, passkey->last_used_at);
+  return step_done (self, s, "insert passkey", error);
+}
+
+static CompanionPasskey *
+companion_sqlite_store_get_passkey (CompanionStore  *store,
+                                    const char      *credential_id,
+                                    GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  CompanionPasskey *passkey = NULL;
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_GET_PASSKEY);
+  bind_text (s, 1, credential_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    {
+      gint64 sign_count = sqlite3_column_int64 (s, 3);
+
+      passkey = g_new0 (CompanionPasskey, 1);
+      passkey->credential_id = column_text (s, 0);
+      passkey->alg = sqlite3_column_int (s, 1);
+      passkey->public_key_cose = column_text (s, 2);
+      passkey->sign_count = (guint32) CLAMP (sign_count, 0, G_MAXUINT32);
+      passkey->backup_eligible = sqlite3_column_int (s, 4) != 0;
+      passkey->backup_state = sqlite3_column_int (s, 5) != 0;
+      passkey->transports = column_text (s, 6);
+      passkey->attestation_format = column_text (s, 7);
+      passkey->created_at = sqlite3_column_int64 (s, 8);
+      passkey->last_used_at = sqlite3_column_int64 (s, 9);
+      if (passkey->public_key_cose == NULL || passkey->attestation_format == NULL)
+        {
+          g_clear_pointer (&passkey, companion_passkey_free);
+          set_error (error, COMPANION_STORE_ERROR_CORRUPT, "A passkey row is incomplete");
+        }
+    }
+  else if (rc == SQLITE_DONE)
+    set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No such passkey");
+  else
+    set_db_error (self, error, "get passkey");
+  sqlite3_reset (s);
+  return passkey;
+}
+
+static gboolean
+companion_sqlite_store_use_passkey (CompanionStore  *store,
+                                    const char      *credential_id,
+                                    guint32          seen_sign_count,
+                                    guint32          sign_count,
+                                    gboolean         backup_state,
+                                    gint64           now,
+                                    GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_USE_PASSKEY);
+  bind_text (s, 1, credential_id);
+  sqlite3_bind_int64 (s, 2, seen_sign_count);
+  sqlite3_bind_int64 (s, 3, sign_count);
+  sqlite3_bind_int (s, 4, backup_state ? 1 : 0);
+  sqlite3_bind_int64 (s, 5, now);
+  if (!step_done (self, s, "use passkey", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) != 1)
+    return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
+                      "The passkey's sign count changed, or there is no such passkey");
+  return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_put_webauthn_proof (CompanionStore                *store,
+                                           const CompanionWebauthnProof  *proof,
+                                           GError                       **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_PUT_WEBAUTHN_PROOF);
+  bind_text (s, 1, proof->order_id);
+  bind_text (s, 2, proof->credential_id);
+  bind_text (s, 3, proof->client_data_json);
+  bind_text (s, 4, proof->attestation_object);
+  bind_text (s, 5, proof->authenticator_data);
+  bind_text (s, 6, proof->signature);
+  if (!step_done (self, s, "put webauthn proof", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) != 1)
+    return set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No such order");
+  return TRUE;
+}
+
+static CompanionWebauthnProof *
+companion_sqlite_store_get_webauthn_proof (CompanionStore  *store,
+                                           const char      *order_id,
+                                           GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  CompanionWebauthnProof *proof = NULL;
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_GET_WEBAUTHN_PROOF);
   bind_text (s, 1, order_id);
   rc = sqlite3_step (s);
-  if (rc == SQLITE_DONE)
+  if (rc == SQLITE_ROW)
     {
-      sqlite3_reset (s);
-      return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
-                        "The order is not claimed or waiting for its user");
+      proof = g_new0 (CompanionWebauthnProof, 1);
+      proof->order_id = column_text (s, 0);
+      proof->credential_id = column_text (s, 1);
+      proof->client_data_json = column_text (s, 2);
+      proof->attestation_object = column_text (s, 3);
+      proof->authenticator_data = column_text (s, 4);
+      proof->signature = column_text (s, 5);
     }
-  if (rc != SQLITE_ROW)
-    return set_db_error (self, error, "subject mismatch");
-
-  *out_mismatches = (guint) sqlite3_column_int (s, 0);
-  return step_done (self, s, "subject mismatch", error);
+  else if (rc == SQLITE_DONE)
+    set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "The order has no passkey answer");
+  else
+    set_db_error (self, error, "get webauthn proof");
+  sqlite3_reset (s);
+  return proof;
 }
 
 static const char *
@@ -1362,6 +1538,12 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->get_user_code_misses = companion_sqlite_store_get_user_code_misses;
   iface->add_user_code_miss = companion_sqlite_store_add_user_code_miss;
   iface->add_subject_mismatch = companion_sqlite_store_add_subject_mismatch;
+  /* issue 16 */
+  iface->add_passkey = companion_sqlite_store_add_passkey;
+  iface->get_passkey = companion_sqlite_store_get_passkey;
+  iface->use_passkey = companion_sqlite_store_use_passkey;
+  iface->put_webauthn_proof = companion_sqlite_store_put_webauthn_proof;
+  iface->get_webauthn_proof = companion_sqlite_store_get_webauthn_proof;
 }
 
 static void

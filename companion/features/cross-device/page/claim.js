@@ -17,6 +17,7 @@
   const DB_STORE = 'keys';
   const DB_KEY = 'device';
   const RECORD_PREFIX = 'crossing.order.';
+  const PASSKEY_RECORD = 'crossing.passkeys';  // {rpId: credentialId} made in this browser
 
   const meta = (name) => (document.querySelector('meta[name="' + name + '"]') || {}).content || '';
   const api = meta('crossing-api');
@@ -44,6 +45,8 @@
   let busy = false;                 // an approve or reject is on its way
   let finished = false;             // a result screen is showing
   let deviceKey = null;             // { privateKey, publicKey } for the ed25519 adapter
+  let passkeyCreate = false;        // webauthn: make a new passkey on the next approve
+  let passkeyProof = null;          // webauthn: an answer the companion has not checked yet
   let announcedSoon = false;
   let codeWaitTimer = null;
 
@@ -134,6 +137,7 @@
   function shortSubject(subject) {
     if (typeof subject !== 'string') return '';
     if (/^ed25519:/i.test(subject)) return subject.slice(0, 'ed25519:'.length + 16).toLowerCase();
+    if (/^passkey:/.test(subject)) return subject.slice(0, 'passkey:'.length + 16);
     return subject;
   }
 
@@ -469,6 +473,144 @@
 
   // ---- the request screen -------------------------------------------------
 
+  // ---- passkeys (adapter webauthn) --------------------------------------------
+
+  function fromBase64url(text) {
+    const base64 = String(text).replace(/-/g, '+').replace(/_/g, '/');
+    const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  }
+
+  function toBase64url(buffer) {
+    let binary = '';
+    for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
+    return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function knownPasskeys() {
+    try {
+      const known = JSON.parse(localStorage.getItem(PASSKEY_RECORD) || '{}');
+      return known && typeof known === 'object' ? known : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function rememberPasskey(rpId, credentialId) {
+    const known = knownPasskeys();
+    known[rpId] = credentialId;
+    try {
+      localStorage.setItem(PASSKEY_RECORD, JSON.stringify(known));
+    } catch (e) {
+      // A private window keeps nothing: the next approval offers to pick one.
+    }
+  }
+
+  // First use in this browser: a discoverable passkey for the site (the
+  // phone's own sheet offers it next time); later uses: get.
+  async function createPasskey(options) {
+    const credential = await navigator.credentials.create({
+      publicKey: {
+        challenge: fromBase64url(options.challenge),
+        rp: { id: options.rpId, name: envelope.appName || t('brand') },
+        user: {
+          id: crypto.getRandomValues(new Uint8Array(16)),
+          name: envelope.appName || t('brand'),
+          displayName: envelope.appName || t('brand'),
+        },
+        pubKeyCredParams: [{ type: 'public-key', alg: -8 }, { type: 'public-key', alg: -7 },
+                           { type: 'public-key', alg: -257 }],
+        authenticatorSelection: { residentKey: 'required', requireResidentKey: true,
+                                  userVerification: 'required' },
+        attestation: 'none',
+        timeout: options.timeout,
+      },
+    });
+    const response = credential.response;
+    return {
+      type: 'webauthn.create',
+      credentialId: credential.id,
+      clientDataJSON: toBase64url(response.clientDataJSON),
+      attestationObject: toBase64url(response.attestationObject),
+      transports: typeof response.getTransports === 'function' ? response.getTransports() : [],
+    };
+  }
+
+  async function getPasskey(options) {
+    const allowed = Array.isArray(options.allowCredentials) ? options.allowCredentials : [];
+    const credential = await navigator.credentials.get({
+      publicKey: {
+        challenge: fromBase64url(options.challenge),
+        rpId: options.rpId,
+        userVerification: 'required',
+        timeout: options.timeout,
+        allowCredentials: allowed.map((c) => ({ type: 'public-key', id: fromBase64url(c.id) })),
+      },
+    });
+    const response = credential.response;
+    return {
+      type: 'webauthn.get',
+      credentialId: credential.id,
+      clientDataJSON: toBase64url(response.clientDataJSON),
+      authenticatorData: toBase64url(response.authenticatorData),
+      signature: toBase64url(response.signature),
+      userHandle: response.userHandle ? toBase64url(response.userHandle) : undefined,
+    };
+  }
+
+  // What the browser's refusal means for the person holding the phone.
+  function passkeyError(error, creating) {
+    if (error && error.name === 'NotAllowedError') {
+      // Cancelled, or (for a get) no passkey to offer: browsers do not say which.
+      $('passkey-create').hidden = creating;
+      return new Error(creating ? t('passkey_cancelled') : t('passkey_none'));
+    }
+    if (error && error.name === 'InvalidStateError') {
+      passkeyCreate = false;
+      return new Error(t('passkey_exists'));
+    }
+    if (error && error.name === 'SecurityError') return new Error(t('passkey_needs_https'));
+    if (error && error.name === 'NotSupportedError') return new Error(t('passkey_unsupported'));
+    return new Error(t('passkey_failed', { reason: (error && error.message) || error }));
+  }
+
+  async function signPasskey() {
+    const options = envelope.webauthn || {};
+    const identified = Array.isArray(options.allowCredentials) && options.allowCredentials.length > 0;
+    const creating = !identified && (passkeyCreate || !knownPasskeys()[options.rpId]);
+    $('passkey-create').hidden = true;
+    try {
+      return creating ? await createPasskey(options) : await getPasskey(options);
+    } catch (e) {
+      throw passkeyError(e, creating);
+    }
+  }
+
+  async function preparePasskey() {
+    $('key-box').hidden = true;
+    if (!window.isSecureContext) throw new ApiError(0, 'INSECURE', '');
+    const note = $('signer-note');
+    if (!window.PublicKeyCredential || !navigator.credentials ||
+        !envelope.webauthn || typeof envelope.webauthn.challenge !== 'string') {
+      block();
+      note.textContent = t('passkey_unsupported');
+      note.hidden = false;
+      return;
+    }
+    let platform = false;
+    try {
+      platform = await PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable();
+    } catch (e) {
+      platform = false;
+    }
+    note.textContent = platform ? t('passkey_note') : t('passkey_no_platform');
+    note.hidden = false;
+  }
+
+  function approveLabel() {
+    return envelope && envelope.adapterId === 'webauthn' ? t('approve_passkey') : t('approve');
+  }
+
   function secondsLeft() {
     return Math.max(0, Math.ceil((envelope.expiresAt - (Date.now() + serverOffset)) / 1000));
   }
@@ -641,7 +783,7 @@
     busy = value;
     $('approve').disabled = value || $('approve').dataset.blocked === 'true';
     $('reject').disabled = value;
-    $('approve').textContent = value && label ? label : t('approve');
+    $('approve').textContent = value && label ? label : approveLabel();
     $('approve-form').setAttribute('aria-busy', value ? 'true' : 'false');
   }
 
@@ -659,6 +801,7 @@
       }
       return;
     }
+    if (envelope.adapterId === 'webauthn') return preparePasskey();
     if (envelope.adapterId !== 'ed25519')
       throw new ApiError(0, 'UNSUPPORTED', t('unsupported_adapter', { adapter: envelope.adapterId }));
     if (!window.isSecureContext) throw new ApiError(0, 'INSECURE', '');
@@ -739,12 +882,16 @@
       return;
     }
 
-    setBusy(true, t('approving'));
-    announce(t('approving'));
+    const passkey = envelope.adapterId === 'webauthn';
+    setBusy(true, passkey ? t('passkey_waiting') : t('approving'));
+    announce(passkey ? t('passkey_waiting') : t('approving'));
     let proof;
     try {
-      proof = envelope.adapterId === 'nimiq-pay' ? await signNimiq(envelope.message)
-                                                   : await signEd25519(envelope.message);
+      // A passkey answer refused for a wrong number was never checked: it is
+      // bound to this order, so it goes again without asking the phone twice.
+      proof = passkey ? passkeyProof || await signPasskey()
+        : envelope.adapterId === 'nimiq-pay' ? await signNimiq(envelope.message)
+        : await signEd25519(envelope.message);
     } catch (e) {
       setBusy(false);
       formError(e.message || t('sign_failed'));
@@ -754,15 +901,21 @@
 
     const body = { orderId, challengeToken, proof };
     if (envelope.checkCodeRequired) body.checkCode = code;
+    passkeyProof = null;
     try {
       await post('approve', body);
     } catch (error) {
       setBusy(false);
-      if (error.code === 'CHECK_CODE_MISMATCH') return wrongCode(error);
+      if (error.code === 'CHECK_CODE_MISMATCH') {
+        if (passkey) passkeyProof = proof;
+        return wrongCode(error);
+      }
       if (error.code === 'SUBJECT_MISMATCH') return wrongSigner(error);
       if (error.code === 'NOT_READY_TO_APPROVE') return finish('approved');
       return explain(error, load);
     }
+    // Only a passkey the companion accepted is one to get next time.
+    if (passkey) rememberPasskey(envelope.webauthn.rpId, proof.credentialId);
     finish('approved');
   }
 
@@ -920,6 +1073,10 @@
     $('new-key').addEventListener('click', () => toggleNewKey($('new-key-confirm').hidden));
     $('new-key-no').addEventListener('click', () => toggleNewKey(false));
     $('new-key-yes').addEventListener('click', replaceKey);
+    $('passkey-create').addEventListener('click', (event) => {
+      passkeyCreate = true;
+      $('approve-form').requestSubmit();
+    });
     $('check-code').addEventListener('input', (event) => {
       // Number pads on some phones insert spaces or other digits' forms.
       const digits = event.target.value.replace(/[^0-9]/g, '').slice(0, 2);
