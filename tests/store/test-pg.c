@@ -1029,8 +1029,8 @@ test_migrations (void)
   g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM schema_migrations"), ==, n_steps ());
   g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_tables WHERE tablename IN"
                                " ('orders', 'order_events', 'users', 'sessions', 'nimiq_nonces',"
-                               " 'user_code_misses')"),
-                   ==, 6);
+                               " 'user_code_misses', 'passkeys', 'webauthn_proofs')"),
+                   ==, 8);
   /* Nobody holds the lock any more. */
   g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_locks WHERE locktype = 'advisory'"),
                    ==, 0);

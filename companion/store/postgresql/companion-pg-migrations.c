@@ -159,8 +159,34 @@ static const char *const cross_device_5[] = {
   NULL
 };
 
+static const char *const cross_device_6[] = {
+  /* issue 16: passkeys of the adapter webauthn, and the passkey answer that
+   * approved an order, for its proof artifact */
+  "CREATE TABLE passkeys ("
+  "  credential_id TEXT PRIMARY KEY,"
+  "  alg INTEGER NOT NULL,"
+  "  public_key_cose TEXT NOT NULL,"
+  "  sign_count BIGINT NOT NULL,"
+  "  backup_eligible INTEGER NOT NULL,"
+  "  backup_state INTEGER NOT NULL,"
+  "  transports TEXT,"
+  "  attestation_format TEXT NOT NULL,"
+  "  created_at BIGINT NOT NULL,"
+  "  last_used_at BIGINT NOT NULL DEFAULT 0"
+  ")",
+  "CREATE TABLE webauthn_proofs ("
+  "  order_id TEXT PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,"
+  "  credential_id TEXT NOT NULL,"
+  "  client_data_json TEXT NOT NULL,"
+  "  attestation_object TEXT,"
+  "  authenticator_data TEXT,"
+  "  signature TEXT"
+  ")",
+  NULL
+};
+
 static const char *const *const cross_device_steps[] = {
-  cross_device_1, cross_device_2, cross_device_3, cross_device_4, cross_device_5,
+  cross_device_1, cross_device_2, cross_device_3, cross_device_4, cross_device_5, cross_device_6,
 };
 /* *INDENT-ON* */
 
