@@ -147,7 +147,8 @@ typedef enum {
 } CallerKind;
 
 /* Who is asking: the admin key, or a live session and its user; 401
- * UNAUTHORIZED for none or an invalid one. */
+ * UNAUTHORIZED for none or an invalid one (the routes are CHECKS_TOKEN:
+ * the core counts that 401 against the client's failed attempts). */
 static gboolean
 identify_caller (CompanionLedger   *self,
                  CompanionRequest  *request,
@@ -166,19 +167,13 @@ identify_caller (CompanionLedger   *self,
   if (g_str_has_prefix (token, COMPANION_ADMIN_KEY_PREFIX))
     {
       if (!admin_key_is_valid (self, token))
-        {
-          companion_core_count_failure (self->core, request);
-          return companion_fail (error, CROSSING_ERROR_UNAUTHORIZED);
-        }
+        return companion_fail (error, CROSSING_ERROR_UNAUTHORIZED);
       *out_kind = CALLER_ADMIN_KEY;
       return TRUE;
     }
 
   if (!crossing_token_is_well_formed (token))
-    {
-      companion_core_count_failure (self->core, request);
-      return companion_fail (error, CROSSING_ERROR_UNAUTHORIZED);
-    }
+    return companion_fail (error, CROSSING_ERROR_UNAUTHORIZED);
   hash = crossing_token_hash (token);
   if (!companion_store_lookup_session (companion_core_get_store (self->core), hash,
                                        crossing_now_ms (), NULL, out_user, &local_error))
@@ -189,7 +184,6 @@ identify_caller (CompanionLedger   *self,
           companion_error_from_store (error);
           return FALSE;
         }
-      companion_core_count_failure (self->core, request);
       return companion_fail (error, CROSSING_ERROR_UNAUTHORIZED);
     }
   *out_kind = CALLER_SESSION;
