@@ -323,11 +323,11 @@ companion_ledger_cli_main (int    argc,
     { "ledger-asset", 0, 0, G_OPTION_ARG_STRING_ARRAY, &assets,
       "The assets, as given to serve (default coin:0)", "CODE:SCALE" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "How many entries, 1 to 100 (default 20)", "N" },
-    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why, for credit and debit (required)",
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why, required for credit and debit (default none)",
       "TEXT" },
     { "idempotency-key", 0, 0, G_OPTION_ARG_STRING, &key,
-      "The mutation's key, for credit and debit (required): the same key again does nothing "
-      "more", "KEY" },
+      "The mutation's key, required for credit and debit: the same key again does nothing "
+      "more (default none)", "KEY" },
     COMPANION_VERSION_ENTRY,
     { NULL }
   };

@@ -13,7 +13,7 @@ fail () {
   status=1
 }
 
-for command in serve approve users; do
+for command in serve approve users admin-key ledger; do
   if ! help=$("$bin" "$command" --help); then
     fail "crossing-companion $command --help exited non-zero"
     continue
