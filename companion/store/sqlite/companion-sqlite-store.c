@@ -66,11 +66,9 @@ typedef enum {
   /* users by id, roles, the ledger */
   STMT_GET_USER_BY_ID,
   STMT_SET_USER_ROLE,
-  STMT_USER_EXISTS,
   STMT_LEDGER_GET_KEY,
   STMT_LEDGER_PUT_KEY,
   STMT_LEDGER_GET_BALANCE,
-  STMT_LEDGER_LIVE_RESERVED,
   STMT_LEDGER_PUT_BALANCE,
   STMT_LEDGER_INSERT_ENTRY,
   STMT_LEDGER_LIST_ENTRIES,
@@ -151,17 +149,19 @@ static const char *stmt_sql[N_STMTS] = {
   /* users by id, roles, the ledger */
   [STMT_GET_USER_BY_ID] = "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
   [STMT_SET_USER_ROLE] = "UPDATE users SET role = ?2, updated_at = ?3 WHERE subject = ?1",
-  [STMT_USER_EXISTS] = "SELECT 1 FROM users WHERE id = ?1",
   [STMT_LEDGER_GET_KEY] =
     "SELECT fingerprint, status, body FROM ledger_idempotency_keys WHERE key = ?1",
   [STMT_LEDGER_PUT_KEY] =
     "INSERT INTO ledger_idempotency_keys (key, fingerprint, status, body, entry_seq)"
     " VALUES (?1, ?2, ?3, ?4, ?5)",
+  /* One statement for what a posting checks: the user exists, the
+   * balance row (zeros without one), the holds still live at ?3. */
   [STMT_LEDGER_GET_BALANCE] =
-    "SELECT posted, reserved FROM ledger_balances WHERE user_id = ?1 AND asset = ?2",
-  [STMT_LEDGER_LIVE_RESERVED] =
-    "SELECT coalesce (sum (amount), 0) FROM ledger_holds"
-    " WHERE user_id = ?1 AND asset = ?2 AND status = 0 AND expires_at > ?3",
+    "SELECT u.id IS NOT NULL, coalesce (b.posted, 0), coalesce (b.reserved, 0),"
+    " (SELECT coalesce (sum (h.amount), 0) FROM ledger_holds h"
+    "  WHERE h.user_id = ?1 AND h.asset = ?2 AND h.status = 0 AND h.expires_at > ?3)"
+    " FROM (SELECT ?1 AS id) q LEFT JOIN users u ON u.id = q.id"
+    " LEFT JOIN ledger_balances b ON b.user_id = q.id AND b.asset = ?2",
   [STMT_LEDGER_PUT_BALANCE] =
     "INSERT INTO ledger_balances (user_id, asset, posted, reserved) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (user_id, asset) DO UPDATE SET posted = ?3, reserved = ?4",
@@ -1289,13 +1289,14 @@ find_hold (CompanionSqliteStore  *self,
   return hold;
 }
 
-/* Posted and journal reserved of a balance row (zeros without one), and
- * the reserved of its holds still live at @now. */
+/* Whether the user exists, posted and journal reserved of the balance row
+ * (zeros without one), and the reserved of its holds still live at @now. */
 static gboolean
 read_balance (CompanionSqliteStore  *self,
               const char            *user_id,
               const char            *asset,
               gint64                 now,
+              gboolean              *out_user_exists,
               gint64                *out_posted,
               gint64                *out_journal_reserved,
               gint64                *out_live_reserved,
@@ -1306,27 +1307,19 @@ read_balance (CompanionSqliteStore  *self,
 
   bind_text (s, 1, user_id);
   bind_text (s, 2, asset);
-  rc = sqlite3_step (s);
-  *out_posted = 0;
-  *out_journal_reserved = 0;
-  if (rc == SQLITE_ROW)
-    {
-      *out_posted = sqlite3_column_int64 (s, 0);
-      *out_journal_reserved = sqlite3_column_int64 (s, 1);
-    }
-  sqlite3_reset (s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_db_error (self, error, "get balance");
-
-  s = stmt (self, STMT_LEDGER_LIVE_RESERVED);
-  bind_text (s, 1, user_id);
-  bind_text (s, 2, asset);
   sqlite3_bind_int64 (s, 3, now);
   rc = sqlite3_step (s);
-  *out_live_reserved = rc == SQLITE_ROW ? sqlite3_column_int64 (s, 0) : 0;
-  sqlite3_reset (s);
   if (rc != SQLITE_ROW)
-    return set_db_error (self, error, "live reserved");
+    {
+      sqlite3_reset (s);
+      return set_db_error (self, error, "get balance");
+    }
+  if (out_user_exists != NULL)
+    *out_user_exists = sqlite3_column_int (s, 0) != 0;
+  *out_posted = sqlite3_column_int64 (s, 1);
+  *out_journal_reserved = sqlite3_column_int64 (s, 2);
+  *out_live_reserved = sqlite3_column_int64 (s, 3);
+  sqlite3_reset (s);
   return TRUE;
 }
 
@@ -1342,6 +1335,7 @@ ledger_post_locked (CompanionSqliteStore          *self,
   const char *user_id = p->user_id;
   const char *asset = p->asset;
   gint64 posted, journal_reserved, live_reserved;
+  gboolean user_exists = FALSE;
   gint64 posted_delta = 0, reserved_delta = 0, live_delta = 0, amount = 0;
   sqlite3_stmt *s;
   int rc;
@@ -1371,21 +1365,7 @@ ledger_post_locked (CompanionSqliteStore          *self,
         return set_db_error (self, error, "get idempotency key");
     }
 
-  if (p->kind == COMPANION_POSTING_MOVE || p->kind == COMPANION_POSTING_HOLD)
-    {
-      s = stmt (self, STMT_USER_EXISTS);
-      bind_text (s, 1, p->user_id);
-      rc = sqlite3_step (s);
-      sqlite3_reset (s);
-      if (rc == SQLITE_DONE)
-        {
-          out->outcome = COMPANION_LEDGER_NO_USER;
-          return TRUE;
-        }
-      if (rc != SQLITE_ROW)
-        return set_db_error (self, error, "find user");
-    }
-  else
+  if (p->kind == COMPANION_POSTING_RESOLVE || p->kind == COMPANION_POSTING_EXPIRE)
     {
       hold = find_hold (self, p->hold_id, error);
       if (hold == NULL)
@@ -1415,9 +1395,15 @@ ledger_post_locked (CompanionSqliteStore          *self,
         return TRUE;
     }
 
-  if (!read_balance (self, user_id, asset, p->now, &posted, &journal_reserved, &live_reserved,
-                     error))
+  if (!read_balance (self, user_id, asset, p->now, &user_exists, &posted, &journal_reserved,
+                     &live_reserved, error))
     return FALSE;
+  /* A hold's user is not checked: the journal outlives a removed user. */
+  if (!user_exists && hold == NULL)
+    {
+      out->outcome = COMPANION_LEDGER_NO_USER;
+      return TRUE;
+    }
 
   switch (p->kind)
     {
@@ -1630,7 +1616,7 @@ companion_sqlite_store_ledger_get_balance (CompanionStore          *store,
   /* Two statements, one snapshot: a read transaction. */
   if (sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
     return set_db_error (self, error, "begin read");
-  if (!read_balance (self, user_id, asset, now, &out_balance->posted, &journal_reserved,
+  if (!read_balance (self, user_id, asset, now, NULL, &out_balance->posted, &journal_reserved,
                      &out_balance->reserved, error))
     {
       rollback (self);
