@@ -9,7 +9,8 @@
 # free loopback port with a temporary SQLite database (WAL, one write
 # transaction per mutation, each answer after its commit), adds one user,
 # makes an admin key, and drives it with bench/ledger-load. Prints one line
-# per run. Nothing leaves 127.0.0.1.
+# per run, with the companion's CPU time per mutation (from /proc) and the
+# load average. Nothing leaves 127.0.0.1.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,7 +52,16 @@ for run in $(seq "$runs"); do
     sleep 0.05
   done
   [[ -n $url ]] || { cat "$tmp/serve.log" >&2; exit 1; }
-  echo "run $run: $("$build/bench/ledger-load" --url "$url" --user-id "$user_id" \
-    --concurrency "$concurrency" --duration "$duration")"
+  ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+  before=$(ticks)
+  out=$("$build/bench/ledger-load" --url "$url" --user-id "$user_id" \
+    --concurrency "$concurrency" --duration "$duration")
+  after=$(ticks)
+  n=$(sed -n 's/^mutations \([0-9]*\).*/\1/p' <<<"$out")
+  # The companion's own CPU per mutation: what the machine's other load
+  # changes least.
+  cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$n" \
+    'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
+  echo "run $run: $out; companion CPU ${cpu} µs/mutation; load average $(cut -d' ' -f1 /proc/loadavg)"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 done
