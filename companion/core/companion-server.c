@@ -273,7 +273,9 @@ apply_cors (CompanionServer   *self,
 
   soup_message_headers_replace (headers, "Access-Control-Allow-Origin", origin);
   soup_message_headers_replace (headers, "Access-Control-Allow-Credentials", "true");
-  soup_message_headers_replace (headers, "Access-Control-Expose-Headers", "set-auth-token");
+  /* Idempotency-Hit: the ledger's replays, for a browser app of an admin. */
+  soup_message_headers_replace (headers, "Access-Control-Expose-Headers",
+                                "set-auth-token, Idempotency-Hit");
   soup_message_headers_append (headers, "Vary", "Origin");
   return TRUE;
 }
@@ -289,7 +291,7 @@ serve_preflight (CompanionServer   *self,
     {
       soup_message_headers_replace (headers, "Access-Control-Allow-Methods", allow);
       soup_message_headers_replace (headers, "Access-Control-Allow-Headers",
-                                    "Content-Type, Authorization, Last-Event-ID");
+                                    "Content-Type, Authorization, Last-Event-ID, Idempotency-Key");
       soup_message_headers_replace (headers, "Access-Control-Max-Age", "600");
     }
   soup_message_headers_replace (headers, "Allow", allow);

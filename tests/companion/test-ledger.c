@@ -794,6 +794,42 @@ test_metrics_count_mutations (Fixture       *fx,
   g_assert_null (strstr (text, fx->user_id));
 }
 
+/* A browser app of an admin (trusted origin) may send Idempotency-Key and
+ * read Idempotency-Hit. */
+static void
+test_cors_idempotency_headers (Fixture       *fx,
+                               gconstpointer  data)
+{
+  g_autoptr(SoupMessage) preflight = ct_message_new (&fx->f, SOUP_METHOD_OPTIONS, API "credit");
+  g_autoptr(CtResponse) allowed = NULL;
+  g_autoptr(CtResponse) credited = NULL;
+  SoupMessageHeaders *headers = soup_message_get_request_headers (preflight);
+  g_autofree char *body = g_strdup_printf ("{\"userId\":\"%s\",\"asset\":\"coin\",\"amount\":1,"
+                                           "\"reason\":\"x\",\"idempotencyKey\":\"cors\"}",
+                                           fx->user_id);
+  g_autofree char *path = g_strconcat (API, "credit", NULL);
+  g_autoptr(SoupMessage) post = ct_message_new_post (&fx->f, path, "application/json", body, -1);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fx->admin_key, NULL);
+
+  soup_message_headers_replace (headers, "Origin", fx->f.url);
+  soup_message_headers_replace (headers, "Access-Control-Request-Method", "POST");
+  soup_message_headers_replace (headers, "Access-Control-Request-Headers", "idempotency-key");
+  allowed = ct_send (&fx->f, preflight);
+  g_assert_cmpuint (allowed->status, ==, 204);
+  g_assert_nonnull (strstr (soup_message_headers_get_one (allowed->headers,
+                                                          "Access-Control-Allow-Headers"),
+                            "Idempotency-Key"));
+
+  soup_message_headers_replace (soup_message_get_request_headers (post), "Origin", fx->f.url);
+  soup_message_headers_replace (soup_message_get_request_headers (post), "Authorization",
+                                authorization);
+  credited = ct_send (&fx->f, post);
+  g_assert_cmpuint (credited->status, ==, 200);
+  g_assert_nonnull (strstr (soup_message_headers_get_one (credited->headers,
+                                                          "Access-Control-Expose-Headers"),
+                            "Idempotency-Hit"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -822,6 +858,7 @@ main (int    argc,
   ADD ("reads/account-balance-admin-user-id", setup, test_reads);
   ADD ("reads/cursor-bound-to-its-filter", setup, test_cursor_bound_to_filter);
   ADD ("metrics/mutations-by-type-and-result", setup, test_metrics_count_mutations);
+  ADD ("cors/idempotency-key-allowed-hit-exposed", setup, test_cors_idempotency_headers);
 
   return g_test_run ();
 }
