@@ -35,6 +35,11 @@
 #define DEFAULT_IDLE_TIMEOUT             60
 #define DEFAULT_MOBILE_QR_RETURN_TO      "/"
 #define DEFAULT_MOBILE_QR_SIGNING_PATH   "/qr/phone/{challengeId}"
+/* issue 14 */
+#define DEFAULT_POLL_INTERVAL            3
+#define DEFAULT_MAX_USER_CODES           1000
+#define DEFAULT_USER_CODE_MISSES_PER_IP  10
+#define DEFAULT_USER_CODE_MISSES         60
 #define DEFAULT_LEDGER_ASSET             "coin:0"
 
 CompanionConfig *
@@ -64,6 +69,11 @@ companion_config_new_default (void)
   config->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   config->mobile_qr_return_to = g_strdup (DEFAULT_MOBILE_QR_RETURN_TO);
   config->mobile_qr_signing_path_template = g_strdup (DEFAULT_MOBILE_QR_SIGNING_PATH);
+  /* issue 14 */
+  config->poll_interval = DEFAULT_POLL_INTERVAL;
+  config->max_user_codes = DEFAULT_MAX_USER_CODES;
+  config->user_code_misses_per_minute_per_ip = DEFAULT_USER_CODE_MISSES_PER_IP;
+  config->user_code_misses_per_minute = DEFAULT_USER_CODE_MISSES;
   config->ledger_assets = g_strsplit (DEFAULT_LEDGER_ASSET, ",", -1);
   return config;
 }
@@ -86,6 +96,7 @@ companion_config_free (CompanionConfig *config)
   g_free (config->public_prefix);
   g_free (config->mobile_qr_return_to);
   g_free (config->mobile_qr_signing_path_template);
+  g_free (config->geoip_db);
   g_strfreev (config->ledger_assets);
   g_strfreev (config->ledger_admin_key_sha256);
   g_free (config);
@@ -347,6 +358,23 @@ apply (CompanionConfig  *config,
     }
   if (strcmp (name, "mobile-qr-check-code") == 0)
     return parse_switch (name, value, "on", "off", &config->mobile_qr_check_code, error);
+  /* issue 14 */
+  if (strcmp (name, "poll-interval") == 0)
+    return parse_seconds (name, value, 30, &config->poll_interval, error);
+  if (strcmp (name, "max-user-codes") == 0)
+    return parse_count (name, value, &config->max_user_codes, error);
+  if (strcmp (name, "user-code-misses-per-minute-per-ip") == 0)
+    return parse_count (name, value, &config->user_code_misses_per_minute_per_ip, error);
+  if (strcmp (name, "user-code-misses-per-minute") == 0)
+    return parse_count (name, value, &config->user_code_misses_per_minute, error);
+  if (strcmp (name, "geoip-db") == 0)
+    {
+      if (*value == '\0')
+        return bad_value (error, name, value, "expected a file path");
+      g_free (config->geoip_db);
+      config->geoip_db = g_strdup (value);
+      return TRUE;
+    }
   if (strcmp (name, "ledger-mutations") == 0)
     return parse_switch (name, value, "on", "off", &config->ledger_mutations, error);
 
@@ -407,6 +435,22 @@ static const struct {
     DEFAULT_MOBILE_QR_SIGNING_PATH ")" },
   { "mobile-qr-check-code", "on|off",
     "Ask the phone for a check code on mobile-QR sign-ins (default off)" },
+  /* issue 14 */
+  { "poll-interval", "SECONDS",
+    "Seconds between status polls an order starts with, 1 to 30 (default "
+    G_STRINGIFY (DEFAULT_POLL_INTERVAL) ")" },
+  { "max-user-codes", "COUNT",
+    "User codes (typed instead of scanned) live at once; past it orders get none (default "
+    G_STRINGIFY (DEFAULT_MAX_USER_CODES) ")" },
+  { "user-code-misses-per-minute-per-ip", "COUNT",
+    "Wrong user codes one client address may try per minute (default "
+    G_STRINGIFY (DEFAULT_USER_CODE_MISSES_PER_IP) ")" },
+  { "user-code-misses-per-minute", "COUNT",
+    "Wrong user codes all clients together may try per minute, counted in the store (default "
+    G_STRINGIFY (DEFAULT_USER_CODE_MISSES) ")" },
+  { "geoip-db", "FILE",
+    "MaxMind-format city database (.mmdb) for the requester's location shown to the phone, "
+    "reopened on SIGHUP (default none: no location)" },
   { "ledger-mutations", "on|off",
     "Allow ledger credits, debits and holds by an admin (default off)" },
 };

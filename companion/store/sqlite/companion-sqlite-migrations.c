@@ -126,6 +126,30 @@ static const char *const nimiq_steps[] = {
   "CREATE INDEX nimiq_nonces_expiry ON nimiq_nonces (expires_at);",
 };
 
+/* issue 14: what the cross-device feature adds to the core's orders */
+static const char *const cross_device_steps[] = {
+  /* 1: status polling, the order's interval and its last answered poll */
+  "ALTER TABLE orders ADD COLUMN poll_interval INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE orders ADD COLUMN last_poll_at INTEGER NOT NULL DEFAULT 0;",
+  /* 2: user codes, unique among created orders, and the misses against
+   * them per client address and in all ("*"), per window */
+  "ALTER TABLE orders ADD COLUMN user_code_hash TEXT;"
+  "CREATE UNIQUE INDEX orders_user_code_hash ON orders (user_code_hash)"
+  " WHERE status = 0 AND user_code_hash IS NOT NULL;"
+  "CREATE TABLE user_code_misses ("
+  "  scope TEXT PRIMARY KEY,"
+  "  window_start INTEGER NOT NULL,"
+  "  window_ends INTEGER NOT NULL,"
+  "  misses INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX user_code_misses_end ON user_code_misses (window_ends);",
+  /* 3: identified orders, and approvals by another signer */
+  "ALTER TABLE orders ADD COLUMN identified INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE orders ADD COLUMN subject_mismatches INTEGER NOT NULL DEFAULT 0;",
+  /* 4: request context, the lines a start adds to the signed details */
+  "ALTER TABLE orders ADD COLUMN extra_details TEXT;",
+};
+
 static const char *const ledger_steps[] = {
   /* 1: balances per (user, asset) with the journal's sums, the journal
    * (seq orders it and is never reused), holds (status 0 held, 1 captured,
@@ -192,6 +216,7 @@ const CompanionSqliteMigrations companion_sqlite_migrations[] = {
   STEPS ("core", core_steps),
   STEPS ("mobile-qr", mobile_qr_steps),
   STEPS ("nimiq", nimiq_steps),
+  STEPS ("cross-device", cross_device_steps),
   STEPS ("ledger", ledger_steps),
 };
 

@@ -26,7 +26,9 @@
   " challenge_token_hash, origin, return_to, title, summary, payload_hash, app_name," \
   " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
-  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash"
+  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash," \
+  " poll_interval, last_poll_at, user_code_hash, identified, subject_mismatches," \
+  " extra_details"
 
 #define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
@@ -63,6 +65,14 @@ typedef enum {
   STMT_CONSUME_NIMIQ_NONCE,
   STMT_COUNT_NIMIQ_NONCES,
   STMT_SWEEP_NIMIQ_NONCES,
+  /* issue 14 */
+  STMT_UPDATE_POLL,
+  STMT_COUNT_USER_CODES,
+  STMT_GET_ORDER_BY_USER_CODE,
+  STMT_GET_USER_CODE_MISSES,
+  STMT_SWEEP_USER_CODE_MISSES,
+  STMT_ADD_USER_CODE_MISS,
+  STMT_ADD_SUBJECT_MISMATCH,
   /* users by id, roles, the ledger */
   STMT_GET_USER_BY_ID,
   STMT_SET_USER_ROLE,
@@ -91,13 +101,37 @@ static const char *stmt_sql[N_STMTS] = {
     " RETURNING id_hash, nonce, origin, app_name, issued_at, expires_at",
   [STMT_COUNT_NIMIQ_NONCES] = "SELECT count (*) FROM nimiq_nonces WHERE expires_at > ?1",
   [STMT_SWEEP_NIMIQ_NONCES] = "DELETE FROM nimiq_nonces WHERE expires_at <= ?1",
+  [STMT_UPDATE_POLL] =
+    "UPDATE orders SET last_poll_at = ?4, poll_interval = ?5"
+    " WHERE id = ?1 AND last_poll_at = ?2 AND poll_interval = ?3",
+  [STMT_COUNT_USER_CODES] =
+    "SELECT count (*) FROM orders"
+    " WHERE status = 0 AND user_code_hash IS NOT NULL AND expires_at > ?1",
+  [STMT_GET_ORDER_BY_USER_CODE] =
+    "SELECT " ORDER_COLUMNS " FROM orders"
+    " WHERE status = 0 AND user_code_hash = ?1 AND expires_at > ?2",
+  [STMT_GET_USER_CODE_MISSES] =
+    "SELECT misses, window_ends FROM user_code_misses WHERE scope = ?1 AND window_ends > ?2",
+  [STMT_SWEEP_USER_CODE_MISSES] = "DELETE FROM user_code_misses WHERE window_ends <= ?1",
+  /* One statement: companions on one database count every miss once. */
+  [STMT_ADD_USER_CODE_MISS] =
+    "INSERT INTO user_code_misses (scope, window_start, window_ends, misses)"
+    " VALUES (?1, ?2, ?2 + ?3, 1)"
+    " ON CONFLICT (scope) DO UPDATE SET"
+    "  misses = CASE WHEN window_ends > ?2 THEN misses + 1 ELSE 1 END,"
+    "  window_start = CASE WHEN window_ends > ?2 THEN window_start ELSE ?2 END,"
+    "  window_ends = CASE WHEN window_ends > ?2 THEN window_ends ELSE ?2 + ?3 END"
+    " RETURNING misses, window_ends",
+  [STMT_ADD_SUBJECT_MISMATCH] =
+    "UPDATE orders SET subject_mismatches = subject_mismatches + 1"
+    " WHERE id = ?1 AND status IN (1, 2) RETURNING subject_mismatches",
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
   [STMT_ROLLBACK] = "ROLLBACK",
   [STMT_INSERT_ORDER] =
     "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
-    " ?28, ?29, ?30, ?31, ?32)",
+    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
   [STMT_GET_ORDER] = "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
   [STMT_GET_ORDER_BY_CHALLENGE_HASH] =
     "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = ?1",
@@ -383,6 +417,12 @@ order_from_row (sqlite3_stmt *s)
   order->finalized_at = sqlite3_column_int64 (s, i++);
   order->event_seq = sqlite3_column_int64 (s, i++);
   order->challenge_id_hash = column_text (s, i++);
+  order->poll_interval = (guint) sqlite3_column_int (s, i++);
+  order->last_poll_at = sqlite3_column_int64 (s, i++);
+  order->user_code_hash = column_text (s, i++);
+  order->identified = sqlite3_column_int (s, i++) != 0;
+  order->subject_mismatches = (guint) sqlite3_column_int (s, i++);
+  order->extra_details = column_text (s, i++);
 
   /* A row written by a later version may hold values we do not know. */
   if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
@@ -457,6 +497,12 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
   sqlite3_bind_int64 (s, i++, o->finalized_at);
   sqlite3_bind_int64 (s, i++, o->event_seq);
   bind_text (s, i++, o->challenge_id_hash);
+  sqlite3_bind_int (s, i++, (int) o->poll_interval);
+  sqlite3_bind_int64 (s, i++, o->last_poll_at);
+  bind_text (s, i++, o->user_code_hash);
+  sqlite3_bind_int (s, i++, o->identified ? 1 : 0);
+  sqlite3_bind_int (s, i++, (int) o->subject_mismatches);
+  bind_text (s, i++, o->extra_details);
 
   if (!step_done (self, s, "insert order", error))
     return FALSE;
@@ -1149,6 +1195,188 @@ companion_sqlite_store_delete_session (CompanionStore  *store,
   return TRUE;
 }
 
+/* ---- issue 14 ----------------------------------------------------------- */
+
+static gboolean
+companion_sqlite_store_update_poll (CompanionStore  *store,
+                                    const char      *order_id,
+                                    gint64           seen_last_poll_at,
+                                    guint            seen_interval,
+                                    gint64           last_poll_at,
+                                    guint            interval,
+                                    GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_UPDATE_POLL);
+  bind_text (s, 1, order_id);
+  sqlite3_bind_int64 (s, 2, seen_last_poll_at);
+  sqlite3_bind_int (s, 3, (int) seen_interval);
+  sqlite3_bind_int64 (s, 4, last_poll_at);
+  sqlite3_bind_int (s, 5, (int) interval);
+  if (!step_done (self, s, "update poll", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
+                      "The order was polled meanwhile, or does not exist");
+  return TRUE;
+}
+
+static guint64
+companion_sqlite_store_count_user_codes (CompanionStore  *store,
+                                         gint64           now,
+                                         GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  guint64 count = 0;
+
+  if (!check_open (self, error))
+    return 0;
+
+  s = stmt (self, STMT_COUNT_USER_CODES);
+  sqlite3_bind_int64 (s, 1, now);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    count = (guint64) sqlite3_column_int64 (s, 0);
+  else
+    set_db_error (self, error, "count user codes");
+  sqlite3_reset (s);
+  return count;
+}
+
+static CompanionOrder *
+companion_sqlite_store_get_order_by_user_code (CompanionStore  *store,
+                                               const char      *user_code_hash,
+                                               gint64           now,
+                                               GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  CompanionOrder *order = NULL;
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_GET_ORDER_BY_USER_CODE);
+  bind_text (s, 1, user_code_hash);
+  sqlite3_bind_int64 (s, 2, now);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    {
+      order = order_from_row (s);
+      if (order == NULL)
+        set_error (error, COMPANION_STORE_ERROR_CORRUPT,
+                   "The order holds values this program does not know");
+    }
+  else if (rc == SQLITE_DONE)
+    set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No live order has this code");
+  else
+    set_db_error (self, error, "get order by user code");
+  sqlite3_reset (s);
+  return order;
+}
+
+static gboolean
+companion_sqlite_store_get_user_code_misses (CompanionStore       *store,
+                                             const char           *scope,
+                                             gint64                now,
+                                             CompanionMissWindow  *out,
+                                             GError              **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_GET_USER_CODE_MISSES);
+  bind_text (s, 1, scope);
+  sqlite3_bind_int64 (s, 2, now);
+  rc = sqlite3_step (s);
+  out->misses = rc == SQLITE_ROW ? (guint) sqlite3_column_int (s, 0) : 0;
+  out->window_ends = rc == SQLITE_ROW ? sqlite3_column_int64 (s, 1) : 0;
+  sqlite3_reset (s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self, error, "get user code misses");
+  return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_add_user_code_miss (CompanionStore       *store,
+                                           const char           *scope,
+                                           gint64                now,
+                                           gint64                window_ms,
+                                           CompanionMissWindow  *out,
+                                           GError              **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error) || !begin (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_SWEEP_USER_CODE_MISSES);
+  sqlite3_bind_int64 (s, 1, now);
+  if (!step_done (self, s, "sweep user code misses", error))
+    goto fail;
+
+  s = stmt (self, STMT_ADD_USER_CODE_MISS);
+  bind_text (s, 1, scope);
+  sqlite3_bind_int64 (s, 2, now);
+  sqlite3_bind_int64 (s, 3, window_ms);
+  rc = sqlite3_step (s);
+  if (rc != SQLITE_ROW)
+    {
+      set_db_error (self, error, "add user code miss");
+      goto fail;
+    }
+  out->misses = (guint) sqlite3_column_int (s, 0);
+  out->window_ends = sqlite3_column_int64 (s, 1);
+  if (!step_done (self, s, "add user code miss", error) || !commit (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  rollback (self);
+  return FALSE;
+}
+
+static gboolean
+companion_sqlite_store_add_subject_mismatch (CompanionStore  *store,
+                                             const char      *order_id,
+                                             guint           *out_mismatches,
+                                             GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_ADD_SUBJECT_MISMATCH);
+  bind_text (s, 1, order_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_DONE)
+    {
+      sqlite3_reset (s);
+      return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
+                        "The order is not claimed or waiting for its user");
+    }
+  if (rc != SQLITE_ROW)
+    return set_db_error (self, error, "subject mismatch");
+
+  *out_mismatches = (guint) sqlite3_column_int (s, 0);
+  return step_done (self, s, "subject mismatch", error);
+}
+
 /* ---- users by id, roles, the ledger -------------------------------------- */
 
 static CompanionUser *
@@ -1777,6 +2005,12 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->consume_nimiq_nonce = companion_sqlite_store_consume_nimiq_nonce;
   iface->count_nimiq_nonces = companion_sqlite_store_count_nimiq_nonces;
   iface->sweep_nimiq_nonces = companion_sqlite_store_sweep_nimiq_nonces;
+  iface->update_poll = companion_sqlite_store_update_poll;
+  iface->count_user_codes = companion_sqlite_store_count_user_codes;
+  iface->get_order_by_user_code = companion_sqlite_store_get_order_by_user_code;
+  iface->get_user_code_misses = companion_sqlite_store_get_user_code_misses;
+  iface->add_user_code_miss = companion_sqlite_store_add_user_code_miss;
+  iface->add_subject_mismatch = companion_sqlite_store_add_subject_mismatch;
   /* users by id, roles, the ledger */
   iface->get_user_by_id = companion_sqlite_store_get_user_by_id;
   iface->set_user_role = companion_sqlite_store_set_user_role;
