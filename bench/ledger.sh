@@ -44,14 +44,15 @@ for run in $(seq "$runs"); do
   export CROSSING_ADMIN_KEY=$(sed -n 's/^key: //p' <<<"$keys")
   "$companion" serve --db "$db" --listen 127.0.0.1:0 --ledger-mutations on \
     --ledger-admin-key-sha256 "$(sed -n 's/^sha256: //p' <<<"$keys")" \
-    --max-connections-per-ip 100000 >"$tmp/serve.log" 2>&1 &
+    --max-connections-per-ip 100000 >"$tmp/serve-$run.log" 2>&1 &
   pid=$!
+  url=
   for _ in $(seq 100); do
-    url=$(sed -n 's/^crossing-companion listening on //p' "$tmp/serve.log")
+    url=$(sed -n 's/^crossing-companion listening on //p' "$tmp/serve-$run.log" 2>/dev/null || true)
     [[ -n $url ]] && break
     sleep 0.05
   done
-  [[ -n $url ]] || { cat "$tmp/serve.log" >&2; exit 1; }
+  [[ -n $url ]] || { cat "$tmp/serve-$run.log" >&2; exit 1; }
   ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
   before=$(ticks)
   out=$("$build/bench/ledger-load" --url "$url" --user-id "$user_id" \
