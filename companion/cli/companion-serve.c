@@ -6,9 +6,14 @@
 
 #include "config.h"
 
+#include <string.h>
+
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <glib-unix.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "companion-config.h"
 #include "companion-serve.h"
@@ -63,6 +68,29 @@ raise_file_limit (void)
 }
 
 int
+companion_serve_lock (const char *db_path,
+                      gboolean    exclusive)
+{
+  g_autofree char *path = NULL;
+  int fd;
+
+  if (db_path == NULL || g_str_equal (db_path, ":memory:") || strstr (db_path, "://") != NULL)
+    return open ("/dev/null", O_RDONLY | O_CLOEXEC);
+
+  path = g_strconcat (g_str_has_prefix (db_path, "sqlite:") ? db_path + 7 : db_path, ".lock",
+                      NULL);
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -1;
+  if (flock (fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+int
 companion_serve_main (int    argc,
                       char **argv)
 {
@@ -73,12 +101,20 @@ companion_serve_main (int    argc,
   g_autoptr(GError) error = NULL;
   ServeState state = { 0, };
   guint sigint_id, sigterm_id;
+  int serving_lock;
 
   if (!companion_config_parse (config, &argc, &argv, &error))
     {
       g_printerr ("crossing-companion serve: %s\n", error->message);
       return 2;
     }
+
+  /* Held until exit: `crossing-companion ledger` goes through this server
+   * while it runs. Several companions may share it; an operator's direct
+   * write holds it only for a moment. */
+  serving_lock = companion_serve_lock (config->db_path, FALSE);
+  if (serving_lock < 0)
+    g_message ("An operator's command is writing the database; serving anyway");
 
   store = companion_store_open (config->db_path, &error);
   if (store == NULL)
@@ -115,5 +151,7 @@ companion_serve_main (int    argc,
   companion_server_disconnect (server);
   g_clear_object (&server);
   g_clear_object (&store);
+  if (serving_lock >= 0)
+    close (serving_lock);
   return 0;
 }

@@ -68,6 +68,43 @@ usage (GOptionContext *context,
   return 2;
 }
 
+/* users set-role SUBJECT admin|user */
+static int
+set_role (GOptionContext  *context,
+          const char      *db_path,
+          int              argc,
+          char           **argv)
+{
+  g_autoptr(CompanionStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *subject = NULL;
+  int role;
+
+  if (argc != 4)
+    return usage (context, "say set-role SUBJECT admin|user");
+  role = companion_role_from_string (argv[3]);
+  if (role < 0)
+    return usage (context, "the role is admin or user");
+  subject = normalize_subject (argv[2], &error);
+  if (subject == NULL)
+    {
+      g_printerr ("crossing-companion users: %s\n", error->message);
+      return 2;
+    }
+
+  store = companion_store_open (db_path, &error);
+  if (store == NULL || !companion_store_set_user_role (store, subject, role, &error))
+    {
+      if (g_error_matches (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND))
+        g_printerr ("crossing-companion users: no user %s\n", subject);
+      else
+        g_printerr ("crossing-companion users: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%s is now %s\n", subject, argv[3]);
+  return 0;
+}
+
 int
 companion_users_main (int    argc,
                       char **argv)
@@ -89,18 +126,23 @@ companion_users_main (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new ("add|list|remove [SUBJECT]");
+  context = g_option_context_new ("add|list|remove [SUBJECT] | set-role SUBJECT admin|user");
   g_option_context_set_summary (context,
                                 "Manage who may sign in. SUBJECT is a Nimiq address (NQ..),\n"
                                 "ed25519:PUBLIC_KEY_HEX or passkey:CREDENTIAL_ID. list prints\n"
-                                "subject, name and kind, one user a line, tab-separated.");
+                                "subject, name and kind, one user a line, tab-separated.\n"
+                                "set-role gives a user the admin role (an admin's session may\n"
+                                "change the ledger) or takes it back.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (context, error->message);
 
   if (argc < 2)
-    return usage (context, "say add, list or remove");
+    return usage (context, "say add, list, remove or set-role");
   command = argv[1];
+
+  if (strcmp (command, "set-role") == 0)
+    return set_role (context, db_path != NULL ? db_path : defaults->db_path, argc, argv);
 
   if (name != NULL && (!crossing_string_is_clean (name) || g_utf8_strlen (name, -1) > 120))
     return usage (context, "--name must be at most 120 printable characters");

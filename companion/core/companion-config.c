@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crossing-protocol.h"
+#include "crossing-token.h"
 
 #include "companion-config.h"
 
@@ -39,6 +40,7 @@
 #define DEFAULT_MAX_USER_CODES           1000
 #define DEFAULT_USER_CODE_MISSES_PER_IP  10
 #define DEFAULT_USER_CODE_MISSES         60
+#define DEFAULT_LEDGER_ASSET             "coin:0"
 
 CompanionConfig *
 companion_config_new_default (void)
@@ -72,6 +74,7 @@ companion_config_new_default (void)
   config->max_user_codes = DEFAULT_MAX_USER_CODES;
   config->user_code_misses_per_minute_per_ip = DEFAULT_USER_CODE_MISSES_PER_IP;
   config->user_code_misses_per_minute = DEFAULT_USER_CODE_MISSES;
+  config->ledger_assets = g_strsplit (DEFAULT_LEDGER_ASSET, ",", -1);
   return config;
 }
 
@@ -95,6 +98,8 @@ companion_config_free (CompanionConfig *config)
   g_free (config->mobile_qr_signing_path_template);
   g_free (config->geoip_db);
   g_free (config->rp_id);
+  g_strfreev (config->ledger_assets);
+  g_strfreev (config->ledger_admin_key_sha256);
   g_free (config);
 }
 
@@ -396,6 +401,8 @@ apply (CompanionConfig  *config,
       config->rp_id = g_ascii_strdown (value, -1);
       return TRUE;
     }
+  if (strcmp (name, "ledger-mutations") == 0)
+    return parse_switch (name, value, "on", "off", &config->ledger_mutations, error);
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown setting '%s'", name);
   return FALSE;
@@ -474,7 +481,86 @@ static const struct {
   { "rp-id", "HOST",
     "Passkeys' relying party: the public URL's host or a parent domain of it (default: the "
     "host of --public-url)" },
+  { "ledger-mutations", "on|off",
+    "Allow ledger credits, debits and holds by an admin (default off)" },
 };
+
+/* ---- the ledger's repeatable settings ---- */
+
+/* "code:scale": code ^[a-z][a-z0-9_]{0,31}$, scale 0 to 18 decimals. */
+static gboolean
+ledger_asset_is_valid (const char *value)
+{
+  const char *colon = strchr (value, ':');
+  gsize len = colon != NULL ? (gsize) (colon - value) : 0;
+  guint64 scale;
+
+  if (len < 1 || len > 32 || !g_ascii_islower (value[0]))
+    return FALSE;
+  for (gsize i = 1; i < len; i++)
+    if (!g_ascii_islower (value[i]) && !g_ascii_isdigit (value[i]) && value[i] != '_')
+      return FALSE;
+  return g_ascii_string_to_unsigned (colon + 1, 10, 0, 18, &scale, NULL);
+}
+
+static gboolean
+add_ledger_assets (CompanionConfig  *config,
+                   char            **values,
+                   GError          **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (config->ledger_assets_given)
+    g_strv_builder_addv (builder, (const char **) config->ledger_assets);
+
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    {
+      gsize code_len = strcspn (values[i], ":");
+
+      if (!ledger_asset_is_valid (values[i]))
+        return bad_value (error, "ledger-asset", values[i],
+                          "expected CODE:SCALE, such as coin:0 or eur:2");
+      for (guint j = 0; config->ledger_assets_given && config->ledger_assets[j] != NULL; j++)
+        if (strncmp (config->ledger_assets[j], values[i], code_len + 1) == 0)
+          return bad_value (error, "ledger-asset", values[i], "that asset is already configured");
+      for (guint j = 0; j < i; j++)
+        if (strncmp (values[j], values[i], code_len + 1) == 0)
+          return bad_value (error, "ledger-asset", values[i], "that asset is already configured");
+      g_strv_builder_add (builder, values[i]);
+    }
+
+  g_strfreev (config->ledger_assets);
+  config->ledger_assets = g_strv_builder_end (builder);
+  config->ledger_assets_given = TRUE;
+  return TRUE;
+}
+
+static gboolean
+add_ledger_admin_keys (CompanionConfig  *config,
+                       char            **values,
+                       GError          **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (config->ledger_admin_key_sha256 != NULL)
+    g_strv_builder_addv (builder, (const char **) config->ledger_admin_key_sha256);
+
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    {
+      guint8 hash[32];
+
+      if (strlen (values[i]) != 64 || !crossing_hex_decode (values[i], hash, sizeof hash))
+        return bad_value (error, "ledger-admin-key-sha256", values[i],
+                          "expected the 64 hex digits `crossing-companion admin-key new` printed");
+      g_autofree char *lower = g_ascii_strdown (values[i], -1);
+
+      g_strv_builder_add (builder, lower);
+    }
+
+  g_strfreev (config->ledger_admin_key_sha256);
+  config->ledger_admin_key_sha256 = g_strv_builder_end (builder);
+  return TRUE;
+}
 
 static gboolean
 add_trusted_origins (CompanionConfig  *config,
@@ -528,6 +614,18 @@ load_file (CompanionConfig  *config,
           if (!add_trusted_origins (config, values, &key_error))
             goto bad;
         }
+      else if (strcmp (keys[i], "ledger-asset") == 0 ||
+               strcmp (keys[i], "ledger-admin-key-sha256") == 0)
+        {
+          g_auto(GStrv) values = g_key_file_get_string_list (file, CONFIG_GROUP, keys[i], NULL,
+                                                             NULL);
+          gboolean added = strcmp (keys[i], "ledger-asset") == 0
+                           ? add_ledger_assets (config, values, &key_error)
+                           : add_ledger_admin_keys (config, values, &key_error);
+
+          if (!added)
+            goto bad;
+        }
       else if (strcmp (keys[i], "trust-proxy") == 0)
         {
           config->trust_proxy = g_key_file_get_boolean (file, CONFIG_GROUP, keys[i], &key_error);
@@ -563,7 +661,9 @@ companion_config_parse (CompanionConfig   *config,
   g_auto(GStrv) trusted = NULL;
   gboolean trust_proxy = FALSE;
   g_autoptr(GOptionContext) context = NULL;
-  GOptionEntry entries[G_N_ELEMENTS (value_settings) + 5];
+  g_auto(GStrv) ledger_assets = NULL;
+  g_auto(GStrv) ledger_admin_keys = NULL;
+  GOptionEntry entries[G_N_ELEMENTS (value_settings) + 7];
   gboolean ok = FALSE;
   guint n = 0;
 
@@ -581,6 +681,13 @@ companion_config_parse (CompanionConfig   *config,
                                   "public URL's)", "ORIGIN" };
   entries[n++] = (GOptionEntry) { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy,
                                   "Take the client address from X-Forwarded-For (a flag; default off)", NULL };
+  entries[n++] = (GOptionEntry) { "ledger-asset", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ledger_assets,
+                                  "A ledger asset with its decimals, repeatable (default "
+                                  DEFAULT_LEDGER_ASSET ")", "CODE:SCALE" };
+  entries[n++] = (GOptionEntry) { "ledger-admin-key-sha256", 0, 0, G_OPTION_ARG_STRING_ARRAY,
+                                  &ledger_admin_keys,
+                                  "SHA-256 of an admin key allowed to change the ledger, repeatable "
+                                  "(default none)", "HEX" };
   entries[n++] = (GOptionEntry) COMPANION_VERSION_ENTRY;
   entries[n++] = (GOptionEntry) { NULL };
 
@@ -611,6 +718,10 @@ companion_config_parse (CompanionConfig   *config,
     goto out;
   if (trust_proxy)
     config->trust_proxy = TRUE;
+  if (ledger_assets != NULL && !add_ledger_assets (config, ledger_assets, error))
+    goto out;
+  if (ledger_admin_keys != NULL && !add_ledger_admin_keys (config, ledger_admin_keys, error))
+    goto out;
 
   if ((config->tls_cert == NULL) != (config->tls_key == NULL))
     {

@@ -43,6 +43,11 @@ typedef struct {
   char     *mobile_qr_return_to;              /* "/" */
   char     *mobile_qr_signing_path_template;  /* {challengeId}, after the public URL */
   gboolean  mobile_qr_check_code;             /* off: the seed's phone sends none */
+  /* The ledger's (PROTOCOL.md, "Ledger"). */
+  gboolean  ledger_mutations;                 /* off */
+  GStrv     ledger_assets;                    /* "code:scale", checked; default coin:0 */
+  gboolean  ledger_assets_given;              /* FALSE while ledger_assets is the default */
+  GStrv     ledger_admin_key_sha256;          /* lower-case hex; NULL: none */
 
   /* issue 14: polling, user codes, request context */
   guint     poll_interval;                    /* seconds, the status interval to start with */

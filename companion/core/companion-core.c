@@ -158,3 +158,12 @@ companion_core_reply_end_session (CompanionCore  *core,
 {
   companion_core_reply_cookie (core, reply, CROSSING_SESSION_COOKIE, "", "/", "Lax", 0);
 }
+
+void
+companion_core_count_ledger_mutation (CompanionCore *core,
+                                      const char    *type,
+                                      const char    *result)
+{
+  if (core->metrics != NULL)
+    companion_metrics_count_ledger_mutation (core->metrics, type, result);
+}

@@ -44,4 +44,11 @@ void               companion_core_reply_cookie  (CompanionCore          *core,
                                                  const char             *same_site,
                                                  int                     max_age);
 
+/* A ledger mutation for the metrics: @type is the entry type ("credit",
+ * ...), @result "applied", "replayed" or "refused" (static strings, never
+ * an id). Nothing without --metrics on. */
+void               companion_core_count_ledger_mutation (CompanionCore *core,
+                                                         const char    *type,
+                                                         const char    *result);
+
 G_END_DECLS

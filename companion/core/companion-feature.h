@@ -34,6 +34,11 @@ typedef enum {
   /* Checks a secret: refused while the address is over its failed-attempt
    * allowance, and a 401 or 404 answer counts as one failure. */
   COMPANION_ROUTE_CHECKS_TOKEN = 1 << 5,
+  /* With JSON_BODY: a body the core refuses (413, 415, 400) is not
+   * answered at once but handed to the handler in request->body_error, for
+   * a contract whose order of checks puts something before the body (the
+   * ledger: mutations on, then credentials). */
+  COMPANION_ROUTE_DEFER_BODY   = 1 << 6,
 } CompanionRouteFlags;
 
 typedef struct {

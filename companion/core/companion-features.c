@@ -9,6 +9,7 @@
 
 #include "companion-cross-device.h"
 #include "companion-feature.h"
+#include "companion-ledger.h"
 #include "companion-mobile-qr.h"
 #include "companion-nimiq.h"
 
@@ -16,5 +17,6 @@ const CompanionFeature *const companion_features[] = {
   &companion_cross_device_feature,
   &companion_mobile_qr_feature,
   &companion_nimiq_feature,
+  &companion_ledger_feature,
   NULL,
 };

@@ -22,6 +22,7 @@ struct _CompanionMetrics
   gulong             committed_id;
   GHashTable        *requests;      /* "route\nstatus" -> guint64* */
   GHashTable        *sign_ins;      /* flow (static) -> guint64* */
+  GHashTable        *ledger;        /* "type\nresult" -> guint64* */
   guint64            orders_ended[CROSSING_STATUS_EXPIRED + 1];
   guint64            latency_buckets[N_BUCKETS];
   guint64            latency_count;
@@ -81,6 +82,7 @@ companion_metrics_new (CompanionStore    *store,
   self->hub = g_object_ref (hub);
   self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->sign_ins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->ledger = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->committed_id = g_signal_connect (store, "event-committed",
                                          G_CALLBACK (on_event_committed), self);
   companion_store_set_latency_observer (store, on_store_latency, self);
@@ -98,6 +100,7 @@ companion_metrics_free (CompanionMetrics *self)
   g_clear_object (&self->hub);
   g_hash_table_unref (self->requests);
   g_hash_table_unref (self->sign_ins);
+  g_hash_table_unref (self->ledger);
   g_free (self);
 }
 
@@ -116,6 +119,15 @@ companion_metrics_count_sign_in (CompanionMetrics *self,
 {
   g_return_if_fail (self != NULL);
   bump (self->sign_ins, g_strdup (flow));
+}
+
+void
+companion_metrics_count_ledger_mutation (CompanionMetrics *self,
+                                         const char       *type,
+                                         const char       *result)
+{
+  g_return_if_fail (self != NULL);
+  bump (self->ledger, g_strdup_printf ("%s\n%s", type, result));
 }
 
 static int
@@ -146,6 +158,7 @@ companion_metrics_render (CompanionMetrics *self)
   GString *out = g_string_new (NULL);
   g_autoptr(GPtrArray) requests = NULL;
   g_autoptr(GPtrArray) flows = NULL;
+  g_autoptr(GPtrArray) ledger = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -180,6 +193,20 @@ companion_metrics_render (CompanionMetrics *self)
 
       g_string_append_printf (out, "crossing_sign_ins_total{flow=\"%s\"} %" G_GUINT64_FORMAT "\n",
                               flow, *(guint64 *) g_hash_table_lookup (self->sign_ins, flow));
+    }
+
+  g_string_append (out, "# HELP crossing_ledger_mutations_total Ledger mutations, by entry type "
+                        "and result.\n"
+                        "# TYPE crossing_ledger_mutations_total counter\n");
+  ledger = sorted_keys (self->ledger);
+  for (guint i = 0; i < ledger->len; i++)
+    {
+      const char *key = g_ptr_array_index (ledger, i);
+      const char *newline = strchr (key, '\n');
+
+      g_string_append_printf (out, "crossing_ledger_mutations_total{type=\"%.*s\",result=\"%s\"} %"
+                              G_GUINT64_FORMAT "\n", (int) (newline - key), key, newline + 1,
+                              *(guint64 *) g_hash_table_lookup (self->ledger, key));
     }
 
   g_string_append_printf (out, "# HELP crossing_event_streams Open event streams.\n"

@@ -26,6 +26,11 @@ void              companion_metrics_count_request (CompanionMetrics  *self,
 /* @flow is the feature's name (static). */
 void              companion_metrics_count_sign_in (CompanionMetrics  *self,
                                                    const char        *flow);
+/* @type and @result are static strings (an entry type; applied, replayed
+ * or refused). */
+void              companion_metrics_count_ledger_mutation (CompanionMetrics *self,
+                                                           const char       *type,
+                                                           const char       *result);
 char             *companion_metrics_render        (CompanionMetrics  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompanionMetrics, companion_metrics_free)

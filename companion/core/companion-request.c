@@ -138,3 +138,13 @@ companion_request_get_token (const CompanionRequest *request,
     }
   return TRUE;
 }
+
+gboolean
+companion_request_check_body (const CompanionRequest  *request,
+                              GError                 **error)
+{
+  if (request->body_error == NULL)
+    return TRUE;
+  g_propagate_error (error, g_error_copy (request->body_error));
+  return FALSE;
+}

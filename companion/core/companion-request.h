@@ -25,6 +25,13 @@ typedef struct {
   const char    *client_ip;      /* the client, or behind a trusted proxy the one it names */
   const char    *user_agent;     /* control characters replaced, at most 256 characters */
   const char    *session_token;  /* Bearer token, else the session cookie; nullable */
+  /* The body as received, for a route that takes JSON (checked as @body
+   * is); NULL otherwise. */
+  const char    *raw_body;
+  gsize          raw_body_len;
+  /* COMPANION_ROUTE_DEFER_BODY: why the core refused the body (then @body
+   * and @raw_body are NULL), for companion_request_check_body(). */
+  const GError  *body_error;
 
   /*< private >*/
   gpointer       headers;        /* SoupMessageHeaders */
@@ -71,6 +78,12 @@ gboolean    companion_request_get_token  (const CompanionRequest *request,
                                           const char             *field,
                                           gint                    not_found_code,
                                           const char            **out,
+                                          GError                **error);
+
+/* A route with COMPANION_ROUTE_DEFER_BODY calls this once the checks that
+ * come before the body passed: FALSE with the core's refusal (413, 415,
+ * 400) when there was one. */
+gboolean    companion_request_check_body (const CompanionRequest *request,
                                           GError                **error);
 
 /* Sets @code with its default message; returns FALSE. */

@@ -273,7 +273,9 @@ apply_cors (CompanionServer   *self,
 
   soup_message_headers_replace (headers, "Access-Control-Allow-Origin", origin);
   soup_message_headers_replace (headers, "Access-Control-Allow-Credentials", "true");
-  soup_message_headers_replace (headers, "Access-Control-Expose-Headers", "set-auth-token");
+  /* Idempotency-Hit: the ledger's replays, for a browser app of an admin. */
+  soup_message_headers_replace (headers, "Access-Control-Expose-Headers",
+                                "set-auth-token, Idempotency-Hit");
   soup_message_headers_append (headers, "Vary", "Origin");
   return TRUE;
 }
@@ -289,7 +291,7 @@ serve_preflight (CompanionServer   *self,
     {
       soup_message_headers_replace (headers, "Access-Control-Allow-Methods", allow);
       soup_message_headers_replace (headers, "Access-Control-Allow-Headers",
-                                    "Content-Type, Authorization, Last-Event-ID");
+                                    "Content-Type, Authorization, Last-Event-ID, Idempotency-Key");
       soup_message_headers_replace (headers, "Access-Control-Max-Age", "600");
     }
   soup_message_headers_replace (headers, "Allow", allow);
@@ -348,12 +350,21 @@ dispatch (CompanionServer           *self,
   CompanionRequest request = { 0, };
   guint retry_after = 0;
 
+  gboolean defer_body = (route->flags & COMPANION_ROUTE_DEFER_BODY) != 0;
+  g_autoptr(GError) body_error = NULL;
+  g_autoptr(GBytes) raw_body = NULL;
+
   if ((route->flags & COMPANION_ROUTE_JSON_BODY) &&
       (request_body->length > CROSSING_MAX_BODY_SIZE ||
        g_object_get_data (G_OBJECT (msg), BODY_TOO_LARGE) != NULL))
     {
-      send_error (msg, CROSSING_ERROR_PAYLOAD_TOO_LARGE);
-      return;
+      if (!defer_body)
+        {
+          send_error (msg, CROSSING_ERROR_PAYLOAD_TOO_LARGE);
+          return;
+        }
+      body_error = g_error_new_literal (CROSSING_ERROR, CROSSING_ERROR_PAYLOAD_TOO_LARGE,
+                                        crossing_error_default_message (CROSSING_ERROR_PAYLOAD_TOO_LARGE));
     }
 
   if ((route->flags & COMPANION_ROUTE_LIMIT_STARTS) &&
@@ -369,17 +380,25 @@ dispatch (CompanionServer           *self,
       return;
     }
 
-  if (route->flags & COMPANION_ROUTE_JSON_BODY)
+  if ((route->flags & COMPANION_ROUTE_JSON_BODY) && body_error == NULL)
     {
       parser = parse_body (msg, route->flags, &error);
-      if (parser == NULL)
+      if (parser == NULL && !defer_body)
         {
           companion_reply_set_error (reply, error);
           companion_reply_write (reply, msg);
           return;
         }
-      request.body = json_node_get_object (json_parser_get_root (parser));
+      if (parser == NULL)
+        body_error = g_steal_pointer (&error);
+      else
+        {
+          request.body = json_node_get_object (json_parser_get_root (parser));
+          raw_body = soup_message_body_flatten (request_body);
+          request.raw_body = g_bytes_get_data (raw_body, &request.raw_body_len);
+        }
     }
+  request.body_error = body_error;
 
   if (cookie_header != NULL)
     cookies = soup_header_parse_semi_param_list (cookie_header);

@@ -643,3 +643,154 @@ companion_store_get_webauthn_proof (CompanionStore  *self,
   g_return_val_if_fail (order_id != NULL, NULL);
   return TIMED (self, IFACE (self)->get_webauthn_proof (self, order_id, error));
 }
+
+/* ---- users by id, roles, and the ledger ---------------------------------- */
+
+static const char *hold_status_names[] = { "held", "captured", "released", "expired" };
+
+const char *
+companion_hold_status_to_string (CompanionHoldStatus status)
+{
+  if ((guint) status >= G_N_ELEMENTS (hold_status_names))
+    return NULL;
+  return hold_status_names[status];
+}
+
+int
+companion_hold_status_from_string (const char *str)
+{
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (hold_status_names); i++)
+    if (strcmp (str, hold_status_names[i]) == 0)
+      return (int) i;
+  return -1;
+}
+
+void
+companion_ledger_entry_free (CompanionLedgerEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->id);
+  g_free (entry->user_id);
+  g_free (entry->type);
+  g_free (entry->asset);
+  g_free (entry->reason);
+  g_free (entry->hold_id);
+  g_free (entry->order_id);
+  g_free (entry);
+}
+
+void
+companion_ledger_hold_free (CompanionLedgerHold *hold)
+{
+  if (hold == NULL)
+    return;
+  g_free (hold->id);
+  g_free (hold->user_id);
+  g_free (hold->asset);
+  g_free (hold->reason);
+  g_free (hold->order_id);
+  g_free (hold);
+}
+
+void
+companion_ledger_result_clear (CompanionLedgerResult *result)
+{
+  g_clear_pointer (&result->entry, companion_ledger_entry_free);
+  g_clear_pointer (&result->hold, companion_ledger_hold_free);
+  g_clear_pointer (&result->body, g_free);
+  memset (result, 0, sizeof *result);
+}
+
+CompanionUser *
+companion_store_get_user_by_id (CompanionStore  *self,
+                                const char      *user_id,
+                                GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+  return TIMED (self, IFACE (self)->get_user_by_id (self, user_id, error));
+}
+
+gboolean
+companion_store_set_user_role (CompanionStore  *self,
+                               const char      *subject,
+                               CompanionRole    role,
+                               GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (subject != NULL && companion_role_to_string (role) != NULL, FALSE);
+  return TIMED (self, IFACE (self)->set_user_role (self, subject, role, error));
+}
+
+gboolean
+companion_store_ledger_post (CompanionStore                *self,
+                             const CompanionLedgerPosting  *posting,
+                             CompanionLedgerResult         *out_result,
+                             GError                       **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (posting != NULL && out_result != NULL, FALSE);
+  g_return_val_if_fail (posting->entry_id != NULL && posting->type != NULL &&
+                        posting->reason != NULL, FALSE);
+  g_return_val_if_fail ((posting->idempotency_key == NULL) ==
+                        (posting->fingerprint == NULL), FALSE);
+  g_return_val_if_fail (posting->idempotency_key == NULL || posting->respond != NULL, FALSE);
+  return TIMED (self, IFACE (self)->ledger_post (self, posting, out_result, error));
+}
+
+gboolean
+companion_store_ledger_get_balance (CompanionStore          *self,
+                                    const char              *user_id,
+                                    const char              *asset,
+                                    gint64                   now,
+                                    CompanionLedgerBalance  *out_balance,
+                                    GError                 **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (user_id != NULL && asset != NULL && out_balance != NULL, FALSE);
+  return TIMED (self, IFACE (self)->ledger_get_balance (self, user_id, asset, now, out_balance,
+                                                        error));
+}
+
+GPtrArray *
+companion_store_ledger_list_entries (CompanionStore  *self,
+                                     const char      *user_id,
+                                     const char      *asset,
+                                     gint64           before_seq,
+                                     guint            limit,
+                                     GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+  return TIMED (self, IFACE (self)->ledger_list_entries (self, user_id, asset, before_seq, limit,
+                                                         error));
+}
+
+CompanionLedgerHold *
+companion_store_ledger_get_hold (CompanionStore  *self,
+                                 const char      *hold_id,
+                                 GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  g_return_val_if_fail (hold_id != NULL, NULL);
+  return TIMED (self, IFACE (self)->ledger_get_hold (self, hold_id, error));
+}
+
+GPtrArray *
+companion_store_ledger_list_due_holds (CompanionStore  *self,
+                                       gint64           now,
+                                       guint            limit,
+                                       GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  return TIMED (self, IFACE (self)->ledger_list_due_holds (self, now, limit, error));
+}
+
+gint64
+companion_store_ledger_next_hold_expiry (CompanionStore  *self,
+                                         GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), G_MAXINT64);
+  return TIMED (self, IFACE (self)->ledger_next_hold_expiry (self, error));
+}

@@ -12,6 +12,7 @@
 
 #include <glib-object.h>
 
+#include "companion-ledger-record.h"
 #include "companion-order-record.h"
 
 G_BEGIN_DECLS
@@ -296,6 +297,40 @@ struct _CompanionStoreInterface
   CompanionWebauthnProof *(*get_webauthn_proof) (CompanionStore     *self,
                                          const char                 *order_id,
                                          GError                    **error);
+
+  /* Users by id and their role; the ledger (companion-ledger-record.h). */
+  CompanionUser   *(*get_user_by_id)    (CompanionStore             *self,
+                                         const char                 *user_id,
+                                         GError                    **error);
+  gboolean         (*set_user_role)     (CompanionStore             *self,
+                                         const char                 *subject,
+                                         CompanionRole               role,
+                                         GError                    **error);
+  gboolean         (*ledger_post)       (CompanionStore             *self,
+                                         const CompanionLedgerPosting *posting,
+                                         CompanionLedgerResult      *out_result,
+                                         GError                    **error);
+  gboolean         (*ledger_get_balance) (CompanionStore            *self,
+                                         const char                 *user_id,
+                                         const char                 *asset,
+                                         gint64                      now,
+                                         CompanionLedgerBalance     *out_balance,
+                                         GError                    **error);
+  GPtrArray       *(*ledger_list_entries) (CompanionStore           *self,
+                                         const char                 *user_id,
+                                         const char                 *asset,
+                                         gint64                      before_seq,
+                                         guint                       limit,
+                                         GError                    **error);
+  CompanionLedgerHold *(*ledger_get_hold) (CompanionStore           *self,
+                                         const char                 *hold_id,
+                                         GError                    **error);
+  GPtrArray       *(*ledger_list_due_holds) (CompanionStore         *self,
+                                         gint64                      now,
+                                         guint                       limit,
+                                         GError                    **error);
+  gint64           (*ledger_next_hold_expiry) (CompanionStore       *self,
+                                         GError                    **error);
 };
 
 /* Every function fails with a COMPANION_STORE_ERROR, never another domain;
@@ -510,6 +545,59 @@ gboolean         companion_store_put_webauthn_proof (CompanionStore        *self
 /* NOT_FOUND when the order has none. */
 CompanionWebauthnProof *companion_store_get_webauthn_proof (CompanionStore *self,
                                                  const char                 *order_id,
+                                                 GError                    **error);
+
+/* ---- users by id, roles, and the ledger ---- */
+
+/* NOT_FOUND when there is none. */
+CompanionUser   *companion_store_get_user_by_id (CompanionStore             *self,
+                                                 const char                 *user_id,
+                                                 GError                    **error);
+/* NOT_FOUND when no user has @subject. */
+gboolean         companion_store_set_user_role  (CompanionStore             *self,
+                                                 const char                 *subject,
+                                                 CompanionRole               role,
+                                                 GError                    **error);
+/* One write transaction (companion-ledger-record.h): the idempotency key
+ * first (REPLAYED, KEY_CONFLICT), then the user or hold, then the balance
+ * check against the live balance at @posting->now; when all pass, the
+ * entry, the balance, the hold and the key with the answer
+ * @posting->respond builds. Returns TRUE with @out_result->outcome saying
+ * what happened (nothing is written unless APPLIED); FALSE only for a store
+ * error. Clear @out_result with companion_ledger_result_clear(). */
+gboolean         companion_store_ledger_post    (CompanionStore             *self,
+                                                 const CompanionLedgerPosting *posting,
+                                                 CompanionLedgerResult      *out_result,
+                                                 GError                    **error);
+/* The balance of (@user_id, @asset) at @now: zeros when nothing was ever
+ * posted; holds past their expiry do not count in reserved. */
+gboolean         companion_store_ledger_get_balance (CompanionStore         *self,
+                                                 const char                 *user_id,
+                                                 const char                 *asset,
+                                                 gint64                      now,
+                                                 CompanionLedgerBalance     *out_balance,
+                                                 GError                    **error);
+/* @user_id's entries (of @asset, or all when NULL) with seq < @before_seq
+ * (0: from the newest), newest first, at most @limit
+ * (CompanionLedgerEntry). */
+GPtrArray       *companion_store_ledger_list_entries (CompanionStore        *self,
+                                                 const char                 *user_id,
+                                                 const char                 *asset,
+                                                 gint64                      before_seq,
+                                                 guint                       limit,
+                                                 GError                    **error);
+/* NOT_FOUND when there is none. */
+CompanionLedgerHold *companion_store_ledger_get_hold (CompanionStore        *self,
+                                                 const char                 *hold_id,
+                                                 GError                    **error);
+/* Holds still held whose expires_at <= @now, earliest first, at most
+ * @limit (CompanionLedgerHold). */
+GPtrArray       *companion_store_ledger_list_due_holds (CompanionStore      *self,
+                                                 gint64                      now,
+                                                 guint                       limit,
+                                                 GError                    **error);
+/* The earliest expires_at of a held hold, or G_MAXINT64 (also on error). */
+gint64           companion_store_ledger_next_hold_expiry (CompanionStore    *self,
                                                  GError                    **error);
 /* *INDENT-ON* */
 

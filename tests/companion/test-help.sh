@@ -13,7 +13,7 @@ fail () {
   status=1
 }
 
-for command in serve approve users verify-artifact; do
+for command in serve approve users verify-artifact admin-key ledger; do
   if ! help=$("$bin" "$command" --help); then
     fail "crossing-companion $command --help exited non-zero"
     continue

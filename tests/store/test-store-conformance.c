@@ -1904,6 +1904,470 @@ test_webauthn_proofs (Fixture       *f,
   g_assert_cmpuint (n_events (f, order->id), ==, 0);
 }
 
+/* ---- users by id, roles, and the ledger ---------------------------------- */
+
+#define T0 1800000000000
+
+/* A new user; returns its id. */
+static char *
+add_ledger_user (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = new_id ();
+  g_autofree char *subject = g_strconcat ("ed25519:", id, NULL);
+  CompanionUser user = {
+    .id = id, .subject = subject, .role = COMPANION_ROLE_USER, .created_at = T0,
+  };
+
+  g_assert_true (companion_store_add_user (f->store, &user, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+static char *
+respond_with_seq (const CompanionLedgerResult *result,
+                  gpointer                     user_data)
+{
+  return g_strdup_printf ("{\"seq\":%" G_GINT64_FORMAT ",\"posted\":%" G_GINT64_FORMAT "}",
+                          result->entry->seq, result->balance.posted);
+}
+
+/* A posting of @kind with a fresh entry id; @key NULL for none (the
+ * fingerprint is the key's own text plus @fingerprint_extra). */
+static CompanionLedgerOutcome
+post (Fixture                *f,
+      CompanionLedgerPosting *p,
+      const char             *key,
+      const char             *fingerprint,
+      CompanionLedgerResult  *out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *entry_id = new_id ();
+
+  p->entry_id = entry_id;
+  p->idempotency_key = key;
+  p->fingerprint = key != NULL ? fingerprint : NULL;
+  p->respond = key != NULL ? respond_with_seq : NULL;
+  if (p->reason == NULL)
+    p->reason = "test";
+  if (p->type == NULL)
+    p->type = "credit";
+  g_assert_true (companion_store_ledger_post (f->store, p, out, &error));
+  g_assert_no_error (error);
+  return out->outcome;
+}
+
+static CompanionLedgerOutcome
+move (Fixture    *f,
+      const char *user_id,
+      const char *asset,
+      gint64      delta,
+      gint64      now)
+{
+  g_auto(CompanionLedgerResult) result = { 0, };
+  g_autofree char *key = new_id ();
+  CompanionLedgerPosting p = {
+    .kind = COMPANION_POSTING_MOVE, .user_id = user_id, .asset = asset, .posted_delta = delta,
+    .now = now, .type = delta > 0 ? "credit" : "debit",
+  };
+
+  return post (f, &p, key, "fp", &result);
+}
+
+static void
+assert_balance (Fixture    *f,
+                const char *user_id,
+                const char *asset,
+                gint64      now,
+                gint64      posted,
+                gint64      reserved)
+{
+  g_autoptr(GError) error = NULL;
+  CompanionLedgerBalance balance = { -1, -1 };
+
+  g_assert_true (companion_store_ledger_get_balance (f->store, user_id, asset, now, &balance,
+                                                     &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (balance.posted, ==, posted);
+  g_assert_cmpint (balance.reserved, ==, reserved);
+}
+
+static void
+test_users_by_id_and_role (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *id = add_ledger_user (f);
+  g_autofree char *subject = g_strconcat ("ed25519:", id, NULL);
+  g_autoptr(CompanionUser) user = NULL;
+  g_autoptr(CompanionUser) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  user = companion_store_get_user_by_id (f->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (user->subject, ==, subject);
+  g_assert_cmpint (user->role, ==, COMPANION_ROLE_USER);
+
+  g_assert_true (companion_store_set_user_role (f->store, subject, COMPANION_ROLE_ADMIN, &error));
+  g_assert_no_error (error);
+  again = companion_store_get_user_by_id (f->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (again->role, ==, COMPANION_ROLE_ADMIN);
+
+  g_assert_false (companion_store_set_user_role (f->store, "ed25519:nobody", COMPANION_ROLE_ADMIN,
+                                                 &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (companion_store_get_user_by_id (f->store, "no-such-id", &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+}
+
+/* Moves change posted; entries carry the balances after them, newest
+ * first, pages by seq, per asset. */
+static void
+test_ledger_moves_and_entries (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GPtrArray) coins = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionLedgerEntry *e;
+
+  assert_balance (f, user, "coin", T0, 0, 0);
+  g_assert_cmpint (move (f, user, "coin", 100, T0), ==, COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (move (f, user, "eur", 7, T0 + 1), ==, COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (move (f, user, "coin", -30, T0 + 2), ==, COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (move (f, user, "coin", -71, T0 + 3), ==, COMPANION_LEDGER_BELOW_ZERO);
+  assert_balance (f, user, "coin", T0, 70, 0);
+  assert_balance (f, user, "eur", T0, 7, 0);
+
+  all = companion_store_ledger_list_entries (f->store, user, NULL, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 3);
+  e = g_ptr_array_index (all, 0);
+  g_assert_cmpstr (e->type, ==, "debit");
+  g_assert_cmpint (e->amount, ==, 30);
+  g_assert_cmpint (e->posted_delta, ==, -30);
+  g_assert_cmpint (e->posted, ==, 70);
+  g_assert_cmpint (e->reserved, ==, 0);
+  g_assert_cmpint (e->created_at, ==, T0 + 2);
+  g_assert_cmpint (e->seq, >, ((CompanionLedgerEntry *) g_ptr_array_index (all, 1))->seq);
+
+  page = companion_store_ledger_list_entries (f->store, user, NULL, e->seq, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_cmpstr (((CompanionLedgerEntry *) g_ptr_array_index (page, 0))->asset, ==, "eur");
+
+  coins = companion_store_ledger_list_entries (f->store, user, "coin", 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (coins->len, ==, 2);
+  g_assert_cmpint (((CompanionLedgerEntry *) g_ptr_array_index (coins, 1))->posted, ==, 100);
+}
+
+/* A key replays its stored answer, conflicts with another fingerprint, and
+ * is consumed only by a posting that applied. */
+static void
+test_ledger_idempotency (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+  g_autofree char *key = new_id ();
+  g_auto(CompanionLedgerResult) first = { 0, };
+  g_auto(CompanionLedgerResult) second = { 0, };
+  g_auto(CompanionLedgerResult) other = { 0, };
+  g_auto(CompanionLedgerResult) refused = { 0, };
+  g_auto(CompanionLedgerResult) retried = { 0, };
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionLedgerPosting debit = {
+    .kind = COMPANION_POSTING_MOVE, .user_id = user, .asset = "coin", .posted_delta = -10,
+    .now = T0, .type = "debit",
+  };
+  CompanionLedgerPosting credit = {
+    .kind = COMPANION_POSTING_MOVE, .user_id = user, .asset = "coin", .posted_delta = 25,
+    .now = T0, .type = "credit",
+  };
+  g_autofree char *credit_key = new_id ();
+
+  /* Refused: nothing stored, the key stays free. */
+  g_assert_cmpint (post (f, &debit, key, "debit-10", &refused), ==, COMPANION_LEDGER_BELOW_ZERO);
+  g_assert_null (refused.body);
+
+  g_assert_cmpint (post (f, &credit, credit_key, "credit-25", &first), ==,
+                   COMPANION_LEDGER_APPLIED);
+  g_assert_cmpuint (first.status, ==, 200);
+  g_assert_nonnull (first.body);
+  credit.now = T0 + 1000;
+  g_assert_cmpint (post (f, &credit, credit_key, "credit-25", &second), ==,
+                   COMPANION_LEDGER_REPLAYED);
+  g_assert_cmpuint (second.status, ==, 200);
+  g_assert_cmpstr (second.body, ==, first.body);
+  g_assert_null (second.entry);
+  g_assert_cmpint (post (f, &credit, credit_key, "credit-26", &other), ==,
+                   COMPANION_LEDGER_KEY_CONFLICT);
+
+  g_assert_cmpint (post (f, &debit, key, "debit-10", &retried), ==, COMPANION_LEDGER_APPLIED);
+  assert_balance (f, user, "coin", T0, 15, 0);
+  entries = companion_store_ledger_list_entries (f->store, user, NULL, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 2);
+}
+
+static gint64
+hold (Fixture     *f,
+      const char  *user,
+      gint64       amount,
+      gint64       expires_at,
+      char       **out_hold_id)
+{
+  g_auto(CompanionLedgerResult) result = { 0, };
+  g_autofree char *key = new_id ();
+  CompanionLedgerPosting p = {
+    .kind = COMPANION_POSTING_HOLD, .user_id = user, .asset = "coin", .amount = amount,
+    .expires_at = expires_at, .now = T0, .type = "reserve",
+  };
+
+  *out_hold_id = new_id ();
+  p.hold_id = *out_hold_id;
+  return post (f, &p, key, "hold", &result);
+}
+
+static CompanionLedgerOutcome
+resolve (Fixture             *f,
+         const char          *hold_id,
+         CompanionPostingKind kind,
+         gint64               capture,
+         gint64               now,
+         CompanionLedgerResult *out)
+{
+  CompanionLedgerPosting p = {
+    .kind = kind, .hold_id = hold_id, .capture = capture, .now = now,
+    .hold_status = capture != 0 ? COMPANION_HOLD_CAPTURED : COMPANION_HOLD_RELEASED,
+    .type = capture != 0 ? "capture" : "release",
+  };
+
+  return post (f, &p, NULL, NULL, out);
+}
+
+/* A hold reserves; a partial capture posts what it takes and releases the
+ * rest in one entry; a hold resolves once. */
+static void
+test_ledger_holds (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+  g_autofree char *h1 = NULL;
+  g_autofree char *h2 = NULL;
+  g_auto(CompanionLedgerResult) captured = { 0, };
+  g_auto(CompanionLedgerResult) again = { 0, };
+  g_auto(CompanionLedgerResult) too_much = { 0, };
+  g_auto(CompanionLedgerResult) released = { 0, };
+  g_auto(CompanionLedgerResult) none = { 0, };
+  g_autoptr(CompanionLedgerHold) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (move (f, user, "coin", 100, T0), ==, COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (hold (f, user, 50, T0 + 60000, &h1), ==, COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (hold (f, user, 51, T0 + 60000, &h2), ==, COMPANION_LEDGER_BELOW_ZERO);
+  g_clear_pointer (&h2, g_free);
+  g_assert_cmpint (hold (f, user, 30, T0 + 60000, &h2), ==, COMPANION_LEDGER_APPLIED);
+  assert_balance (f, user, "coin", T0, 100, 80);
+  g_assert_cmpint (move (f, user, "coin", -21, T0), ==, COMPANION_LEDGER_BELOW_ZERO);
+
+  g_assert_cmpint (resolve (f, h1, COMPANION_POSTING_RESOLVE, 51, T0, &too_much), ==,
+                   COMPANION_LEDGER_CAPTURE_TOO_LARGE);
+  g_assert_cmpint (resolve (f, h1, COMPANION_POSTING_RESOLVE, 20, T0, &captured), ==,
+                   COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (captured.entry->amount, ==, 20);
+  g_assert_cmpint (captured.entry->posted_delta, ==, -20);
+  g_assert_cmpint (captured.entry->reserved_delta, ==, -50);
+  g_assert_cmpstr (captured.entry->hold_id, ==, h1);
+  g_assert_cmpint (captured.hold->status, ==, COMPANION_HOLD_CAPTURED);
+  g_assert_cmpint (captured.hold->captured_amount, ==, 20);
+  g_assert_cmpint (captured.hold->released_amount, ==, 30);
+  g_assert_cmpint (captured.balance.posted, ==, 80);
+  g_assert_cmpint (captured.balance.reserved, ==, 30);
+  g_assert_cmpint (resolve (f, h1, COMPANION_POSTING_RESOLVE, 0, T0, &again), ==,
+                   COMPANION_LEDGER_HOLD_NOT_HELD);
+
+  g_assert_cmpint (resolve (f, h2, COMPANION_POSTING_RESOLVE, 0, T0, &released), ==,
+                   COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (released.entry->amount, ==, 30);
+  g_assert_cmpint (released.entry->posted_delta, ==, 0);
+  g_assert_cmpint (released.hold->released_amount, ==, 30);
+  g_assert_cmpint (released.hold->captured_amount, ==, -1);
+  assert_balance (f, user, "coin", T0, 80, 0);
+
+  stored = companion_store_ledger_get_hold (f->store, h1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (stored->status, ==, COMPANION_HOLD_CAPTURED);
+  g_assert_cmpint (stored->captured_amount, ==, 20);
+  g_assert_cmpint (resolve (f, "no-such-hold", COMPANION_POSTING_RESOLVE, 0, T0, &none), ==,
+                   COMPANION_LEDGER_NO_HOLD);
+  g_assert_null (companion_store_ledger_get_hold (f->store, "no-such-hold", &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+}
+
+/* A hold past its expiry stops counting at once, cannot be resolved, and
+ * is released once by an EXPIRE. */
+static void
+test_ledger_hold_expiry (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+  g_autofree char *h = NULL;
+  g_auto(CompanionLedgerResult) early = { 0, };
+  g_auto(CompanionLedgerResult) late = { 0, };
+  g_auto(CompanionLedgerResult) expired = { 0, };
+  g_auto(CompanionLedgerResult) twice = { 0, };
+  g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 at = T0 + 1000;
+
+  g_assert_cmpint (move (f, user, "coin", 10, T0), ==, COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (hold (f, user, 10, at, &h), ==, COMPANION_LEDGER_APPLIED);
+  assert_balance (f, user, "coin", at - 1, 10, 10);
+  assert_balance (f, user, "coin", at, 10, 0);
+  /* The balance check sees it gone too. */
+  g_assert_cmpint (move (f, user, "coin", -10, at), ==, COMPANION_LEDGER_APPLIED);
+
+  g_assert_cmpint (resolve (f, h, COMPANION_POSTING_EXPIRE, 0, at - 1, &early), ==,
+                   COMPANION_LEDGER_HOLD_LIVE);
+  g_assert_cmpint (resolve (f, h, COMPANION_POSTING_RESOLVE, 0, at, &late), ==,
+                   COMPANION_LEDGER_HOLD_EXPIRED);
+
+  g_assert_cmpint (companion_store_ledger_next_hold_expiry (f->store, &error), <=, at);
+  due = companion_store_ledger_list_due_holds (f->store, at, 1000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, >=, 1);
+
+  g_assert_cmpint (resolve (f, h, COMPANION_POSTING_EXPIRE, 0, at, &expired), ==,
+                   COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (expired.entry->reserved_delta, ==, -10);
+  g_assert_cmpint (expired.entry->posted, ==, 0);
+  g_assert_cmpint (expired.entry->reserved, ==, 0);
+  g_assert_cmpint (expired.hold->status, ==, COMPANION_HOLD_EXPIRED);
+  assert_balance (f, user, "coin", at, 0, 0);
+  g_assert_cmpint (resolve (f, h, COMPANION_POSTING_EXPIRE, 0, at, &twice), ==,
+                   COMPANION_LEDGER_HOLD_NOT_HELD);
+  companion_ledger_result_clear (&twice);
+  g_assert_cmpint (resolve (f, h, COMPANION_POSTING_RESOLVE, 0, at, &twice), ==,
+                   COMPANION_LEDGER_HOLD_EXPIRED);
+}
+
+/* The limits: 2^53 - 1, an adjust below zero, an unknown user. */
+static void
+test_ledger_limits (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+
+  g_assert_cmpint (move (f, user, "coin", COMPANION_LEDGER_MAX_AMOUNT, T0), ==,
+                   COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (move (f, user, "coin", 1, T0), ==, COMPANION_LEDGER_ABOVE_LIMIT);
+  g_assert_cmpint (move (f, user, "coin", -COMPANION_LEDGER_MAX_AMOUNT, T0), ==,
+                   COMPANION_LEDGER_APPLIED);
+  g_assert_cmpint (move (f, user, "coin", -1, T0), ==, COMPANION_LEDGER_BELOW_ZERO);
+  g_assert_cmpint (move (f, "no-such-user", "coin", 1, T0), ==, COMPANION_LEDGER_NO_USER);
+  assert_balance (f, user, "coin", T0, 0, 0);
+}
+
+typedef struct {
+  const char *uri;
+  const char *user;
+  const char *key;        /* NULL: a key of its own */
+  guint       applied;
+  guint       replayed;
+  guint       refused;
+  GError     *error;
+} Spender;
+
+static gpointer
+spend (gpointer data)
+{
+  Spender *s = data;
+  g_autoptr(CompanionStore) store = companion_store_open (s->uri, &s->error);
+
+  for (guint i = 0; store != NULL && i < 10; i++)
+    {
+      g_auto(CompanionLedgerResult) result = { 0, };
+      g_autofree char *entry_id = new_id ();
+      g_autofree char *own_key = new_id ();
+      CompanionLedgerPosting p = {
+        .kind = COMPANION_POSTING_MOVE, .user_id = s->user, .asset = "coin", .posted_delta = -1,
+        .now = T0, .type = "debit", .reason = "race", .entry_id = entry_id,
+        .idempotency_key = s->key != NULL ? s->key : own_key, .fingerprint = "debit-1",
+        .respond = respond_with_seq,
+      };
+
+      if (!companion_store_ledger_post (store, &p, &result, &s->error))
+        {
+          /* Another connection held the write lock past the busy timeout:
+           * a retry, as a client would. */
+          if (g_error_matches (s->error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE))
+            {
+              g_clear_error (&s->error);
+              i--;
+              continue;
+            }
+          return NULL;
+        }
+      if (result.outcome == COMPANION_LEDGER_APPLIED)
+        s->applied++;
+      else if (result.outcome == COMPANION_LEDGER_REPLAYED)
+        s->replayed++;
+      else if (result.outcome == COMPANION_LEDGER_BELOW_ZERO)
+        s->refused++;
+    }
+  return NULL;
+}
+
+/* Spenders on their own connections: exactly the balance is spent, never
+ * more; a key two of them share applies at most once, and every use after
+ * that replays. */
+static void
+test_ledger_race_no_overdraft (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+  g_autofree char *shared = new_id ();
+  Spender spenders[N_RACERS] = { { 0, }, };
+  GThread *threads[N_RACERS];
+  guint applied = 0, replayed = 0, refused = 0;
+  guint shared_applied = 0, shared_refused = 0;
+
+  g_assert_cmpint (move (f, user, "coin", 37, T0), ==, COMPANION_LEDGER_APPLIED);
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      spenders[i].uri = f->uri;
+      spenders[i].user = user;
+      /* Two of them spend with one key, ten times each. */
+      spenders[i].key = i < 2 ? shared : NULL;
+      threads[i] = g_thread_new ("spender", spend, &spenders[i]);
+    }
+  for (guint i = 0; i < N_RACERS; i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_no_error (spenders[i].error);
+      applied += spenders[i].applied;
+      replayed += spenders[i].replayed;
+      refused += spenders[i].refused;
+      if (spenders[i].key != NULL)
+        {
+          shared_applied += spenders[i].applied;
+          shared_refused += spenders[i].refused;
+        }
+    }
+
+  g_assert_cmpuint (applied, ==, 37);
+  g_assert_cmpuint (shared_applied, <=, 1);
+  /* Once the key applied, every other use of it replays. */
+  g_assert_cmpuint (replayed, ==, shared_applied ? 20 - shared_refused - 1 : 0);
+  g_assert_cmpuint (applied + replayed + refused, ==, N_RACERS * 10);
+  assert_balance (f, user, "coin", T0, 0, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1942,6 +2406,14 @@ main (int    argc,
   ADD ("latency-observer/once-per-call", test_latency_observer);
   ADD ("errors/closed-store-unavailable", test_closed_store_unavailable);
   ADD ("backend-name", test_backend_name);
+  /* users by id, roles, the ledger */
+  ADD ("users/by-id-and-set-role", test_users_by_id_and_role);
+  ADD ("ledger/moves-balances-entries-newest-first", test_ledger_moves_and_entries);
+  ADD ("ledger/idempotency-replay-conflict-refused-consumes-nothing", test_ledger_idempotency);
+  ADD ("ledger/holds-partial-capture-resolves-once", test_ledger_holds);
+  ADD ("ledger/hold-expiry-stops-counting-at-once", test_ledger_hold_expiry);
+  ADD ("ledger/limits-max-zero-unknown-user", test_ledger_limits);
+  ADD ("ledger/races-threads-no-overdraft-one-key-once", test_ledger_race_no_overdraft);
   g_test_add_func ("/store/open/uris", test_open_uris);
   /* issue 14 */
   ADD ("poll/compare-and-set", test_poll_compare_and_set);

@@ -38,6 +38,12 @@
   " transports, attestation_format, created_at, last_used_at"
 #define WEBAUTHN_PROOF_COLUMNS \
   "order_id, credential_id, client_data_json, attestation_object, authenticator_data, signature"
+#define LEDGER_ENTRY_INSERT_COLUMNS \
+  "id, user_id, type, asset, amount, posted_delta, reserved_delta, posted, reserved, reason," \
+  " hold_id, order_id, created_at"
+#define LEDGER_HOLD_COLUMNS \
+  "id, user_id, asset, amount, status, reason, order_id, expires_at, created_at," \
+  " captured_amount, released_amount"
 
 typedef enum {
   STMT_BEGIN,
@@ -79,6 +85,21 @@ typedef enum {
   STMT_USE_PASSKEY,
   STMT_PUT_WEBAUTHN_PROOF,
   STMT_GET_WEBAUTHN_PROOF,
+  /* users by id, roles, the ledger */
+  STMT_GET_USER_BY_ID,
+  STMT_SET_USER_ROLE,
+  STMT_LEDGER_GET_KEY,
+  STMT_LEDGER_PUT_KEY,
+  STMT_LEDGER_GET_BALANCE,
+  STMT_LEDGER_PUT_BALANCE,
+  STMT_LEDGER_INSERT_ENTRY,
+  STMT_LEDGER_LIST_ENTRIES,
+  STMT_LEDGER_LIST_ENTRIES_ASSET,
+  STMT_LEDGER_INSERT_HOLD,
+  STMT_LEDGER_GET_HOLD,
+  STMT_LEDGER_RESOLVE_HOLD,
+  STMT_LEDGER_LIST_DUE_HOLDS,
+  STMT_LEDGER_NEXT_HOLD_EXPIRY,
   N_STMTS
 } Stmt;
 
@@ -182,6 +203,46 @@ static const char *stmt_sql[N_STMTS] = {
     " FROM sessions s JOIN users u ON u.id = s.user_id"
     " WHERE s.token_hash = ?1 AND s.expires_at > ?2",
   [STMT_DELETE_SESSION] = "DELETE FROM sessions WHERE token_hash = ?1",
+  /* users by id, roles, the ledger */
+  [STMT_GET_USER_BY_ID] = "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
+  [STMT_SET_USER_ROLE] = "UPDATE users SET role = ?2, updated_at = ?3 WHERE subject = ?1",
+  [STMT_LEDGER_GET_KEY] =
+    "SELECT fingerprint, status, body FROM ledger_idempotency_keys WHERE key = ?1",
+  [STMT_LEDGER_PUT_KEY] =
+    "INSERT INTO ledger_idempotency_keys (key, fingerprint, status, body, entry_seq)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)",
+  /* One statement for what a posting checks: the user exists, the
+   * balance row (zeros without one), the holds still live at ?3. */
+  [STMT_LEDGER_GET_BALANCE] =
+    "SELECT u.id IS NOT NULL, coalesce (b.posted, 0), coalesce (b.reserved, 0),"
+    " (SELECT coalesce (sum (h.amount), 0) FROM ledger_holds h"
+    "  WHERE h.user_id = ?1 AND h.asset = ?2 AND h.status = 0 AND h.expires_at > ?3)"
+    " FROM (SELECT ?1 AS id) q LEFT JOIN users u ON u.id = q.id"
+    " LEFT JOIN ledger_balances b ON b.user_id = q.id AND b.asset = ?2",
+  [STMT_LEDGER_PUT_BALANCE] =
+    "INSERT INTO ledger_balances (user_id, asset, posted, reserved) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (user_id, asset) DO UPDATE SET posted = ?3, reserved = ?4",
+  [STMT_LEDGER_INSERT_ENTRY] =
+    "INSERT INTO ledger_entries (" LEDGER_ENTRY_INSERT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5,"
+    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING seq",
+  [STMT_LEDGER_LIST_ENTRIES] =
+    "SELECT seq, " LEDGER_ENTRY_INSERT_COLUMNS " FROM ledger_entries"
+    " WHERE user_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+  [STMT_LEDGER_LIST_ENTRIES_ASSET] =
+    "SELECT seq, " LEDGER_ENTRY_INSERT_COLUMNS " FROM ledger_entries"
+    " WHERE user_id = ?1 AND asset = ?4 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+  [STMT_LEDGER_INSERT_HOLD] =
+    "INSERT INTO ledger_holds (" LEDGER_HOLD_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " ?8, ?9, ?10, ?11)",
+  [STMT_LEDGER_GET_HOLD] = "SELECT " LEDGER_HOLD_COLUMNS " FROM ledger_holds WHERE id = ?1",
+  /* The compare-and-set: a hold resolves at most once. */
+  [STMT_LEDGER_RESOLVE_HOLD] =
+    "UPDATE ledger_holds SET status = ?2, captured_amount = ?3, released_amount = ?4"
+    " WHERE id = ?1 AND status = 0",
+  [STMT_LEDGER_LIST_DUE_HOLDS] =
+    "SELECT " LEDGER_HOLD_COLUMNS " FROM ledger_holds WHERE status = 0 AND expires_at <= ?1"
+    " ORDER BY expires_at LIMIT ?2",
+  [STMT_LEDGER_NEXT_HOLD_EXPIRY] = "SELECT min (expires_at) FROM ledger_holds WHERE status = 0",
 };
 
 struct _CompanionSqliteStore
@@ -1491,6 +1552,593 @@ companion_sqlite_store_get_webauthn_proof (CompanionStore  *store,
   return proof;
 }
 
+/* ---- users by id, roles, the ledger -------------------------------------- */
+
+static CompanionUser *
+companion_sqlite_store_get_user_by_id (CompanionStore  *store,
+                                       const char      *user_id,
+                                       GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  CompanionUser *user = NULL;
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_GET_USER_BY_ID);
+  bind_text (s, 1, user_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    user = user_from_row (s, 0);
+  else if (rc == SQLITE_DONE)
+    set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No user has this id");
+  else
+    set_db_error (self, error, "get user by id");
+  sqlite3_reset (s);
+  return user;
+}
+
+static gboolean
+companion_sqlite_store_set_user_role (CompanionStore  *store,
+                                      const char      *subject,
+                                      CompanionRole    role,
+                                      GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_SET_USER_ROLE);
+  bind_text (s, 1, subject);
+  bind_text (s, 2, companion_role_to_string (role));
+  sqlite3_bind_int64 (s, 3, crossing_now_ms ());
+  if (!step_done (self, s, "set user role", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    return set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No user has this subject");
+  return TRUE;
+}
+
+static void
+bind_amount (sqlite3_stmt *s,
+             int           index,
+             gint64        value)
+{
+  if (value < 0)
+    sqlite3_bind_null (s, index);
+  else
+    sqlite3_bind_int64 (s, index, value);
+}
+
+static CompanionLedgerEntry *
+entry_from_row (sqlite3_stmt *s)
+{
+  CompanionLedgerEntry *entry = g_new0 (CompanionLedgerEntry, 1);
+  int i = 0;
+
+  entry->seq = sqlite3_column_int64 (s, i++);
+  entry->id = column_text (s, i++);
+  entry->user_id = column_text (s, i++);
+  entry->type = column_text (s, i++);
+  entry->asset = column_text (s, i++);
+  entry->amount = sqlite3_column_int64 (s, i++);
+  entry->posted_delta = sqlite3_column_int64 (s, i++);
+  entry->reserved_delta = sqlite3_column_int64 (s, i++);
+  entry->posted = sqlite3_column_int64 (s, i++);
+  entry->reserved = sqlite3_column_int64 (s, i++);
+  entry->reason = column_text (s, i++);
+  entry->hold_id = column_text (s, i++);
+  entry->order_id = column_text (s, i++);
+  entry->created_at = sqlite3_column_int64 (s, i++);
+  return entry;
+}
+
+static gint64
+column_amount (sqlite3_stmt *s,
+               int           index)
+{
+  return sqlite3_column_type (s, index) == SQLITE_NULL ? -1 : sqlite3_column_int64 (s, index);
+}
+
+/* NULL for a status this program does not know. */
+static CompanionLedgerHold *
+hold_from_row (sqlite3_stmt *s)
+{
+  CompanionLedgerHold *hold = g_new0 (CompanionLedgerHold, 1);
+  int i = 0;
+
+  hold->id = column_text (s, i++);
+  hold->user_id = column_text (s, i++);
+  hold->asset = column_text (s, i++);
+  hold->amount = sqlite3_column_int64 (s, i++);
+  hold->status = sqlite3_column_int (s, i++);
+  hold->reason = column_text (s, i++);
+  hold->order_id = column_text (s, i++);
+  hold->expires_at = sqlite3_column_int64 (s, i++);
+  hold->created_at = sqlite3_column_int64 (s, i++);
+  hold->captured_amount = column_amount (s, i++);
+  hold->released_amount = column_amount (s, i++);
+  if (companion_hold_status_to_string (hold->status) == NULL)
+    g_clear_pointer (&hold, companion_ledger_hold_free);
+  return hold;
+}
+
+/* The hold @hold_id, NULL with no error when there is none. */
+static CompanionLedgerHold *
+find_hold (CompanionSqliteStore  *self,
+           const char            *hold_id,
+           GError               **error)
+{
+  sqlite3_stmt *s = stmt (self, STMT_LEDGER_GET_HOLD);
+  CompanionLedgerHold *hold = NULL;
+  int rc;
+
+  bind_text (s, 1, hold_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    {
+      hold = hold_from_row (s);
+      if (hold == NULL)
+        set_error (error, COMPANION_STORE_ERROR_CORRUPT,
+                   "The hold holds values this program does not know");
+    }
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get hold");
+  sqlite3_reset (s);
+  return hold;
+}
+
+/* Whether the user exists, posted and journal reserved of the balance row
+ * (zeros without one), and the reserved of its holds still live at @now. */
+static gboolean
+read_balance (CompanionSqliteStore  *self,
+              const char            *user_id,
+              const char            *asset,
+              gint64                 now,
+              gboolean              *out_user_exists,
+              gint64                *out_posted,
+              gint64                *out_journal_reserved,
+              gint64                *out_live_reserved,
+              GError               **error)
+{
+  sqlite3_stmt *s = stmt (self, STMT_LEDGER_GET_BALANCE);
+  int rc;
+
+  bind_text (s, 1, user_id);
+  bind_text (s, 2, asset);
+  sqlite3_bind_int64 (s, 3, now);
+  rc = sqlite3_step (s);
+  if (rc != SQLITE_ROW)
+    {
+      sqlite3_reset (s);
+      return set_db_error (self, error, "get balance");
+    }
+  if (out_user_exists != NULL)
+    *out_user_exists = sqlite3_column_int (s, 0) != 0;
+  *out_posted = sqlite3_column_int64 (s, 1);
+  *out_journal_reserved = sqlite3_column_int64 (s, 2);
+  *out_live_reserved = sqlite3_column_int64 (s, 3);
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+/* Inside the transaction: TRUE with the outcome, FALSE for a store error. */
+static gboolean
+ledger_post_locked (CompanionSqliteStore          *self,
+                    const CompanionLedgerPosting  *p,
+                    CompanionLedgerResult         *out,
+                    GError                       **error)
+{
+  g_autoptr(CompanionLedgerHold) hold = NULL;
+  g_autoptr(CompanionLedgerEntry) entry = NULL;
+  const char *user_id = p->user_id;
+  const char *asset = p->asset;
+  gint64 posted, journal_reserved, live_reserved;
+  gboolean user_exists = FALSE;
+  gint64 posted_delta = 0, reserved_delta = 0, live_delta = 0, amount = 0;
+  sqlite3_stmt *s;
+  int rc;
+
+  if (p->idempotency_key != NULL)
+    {
+      s = stmt (self, STMT_LEDGER_GET_KEY);
+      bind_text (s, 1, p->idempotency_key);
+      rc = sqlite3_step (s);
+      if (rc == SQLITE_ROW)
+        {
+          const char *stored = (const char *) sqlite3_column_text (s, 0);
+
+          if (g_strcmp0 (stored, p->fingerprint) == 0)
+            {
+              out->outcome = COMPANION_LEDGER_REPLAYED;
+              out->status = (guint) sqlite3_column_int (s, 1);
+              out->body = column_text (s, 2);
+            }
+          else
+            out->outcome = COMPANION_LEDGER_KEY_CONFLICT;
+          sqlite3_reset (s);
+          return TRUE;
+        }
+      sqlite3_reset (s);
+      if (rc != SQLITE_DONE)
+        return set_db_error (self, error, "get idempotency key");
+    }
+
+  if (p->kind == COMPANION_POSTING_RESOLVE || p->kind == COMPANION_POSTING_EXPIRE)
+    {
+      hold = find_hold (self, p->hold_id, error);
+      if (hold == NULL)
+        {
+          if (error != NULL && *error != NULL)
+            return FALSE;
+          out->outcome = COMPANION_LEDGER_NO_HOLD;
+          return TRUE;
+        }
+      user_id = hold->user_id;
+      asset = hold->asset;
+      if (p->kind == COMPANION_POSTING_EXPIRE)
+        {
+          if (hold->status != COMPANION_HOLD_HELD)
+            out->outcome = COMPANION_LEDGER_HOLD_NOT_HELD;
+          else if (hold->expires_at > p->now)
+            out->outcome = COMPANION_LEDGER_HOLD_LIVE;
+        }
+      else if (hold->status == COMPANION_HOLD_EXPIRED ||
+               (hold->status == COMPANION_HOLD_HELD && hold->expires_at <= p->now))
+        out->outcome = COMPANION_LEDGER_HOLD_EXPIRED;
+      else if (hold->status != COMPANION_HOLD_HELD)
+        out->outcome = COMPANION_LEDGER_HOLD_NOT_HELD;
+      else if (p->capture > hold->amount)
+        out->outcome = COMPANION_LEDGER_CAPTURE_TOO_LARGE;
+      if (out->outcome != COMPANION_LEDGER_APPLIED)
+        return TRUE;
+    }
+
+  if (!read_balance (self, user_id, asset, p->now, &user_exists, &posted, &journal_reserved,
+                     &live_reserved, error))
+    return FALSE;
+  /* A hold's user is not checked: the journal outlives a removed user. */
+  if (!user_exists && hold == NULL)
+    {
+      out->outcome = COMPANION_LEDGER_NO_USER;
+      return TRUE;
+    }
+
+  switch (p->kind)
+    {
+    case COMPANION_POSTING_MOVE:
+      posted_delta = p->posted_delta;
+      amount = ABS (p->posted_delta);
+      break;
+    case COMPANION_POSTING_HOLD:
+      reserved_delta = live_delta = amount = p->amount;
+      break;
+    case COMPANION_POSTING_RESOLVE:
+      {
+        gint64 captured = p->capture < 0 ? hold->amount : p->capture;
+
+        posted_delta = -captured;
+        reserved_delta = live_delta = -hold->amount;
+        amount = captured > 0 ? captured : hold->amount;
+        hold->status = p->hold_status;
+        hold->captured_amount = captured > 0 ? captured : -1;
+        hold->released_amount = hold->amount - captured;
+      }
+      break;
+    case COMPANION_POSTING_EXPIRE:
+      /* The hold stopped counting in the live balance when it expired. */
+      reserved_delta = -hold->amount;
+      amount = hold->amount;
+      hold->status = COMPANION_HOLD_EXPIRED;
+      hold->captured_amount = -1;
+      hold->released_amount = hold->amount;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  /* Amounts and balances stay within 2^53 - 1, so none of this overflows. */
+  if (posted + posted_delta > COMPANION_LEDGER_MAX_AMOUNT ||
+      journal_reserved + reserved_delta > COMPANION_LEDGER_MAX_AMOUNT)
+    {
+      out->outcome = COMPANION_LEDGER_ABOVE_LIMIT;
+      return TRUE;
+    }
+  if (posted + posted_delta - (live_reserved + live_delta) < 0 &&
+      (posted_delta < 0 || live_delta > 0))
+    {
+      out->outcome = COMPANION_LEDGER_BELOW_ZERO;
+      return TRUE;
+    }
+
+  entry = g_new0 (CompanionLedgerEntry, 1);
+  entry->id = g_strdup (p->entry_id);
+  entry->user_id = g_strdup (user_id);
+  entry->type = g_strdup (p->type);
+  entry->asset = g_strdup (asset);
+  entry->amount = amount;
+  entry->posted_delta = posted_delta;
+  entry->reserved_delta = reserved_delta;
+  entry->posted = posted + posted_delta;
+  entry->reserved = journal_reserved + reserved_delta;
+  entry->reason = g_strdup (p->reason);
+  entry->hold_id = g_strdup (p->kind == COMPANION_POSTING_HOLD ? p->hold_id
+                             : hold != NULL ? hold->id : NULL);
+  entry->order_id = g_strdup (hold != NULL ? hold->order_id : NULL);
+  entry->created_at = p->now;
+
+  s = stmt (self, STMT_LEDGER_INSERT_ENTRY);
+  bind_text (s, 1, entry->id);
+  bind_text (s, 2, entry->user_id);
+  bind_text (s, 3, entry->type);
+  bind_text (s, 4, entry->asset);
+  sqlite3_bind_int64 (s, 5, entry->amount);
+  sqlite3_bind_int64 (s, 6, entry->posted_delta);
+  sqlite3_bind_int64 (s, 7, entry->reserved_delta);
+  sqlite3_bind_int64 (s, 8, entry->posted);
+  sqlite3_bind_int64 (s, 9, entry->reserved);
+  bind_text (s, 10, entry->reason);
+  bind_text (s, 11, entry->hold_id);
+  bind_text (s, 12, entry->order_id);
+  sqlite3_bind_int64 (s, 13, entry->created_at);
+  rc = sqlite3_step (s);
+  if (rc != SQLITE_ROW)
+    {
+      sqlite3_reset (s);
+      return set_db_error (self, error, "insert ledger entry");
+    }
+  entry->seq = sqlite3_column_int64 (s, 0);
+  if (!step_done (self, s, "insert ledger entry", error))
+    return FALSE;
+
+  s = stmt (self, STMT_LEDGER_PUT_BALANCE);
+  bind_text (s, 1, user_id);
+  bind_text (s, 2, asset);
+  sqlite3_bind_int64 (s, 3, entry->posted);
+  sqlite3_bind_int64 (s, 4, entry->reserved);
+  if (!step_done (self, s, "put balance", error))
+    return FALSE;
+
+  if (p->kind == COMPANION_POSTING_HOLD)
+    {
+      hold = g_new0 (CompanionLedgerHold, 1);
+      hold->id = g_strdup (p->hold_id);
+      hold->user_id = g_strdup (user_id);
+      hold->asset = g_strdup (asset);
+      hold->amount = p->amount;
+      hold->status = COMPANION_HOLD_HELD;
+      hold->reason = g_strdup (p->reason);
+      hold->expires_at = p->expires_at;
+      hold->created_at = p->now;
+      hold->captured_amount = -1;
+      hold->released_amount = -1;
+
+      s = stmt (self, STMT_LEDGER_INSERT_HOLD);
+      bind_text (s, 1, hold->id);
+      bind_text (s, 2, hold->user_id);
+      bind_text (s, 3, hold->asset);
+      sqlite3_bind_int64 (s, 4, hold->amount);
+      sqlite3_bind_int (s, 5, hold->status);
+      bind_text (s, 6, hold->reason);
+      bind_text (s, 7, hold->order_id);
+      sqlite3_bind_int64 (s, 8, hold->expires_at);
+      sqlite3_bind_int64 (s, 9, hold->created_at);
+      bind_amount (s, 10, hold->captured_amount);
+      bind_amount (s, 11, hold->released_amount);
+      if (!step_done (self, s, "insert hold", error))
+        return FALSE;
+    }
+  else if (hold != NULL)
+    {
+      s = stmt (self, STMT_LEDGER_RESOLVE_HOLD);
+      bind_text (s, 1, hold->id);
+      sqlite3_bind_int (s, 2, hold->status);
+      bind_amount (s, 3, hold->captured_amount);
+      bind_amount (s, 4, hold->released_amount);
+      if (!step_done (self, s, "resolve hold", error))
+        return FALSE;
+      /* Checked above in this transaction; only a bug gets here. */
+      if (sqlite3_changes (self->db) != 1)
+        return set_error (error, COMPANION_STORE_ERROR_CONFLICT, "The hold is no longer held");
+    }
+
+  out->outcome = COMPANION_LEDGER_APPLIED;
+  out->balance.posted = entry->posted;
+  out->balance.reserved = live_reserved + live_delta;
+  out->entry = g_steal_pointer (&entry);
+  out->hold = g_steal_pointer (&hold);
+
+  if (p->respond != NULL)
+    {
+      out->status = 200;
+      out->body = p->respond (out, p->respond_data);
+    }
+  if (p->idempotency_key != NULL)
+    {
+      s = stmt (self, STMT_LEDGER_PUT_KEY);
+      bind_text (s, 1, p->idempotency_key);
+      bind_text (s, 2, p->fingerprint);
+      sqlite3_bind_int (s, 3, (int) out->status);
+      bind_text (s, 4, out->body);
+      sqlite3_bind_int64 (s, 5, out->entry->seq);
+      if (!step_done (self, s, "put idempotency key", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_ledger_post (CompanionStore                *store,
+                                    const CompanionLedgerPosting  *posting,
+                                    CompanionLedgerResult         *out_result,
+                                    GError                       **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+
+  memset (out_result, 0, sizeof *out_result);
+  if (!check_open (self, error) || !begin (self, error))
+    return FALSE;
+
+  if (!ledger_post_locked (self, posting, out_result, error))
+    {
+      rollback (self);
+      companion_ledger_result_clear (out_result);
+      return FALSE;
+    }
+  if (out_result->outcome != COMPANION_LEDGER_APPLIED)
+    {
+      rollback (self);
+      return TRUE;
+    }
+  if (!commit (self, error))
+    {
+      rollback (self);
+      companion_ledger_result_clear (out_result);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_ledger_get_balance (CompanionStore          *store,
+                                           const char              *user_id,
+                                           const char              *asset,
+                                           gint64                   now,
+                                           CompanionLedgerBalance  *out_balance,
+                                           GError                 **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  gint64 journal_reserved;
+
+  if (!check_open (self, error))
+    return FALSE;
+  /* Two statements, one snapshot: a read transaction. */
+  if (sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    return set_db_error (self, error, "begin read");
+  if (!read_balance (self, user_id, asset, now, NULL, &out_balance->posted, &journal_reserved,
+                     &out_balance->reserved, error))
+    {
+      rollback (self);
+      return FALSE;
+    }
+  rollback (self);
+  return TRUE;
+}
+
+static GPtrArray *
+companion_sqlite_store_ledger_list_entries (CompanionStore  *store,
+                                            const char      *user_id,
+                                            const char      *asset,
+                                            gint64           before_seq,
+                                            guint            limit,
+                                            GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_ledger_entry_free);
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, asset != NULL ? STMT_LEDGER_LIST_ENTRIES_ASSET : STMT_LEDGER_LIST_ENTRIES);
+  bind_text (s, 1, user_id);
+  sqlite3_bind_int64 (s, 2, before_seq > 0 ? before_seq : G_MAXINT64);
+  sqlite3_bind_int (s, 3, (int) MIN (limit, G_MAXINT));
+  if (asset != NULL)
+    bind_text (s, 4, asset);
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    g_ptr_array_add (entries, entry_from_row (s));
+  sqlite3_reset (s);
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list ledger entries");
+      return NULL;
+    }
+  return g_steal_pointer (&entries);
+}
+
+static CompanionLedgerHold *
+companion_sqlite_store_ledger_get_hold (CompanionStore  *store,
+                                        const char      *hold_id,
+                                        GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  g_autoptr(GError) local_error = NULL;
+  CompanionLedgerHold *hold;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  hold = find_hold (self, hold_id, &local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (hold == NULL)
+    set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No such hold");
+  return hold;
+}
+
+static GPtrArray *
+companion_sqlite_store_ledger_list_due_holds (CompanionStore  *store,
+                                              gint64           now,
+                                              guint            limit,
+                                              GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func ((GDestroyNotify) companion_ledger_hold_free);
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_LEDGER_LIST_DUE_HOLDS);
+  sqlite3_bind_int64 (s, 1, now);
+  sqlite3_bind_int (s, 2, (int) MIN (limit, G_MAXINT));
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      CompanionLedgerHold *hold = hold_from_row (s);
+
+      if (hold != NULL)
+        g_ptr_array_add (holds, hold);
+    }
+  sqlite3_reset (s);
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list due holds");
+      return NULL;
+    }
+  return g_steal_pointer (&holds);
+}
+
+static gint64
+companion_sqlite_store_ledger_next_hold_expiry (CompanionStore  *store,
+                                                GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  gint64 next = G_MAXINT64;
+
+  if (!check_open (self, error))
+    return G_MAXINT64;
+
+  s = stmt (self, STMT_LEDGER_NEXT_HOLD_EXPIRY);
+  if (sqlite3_step (s) != SQLITE_ROW)
+    {
+      set_db_error (self, error, "next hold expiry");
+      sqlite3_reset (s);
+      return G_MAXINT64;
+    }
+  if (sqlite3_column_type (s, 0) != SQLITE_NULL)
+    next = sqlite3_column_int64 (s, 0);
+  sqlite3_reset (s);
+  return next;
+}
+
 static const char *
 companion_sqlite_store_get_backend_name (CompanionStore *store)
 {
@@ -1544,6 +2192,15 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->use_passkey = companion_sqlite_store_use_passkey;
   iface->put_webauthn_proof = companion_sqlite_store_put_webauthn_proof;
   iface->get_webauthn_proof = companion_sqlite_store_get_webauthn_proof;
+  /* users by id, roles, the ledger */
+  iface->get_user_by_id = companion_sqlite_store_get_user_by_id;
+  iface->set_user_role = companion_sqlite_store_set_user_role;
+  iface->ledger_post = companion_sqlite_store_ledger_post;
+  iface->ledger_get_balance = companion_sqlite_store_ledger_get_balance;
+  iface->ledger_list_entries = companion_sqlite_store_ledger_list_entries;
+  iface->ledger_get_hold = companion_sqlite_store_ledger_get_hold;
+  iface->ledger_list_due_holds = companion_sqlite_store_ledger_list_due_holds;
+  iface->ledger_next_hold_expiry = companion_sqlite_store_ledger_next_hold_expiry;
 }
 
 static void
