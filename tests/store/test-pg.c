@@ -1029,8 +1029,10 @@ test_migrations (void)
   g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM schema_migrations"), ==, n_steps ());
   g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_tables WHERE tablename IN"
                                " ('orders', 'order_events', 'users', 'sessions', 'nimiq_nonces',"
-                               " 'user_code_misses', 'passkeys', 'webauthn_proofs')"),
-                   ==, 8);
+                               " 'user_code_misses', 'passkeys', 'webauthn_proofs',"
+                               " 'ledger_balances', 'ledger_entries', 'ledger_holds',"
+                               " 'ledger_idempotency_keys')"),
+                   ==, 12);
   /* Nobody holds the lock any more. */
   g_assert_cmpint (pool_value (pool, "SELECT count (*) FROM pg_locks WHERE locktype = 'advisory'"),
                    ==, 0);

@@ -188,6 +188,65 @@ static const char *const cross_device_6[] = {
 static const char *const *const cross_device_steps[] = {
   cross_device_1, cross_device_2, cross_device_3, cross_device_4, cross_device_5, cross_device_6,
 };
+
+static const char *const ledger_1[] = {
+  /* issue 12: balances per (user, asset) with the journal's sums, the
+   * journal, holds (status 0 held, 1 captured, 2 released, 3 expired) and
+   * the idempotency keys with the answer each gave, as in SQLite. The
+   * journal's seq is an identity: never reused, but unlike SQLite's
+   * AUTOINCREMENT a rolled-back insert leaves a gap. */
+  "CREATE TABLE ledger_balances ("
+  "  user_id TEXT NOT NULL,"
+  "  asset TEXT NOT NULL,"
+  "  posted BIGINT NOT NULL,"
+  "  reserved BIGINT NOT NULL,"
+  "  PRIMARY KEY (user_id, asset)"
+  ")",
+  "CREATE TABLE ledger_entries ("
+  "  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+  "  id TEXT NOT NULL,"
+  "  user_id TEXT NOT NULL,"
+  "  type TEXT NOT NULL,"
+  "  asset TEXT NOT NULL,"
+  "  amount BIGINT NOT NULL CHECK (amount > 0),"
+  "  posted_delta BIGINT NOT NULL,"
+  "  reserved_delta BIGINT NOT NULL,"
+  "  posted BIGINT NOT NULL,"
+  "  reserved BIGINT NOT NULL,"
+  "  reason TEXT NOT NULL,"
+  "  hold_id TEXT,"
+  "  order_id TEXT,"
+  "  created_at BIGINT NOT NULL"
+  ")",
+  "CREATE INDEX ledger_entries_user ON ledger_entries (user_id, seq)",
+  "CREATE INDEX ledger_entries_user_asset ON ledger_entries (user_id, asset, seq)",
+  "CREATE TABLE ledger_holds ("
+  "  id TEXT PRIMARY KEY,"
+  "  user_id TEXT NOT NULL,"
+  "  asset TEXT NOT NULL,"
+  "  amount BIGINT NOT NULL CHECK (amount > 0),"
+  "  status INTEGER NOT NULL,"
+  "  reason TEXT NOT NULL,"
+  "  order_id TEXT,"
+  "  expires_at BIGINT NOT NULL,"
+  "  created_at BIGINT NOT NULL,"
+  "  captured_amount BIGINT,"
+  "  released_amount BIGINT"
+  ")",
+  "CREATE INDEX ledger_holds_live ON ledger_holds (user_id, asset, expires_at)"
+  " WHERE status = 0",
+  "CREATE INDEX ledger_holds_expiry ON ledger_holds (expires_at) WHERE status = 0",
+  "CREATE TABLE ledger_idempotency_keys ("
+  "  key TEXT PRIMARY KEY,"
+  "  fingerprint TEXT NOT NULL,"
+  "  status INTEGER NOT NULL,"
+  "  body TEXT NOT NULL,"
+  "  entry_seq BIGINT NOT NULL"
+  ")",
+  NULL
+};
+
+static const char *const *const ledger_steps[] = { ledger_1 };
 /* *INDENT-ON* */
 
 #define STEPS(feature, steps) { feature, steps, G_N_ELEMENTS (steps) }
@@ -197,6 +256,7 @@ const CompanionPgMigrations companion_pg_migrations[] = {
   STEPS ("mobile-qr", mobile_qr_steps),
   STEPS ("nimiq", nimiq_steps),
   STEPS ("cross-device", cross_device_steps),
+  STEPS ("ledger", ledger_steps),
 };
 
 const gsize companion_pg_n_migrations = G_N_ELEMENTS (companion_pg_migrations);
