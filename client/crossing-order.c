@@ -40,6 +40,7 @@ struct _CrossingOrder
   char               *check_code;
   gint64              expires_at;
   guint               renewals;
+  CrossingRejectReason reject_reason;
   char               *error;
   char               *base_path;
   GError             *start_error;   /* kept while the server check runs */
@@ -152,6 +153,7 @@ clear_result (CrossingOrder *self)
   g_clear_pointer (&self->signed_message, g_free);
   g_clear_pointer (&self->check_code, g_free);
   g_clear_pointer (&self->error, g_free);
+  self->reject_reason = CROSSING_REJECT_UNKNOWN;
   self->session_expires_at = 0;
   self->session_created_at = 0;
 }
@@ -304,6 +306,30 @@ finalize_order (CrossingOrder *self)
 
 /* ---- events -------------------------------------------------------------- */
 
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static CrossingRejectReason
+reject_reason_from_string (const char *reason)
+{
+  if (g_strcmp0 (reason, "user") == 0)
+    return CROSSING_REJECT_USER;
+  if (g_strcmp0 (reason, "check_code") == 0)
+    return CROSSING_REJECT_CHECK_CODE;
+  if (g_strcmp0 (reason, "subject_mismatch") == 0)
+    return CROSSING_REJECT_SUBJECT_MISMATCH;
+  return CROSSING_REJECT_UNKNOWN;
+}
+
 void
 crossing_order_handle_event (CrossingOrder *self,
                              const char    *event_type,
@@ -359,6 +385,7 @@ crossing_order_handle_event (CrossingOrder *self,
       break;
 
     case CROSSING_STATUS_REJECTED:
+      self->reject_reason = reject_reason_from_string (member_string (object, "reason"));
       drop_order (self);
       set_state (self, CROSSING_ORDER_REJECTED);
       break;
@@ -737,6 +764,7 @@ GETTER (const char *, signature, signature)
 GETTER (const char *, public_key, public_key)
 GETTER (const char *, signed_message, signed_message)
 GETTER (guint, renewals, renewals)
+GETTER (CrossingRejectReason, reject_reason, reject_reason)
 
 const char *
 crossing_order_get_server_url (CrossingOrder *self)

@@ -35,6 +35,14 @@ typedef enum {
 
 #define CROSSING_ORDER_MAX_RENEWALS 3
 
+/* Why an order was rejected, from the `reason` of its rejected event. */
+typedef enum {
+  CROSSING_REJECT_UNKNOWN,           /* none given (an older companion) or not one of these */
+  CROSSING_REJECT_USER,              /* "user": declined on the phone */
+  CROSSING_REJECT_CHECK_CODE,        /* "check_code": three wrong check codes */
+  CROSSING_REJECT_SUBJECT_MISMATCH,  /* "subject_mismatch": signed by another account */
+} CrossingRejectReason;
+
 #define CROSSING_TYPE_ORDER (crossing_order_get_type ())
 G_DECLARE_FINAL_TYPE (CrossingOrder, crossing_order, CROSSING, ORDER, GObject)
 
@@ -72,6 +80,8 @@ const char         *crossing_order_get_public_key   (CrossingOrder *self);
 const char         *crossing_order_get_signed_message (CrossingOrder *self);
 gboolean            crossing_order_has_session      (CrossingOrder *self);
 guint               crossing_order_get_renewals     (CrossingOrder *self);
+/* Meaningful in the REJECTED state. */
+CrossingRejectReason crossing_order_get_reject_reason (CrossingOrder *self);
 
 /* Whether an order is on the server that a phone could still approve. */
 gboolean            crossing_order_is_live          (CrossingOrder *self);

@@ -228,6 +228,34 @@ render_done (CrossingWindow *self)
   gtk_stack_set_visible_child_name (self->stack, "done");
 }
 
+/* In the words of what happened, from the reason the companion gave. */
+static void
+render_rejected (CrossingWindow *self)
+{
+  switch (crossing_order_get_reject_reason (self->order))
+    {
+    case CROSSING_REJECT_USER:
+      show_ended (self, "action-unavailable-symbolic", _("Declined on Your Phone"),
+                  _("The request was declined on your phone. Nothing was signed."));
+      break;
+    case CROSSING_REJECT_CHECK_CODE:
+      show_ended (self, "dialog-warning-symbolic", _("Too Many Wrong Codes"),
+                  _("The number shown here was typed wrong on the phone three times, so the "
+                    "request was stopped. Start again to get a new code."));
+      break;
+    case CROSSING_REJECT_SUBJECT_MISMATCH:
+      show_ended (self, "dialog-warning-symbolic", _("Signed by Another Account"),
+                  _("The phone signed three times with an account other than the one this "
+                    "request was for, so the request was stopped."));
+      break;
+    case CROSSING_REJECT_UNKNOWN:
+    default:
+      show_ended (self, "action-unavailable-symbolic", _("Request Declined"),
+                  _("The request was declined on your phone. Nothing was signed."));
+      break;
+    }
+}
+
 /* The page's main button takes the focus; otherwise the first selectable
  * label would, with all its text selected. */
 static void
@@ -330,8 +358,7 @@ crossing_window_render (CrossingWindow *self)
       break;
 
     case CROSSING_ORDER_REJECTED:
-      show_ended (self, "action-unavailable-symbolic", _("Request Declined"),
-                  _("The request was declined on your phone. Nothing was signed."));
+      render_rejected (self);
       break;
 
     case CROSSING_ORDER_CANCELLED:

@@ -400,6 +400,40 @@ test_server_refusal_shows_its_message (void)
 }
 
 static void
+test_rejected_says_why (void)
+{
+  static const struct {
+    const char *reason;
+    CrossingRejectReason expected;
+  } cases[] = {
+    { "user", CROSSING_REJECT_USER },
+    { "check_code", CROSSING_REJECT_CHECK_CODE },
+    { "subject_mismatch", CROSSING_REJECT_SUBJECT_MISMATCH },
+    { "something_new", CROSSING_REJECT_UNKNOWN },
+    { NULL, CROSSING_REJECT_UNKNOWN },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(CrossingOrder) order = waiting_order (0);
+      g_autofree char *data = NULL;
+
+      if (cases[i].reason != NULL)
+        data = g_strdup_printf ("{\"orderId\":\"ORDER\",\"status\":\"rejected\","
+                                "\"kind\":\"login\",\"reason\":\"%s\"}", cases[i].reason);
+      else
+        data = g_strdup (event_data ("rejected", "ORDER"));
+      send_event (order, "claimed");
+      crossing_order_handle_event (order, "rejected", data);
+      g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_REJECTED);
+      g_assert_cmpint (crossing_order_get_reject_reason (order), ==, cases[i].expected);
+      /* A fresh order forgets it. */
+      crossing_order_follow_for_test (order, "ORDER", 0);
+      g_assert_cmpint (crossing_order_get_reject_reason (order), ==, CROSSING_REJECT_UNKNOWN);
+    }
+}
+
+static void
 test_refused_stream_is_an_error (void)
 {
   g_autoptr(TestServer) server = test_server_new ();
@@ -449,6 +483,7 @@ main (int argc, char **argv)
   g_test_add_func ("/client/order/server-refusal-shows-its-message",
                    test_server_refusal_shows_its_message);
   g_test_add_func ("/client/order/refused-stream-is-an-error", test_refused_stream_is_an_error);
+  g_test_add_func ("/client/order/rejected-says-why", test_rejected_says_why);
   g_test_add_func ("/client/order/resume-valid-session-signs-in-without-an-order",
                    test_resume_valid_session);
   g_test_add_func ("/client/order/resume-revoked-session-ends-it-and-starts-an-order",

@@ -167,9 +167,37 @@ test_pages_from_scripted_events (void)
   assert_shows (window, "scanned", "Enter This Number on Your Phone");
   screenshot (window, "scanned");
 
+  /* A companion that gives no reason: declined, in general words. */
   crossing_order_handle_event (order, "rejected", event_data ("rejected"));
+  assert_shows (window, "ended", "Request Declined");
   assert_shows (window, "ended", "declined on your phone");
-  screenshot (window, "rejected");
+
+  /* Each reason in its own words. */
+  {
+    static const struct {
+      const char *reason;
+      const char *title;
+      const char *shot;
+    } reasons[] = {
+      { "user", "Declined on Your Phone", "rejected" },
+      { "check_code", "Too Many Wrong Codes", "rejected-check-code" },
+      { "subject_mismatch", "Signed by Another Account", "rejected-subject-mismatch" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+      {
+        g_autofree char *data = g_strdup_printf ("{\"orderId\":\"ORDER\",\"status\":\"rejected\","
+                                                 "\"kind\":\"login\",\"reason\":\"%s\"}",
+                                                 reasons[i].reason);
+
+        crossing_order_follow_for_test (order, "ORDER", 0);
+        crossing_order_handle_event (order, "claimed", event_data ("claimed"));
+        assert_shows (window, "scanned", "47");
+        crossing_order_handle_event (order, "rejected", data);
+        assert_shows (window, "ended", reasons[i].title);
+        screenshot (window, reasons[i].shot);
+      }
+  }
 
   crossing_order_follow_for_test (order, "ORDER", 0);
   crossing_order_handle_event (order, "cancelled", event_data ("cancelled"));
