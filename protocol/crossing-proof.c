@@ -154,3 +154,38 @@ crossing_proof_sign (CrossingAdapter   adapter,
   if (out_signature_hex != NULL)
     *out_signature_hex = crossing_hex_encode (signature, sizeof signature);
 }
+
+char *
+crossing_subject_normalize (const char      *text,
+                            CrossingAdapter *out_adapter)
+{
+  guint8 bytes[CROSSING_ED25519_PUBLIC_KEY_BYTES];
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (g_str_has_prefix (text, "ed25519:"))
+    {
+      if (!crossing_hex_decode (text + strlen ("ed25519:"), bytes,
+                                CROSSING_ED25519_PUBLIC_KEY_BYTES))
+        return NULL;
+      if (out_adapter != NULL)
+        *out_adapter = CROSSING_ADAPTER_ED25519;
+      return g_ascii_strdown (text, -1);
+    }
+
+  if (!crossing_nimiq_address_parse (text, bytes, NULL))
+    return NULL;
+  if (out_adapter != NULL)
+    *out_adapter = CROSSING_ADAPTER_NIMIQ_PAY;
+  return crossing_nimiq_address_from_bytes (bytes);
+}
+
+char *
+crossing_subject_short_form (const char *subject)
+{
+  g_return_val_if_fail (subject != NULL, NULL);
+
+  if (g_str_has_prefix (subject, "ed25519:"))
+    return g_strndup (subject, strlen ("ed25519:") + 16);
+  return g_strdup (subject);
+}

@@ -46,4 +46,14 @@ void      crossing_proof_sign   (CrossingAdapter   adapter,
 char     *crossing_proof_subject_for_key (CrossingAdapter adapter,
                                           const guint8    public_key[CROSSING_ED25519_PUBLIC_KEY_BYTES]);
 
+/* A subject as people type it: "ed25519:{64 hex digits}" in any case (the
+ * hex lowercased), or a Nimiq address in any spacing and case, its check
+ * digits checked (its "NQ.. ...." form). NULL for anything else. Sets
+ * @out_adapter, when not NULL, to the adapter whose proofs sign as it. */
+char     *crossing_subject_normalize  (const char      *text,
+                                       CrossingAdapter *out_adapter);
+/* How a subject is shown: "ed25519:" and the first 16 hex digits of the
+ * key, or a Nimiq address as it is (PROTOCOL.md, "Sessions"). */
+char     *crossing_subject_short_form (const char      *subject);
+
 G_END_DECLS

@@ -81,6 +81,11 @@ static const struct {
   [CROSSING_ERROR_INTERNAL] = { "INTERNAL_ERROR", 500, "Internal error" },
   [CROSSING_ERROR_UNAVAILABLE] = { "UNAVAILABLE", 503,
                                    "The service is unavailable; try again shortly" },
+  [CROSSING_ERROR_INVALID_USER_CODE] = { "INVALID_USER_CODE", 400,
+                                         "The code is unknown, used or expired" },
+  [CROSSING_ERROR_SLOW_DOWN] = { "SLOW_DOWN", 429, "Polled faster than the interval" },
+  [CROSSING_ERROR_SUBJECT_MISMATCH] = { "SUBJECT_MISMATCH", 403,
+                                        "Only another signer can approve this request" },
 };
 /* *INDENT-ON* */
 

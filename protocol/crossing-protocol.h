@@ -99,9 +99,13 @@ typedef enum {
   CROSSING_ERROR_INVALID_POLL_TOKEN,       /* 401: mobile QR, the poll cookie */
   CROSSING_ERROR_INTERNAL,
   CROSSING_ERROR_UNAVAILABLE,              /* 503: the store cannot be reached */
+  /* issue 14: user codes, status polling, identified orders */
+  CROSSING_ERROR_INVALID_USER_CODE,        /* 400: unknown, used or expired: one code */
+  CROSSING_ERROR_SLOW_DOWN,                /* 429: status polled faster than its interval */
+  CROSSING_ERROR_SUBJECT_MISMATCH,         /* 403: an identified order, another signer */
 } CrossingError;
 
-#define CROSSING_N_ERRORS (CROSSING_ERROR_UNAVAILABLE + 1)
+#define CROSSING_N_ERRORS (CROSSING_ERROR_SUBJECT_MISMATCH + 1)
 
 #define CROSSING_ERROR (crossing_error_quark ())
 GQuark        crossing_error_quark          (void);

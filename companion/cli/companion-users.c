@@ -9,7 +9,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "crossing-nimiq.h"
+#include "crossing-proof.h"
 #include "crossing-token.h"
 
 #include "companion-config.h"
@@ -22,27 +22,17 @@ static char *
 normalize_subject (const char  *subject,
                    GError     **error)
 {
-  guint8 address[CROSSING_NIMIQ_ADDRESS_BYTES];
+  char *normalized = crossing_subject_normalize (subject, NULL);
+
+  if (normalized != NULL)
+    return normalized;
 
   if (g_str_has_prefix (subject, "ed25519:"))
-    {
-      const char *hex = subject + strlen ("ed25519:");
-      guint8 key[32];
-
-      if (!crossing_hex_decode (hex, key, sizeof key))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "'%s' is not ed25519: followed by a 64-digit hex public key", subject);
-          return NULL;
-        }
-      return g_ascii_strdown (subject, -1);
-    }
-
-  if (crossing_nimiq_address_parse (subject, address, NULL))
-    return crossing_nimiq_address_from_bytes (address);
-
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "'%s' is neither a Nimiq address (NQ..) nor ed25519:PUBLIC_KEY_HEX", subject);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "'%s' is not ed25519: followed by a 64-digit hex public key", subject);
+  else
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "'%s' is neither a Nimiq address (NQ..) nor ed25519:PUBLIC_KEY_HEX", subject);
   return NULL;
 }
 

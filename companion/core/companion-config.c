@@ -34,6 +34,11 @@
 #define DEFAULT_IDLE_TIMEOUT             60
 #define DEFAULT_MOBILE_QR_RETURN_TO      "/"
 #define DEFAULT_MOBILE_QR_SIGNING_PATH   "/qr/phone/{challengeId}"
+/* issue 14 */
+#define DEFAULT_POLL_INTERVAL            3
+#define DEFAULT_MAX_USER_CODES           1000
+#define DEFAULT_USER_CODE_MISSES_PER_IP  10
+#define DEFAULT_USER_CODE_MISSES         60
 
 CompanionConfig *
 companion_config_new_default (void)
@@ -62,6 +67,11 @@ companion_config_new_default (void)
   config->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   config->mobile_qr_return_to = g_strdup (DEFAULT_MOBILE_QR_RETURN_TO);
   config->mobile_qr_signing_path_template = g_strdup (DEFAULT_MOBILE_QR_SIGNING_PATH);
+  /* issue 14 */
+  config->poll_interval = DEFAULT_POLL_INTERVAL;
+  config->max_user_codes = DEFAULT_MAX_USER_CODES;
+  config->user_code_misses_per_minute_per_ip = DEFAULT_USER_CODE_MISSES_PER_IP;
+  config->user_code_misses_per_minute = DEFAULT_USER_CODE_MISSES;
   return config;
 }
 
@@ -342,6 +352,15 @@ apply (CompanionConfig  *config,
     }
   if (strcmp (name, "mobile-qr-check-code") == 0)
     return parse_switch (name, value, "on", "off", &config->mobile_qr_check_code, error);
+  /* issue 14 */
+  if (strcmp (name, "poll-interval") == 0)
+    return parse_seconds (name, value, 30, &config->poll_interval, error);
+  if (strcmp (name, "max-user-codes") == 0)
+    return parse_count (name, value, &config->max_user_codes, error);
+  if (strcmp (name, "user-code-misses-per-minute-per-ip") == 0)
+    return parse_count (name, value, &config->user_code_misses_per_minute_per_ip, error);
+  if (strcmp (name, "user-code-misses-per-minute") == 0)
+    return parse_count (name, value, &config->user_code_misses_per_minute, error);
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown setting '%s'", name);
   return FALSE;
@@ -400,6 +419,19 @@ static const struct {
     DEFAULT_MOBILE_QR_SIGNING_PATH ")" },
   { "mobile-qr-check-code", "on|off",
     "Ask the phone for a check code on mobile-QR sign-ins (default off)" },
+  /* issue 14 */
+  { "poll-interval", "SECONDS",
+    "Seconds between status polls an order starts with, 1 to 30 (default "
+    G_STRINGIFY (DEFAULT_POLL_INTERVAL) ")" },
+  { "max-user-codes", "COUNT",
+    "User codes (typed instead of scanned) live at once; past it orders get none (default "
+    G_STRINGIFY (DEFAULT_MAX_USER_CODES) ")" },
+  { "user-code-misses-per-minute-per-ip", "COUNT",
+    "Wrong user codes one client address may try per minute (default "
+    G_STRINGIFY (DEFAULT_USER_CODE_MISSES_PER_IP) ")" },
+  { "user-code-misses-per-minute", "COUNT",
+    "Wrong user codes all clients together may try per minute, counted in the store (default "
+    G_STRINGIFY (DEFAULT_USER_CODE_MISSES) ")" },
 };
 
 static gboolean

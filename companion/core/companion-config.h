@@ -44,6 +44,12 @@ typedef struct {
   char     *mobile_qr_signing_path_template;  /* {challengeId}, after the public URL */
   gboolean  mobile_qr_check_code;             /* off: the seed's phone sends none */
 
+  /* issue 14: polling, user codes, request context */
+  guint     poll_interval;                    /* seconds, the status interval to start with */
+  guint     max_user_codes;                   /* live user codes at once */
+  guint     user_code_misses_per_minute_per_ip;  /* per IPv4 address / IPv6 /64 */
+  guint     user_code_misses_per_minute;      /* across every companion on the store */
+
   /* Derived from public_url by companion_config_set_listening_url(). */
   char     *public_origin;        /* "scheme://host[:port]" */
   char     *public_prefix;        /* the URL's path, "" or "/sub" */

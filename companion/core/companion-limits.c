@@ -101,6 +101,12 @@ client_key (const char *ip)
   }
 }
 
+char *
+companion_limits_client_key (const char *ip)
+{
+  return client_key (ip);
+}
+
 /* ---- buckets -------------------------------------------------------------- */
 
 static void

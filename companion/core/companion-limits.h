@@ -47,6 +47,10 @@ gboolean         companion_limits_allow_attempt  (CompanionLimits       *self,
 void             companion_limits_count_failure  (CompanionLimits       *self,
                                                   const char            *ip);
 
+/* The key an address is counted under: itself for IPv4 (also when mapped
+ * into IPv6), its /64 for IPv6 ("2001:db8:1:2::/64"). */
+char            *companion_limits_client_key     (const char            *ip);
+
 /* For tests. */
 guint            companion_limits_get_n_connections (CompanionLimits    *self);
 

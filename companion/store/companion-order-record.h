@@ -52,6 +52,18 @@ typedef struct {
   /* Only on orders started through mobile QR, where the challenge ID in the
    * QR is the phone's credential and is looked up by this hash. */
   char            *challenge_id_hash;
+  /* Status polling: the order's interval in seconds (0 in rows from before
+   * it: the configured one) and when the last poll was answered (epoch ms,
+   * 0 for never). In the store, so they hold across companions. */
+  guint            poll_interval;
+  gint64           last_poll_at;
+  /* User codes: SHA-256 hex of the 8 letters; the code is live while the
+   * order is created and unexpired. NULL without one. */
+  char            *user_code_hash;
+  /* Identified orders: only the subject given at start (in @subject from
+   * then on) may approve; approvals by another signer are counted. */
+  gboolean         identified;
+  guint            subject_mismatches;
 } CompanionOrder;
 
 CompanionOrder *companion_order_new   (void);

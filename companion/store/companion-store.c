@@ -150,6 +150,7 @@ companion_order_free (CompanionOrder *order)
   g_free (order->signature_hex);
   g_free (order->session_id);
   g_free (order->challenge_id_hash);
+  g_free (order->user_code_hash);
   g_free (order);
 }
 
@@ -483,4 +484,75 @@ companion_store_sweep_nimiq_nonces (CompanionStore  *self,
 {
   g_return_val_if_fail (COMPANION_IS_STORE (self), 0);
   return TIMED (self, IFACE (self)->sweep_nimiq_nonces (self, now, error));
+}
+
+gboolean
+companion_store_update_poll (CompanionStore  *self,
+                             const char      *order_id,
+                             gint64           seen_last_poll_at,
+                             guint            seen_interval,
+                             gint64           last_poll_at,
+                             guint            interval,
+                             GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (order_id != NULL, FALSE);
+  return TIMED (self, IFACE (self)->update_poll (self, order_id, seen_last_poll_at, seen_interval,
+                                                 last_poll_at, interval, error));
+}
+
+guint64
+companion_store_count_user_codes (CompanionStore  *self,
+                                  gint64           now,
+                                  GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), 0);
+  return TIMED (self, IFACE (self)->count_user_codes (self, now, error));
+}
+
+CompanionOrder *
+companion_store_get_order_by_user_code (CompanionStore  *self,
+                                        const char      *user_code_hash,
+                                        gint64           now,
+                                        GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), NULL);
+  g_return_val_if_fail (user_code_hash != NULL, NULL);
+  return TIMED (self, IFACE (self)->get_order_by_user_code (self, user_code_hash, now, error));
+}
+
+gboolean
+companion_store_get_user_code_misses (CompanionStore      *self,
+                                      const char          *scope,
+                                      gint64               now,
+                                      CompanionMissWindow *out,
+                                      GError             **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (scope != NULL && out != NULL, FALSE);
+  return TIMED (self, IFACE (self)->get_user_code_misses (self, scope, now, out, error));
+}
+
+gboolean
+companion_store_add_user_code_miss (CompanionStore      *self,
+                                    const char          *scope,
+                                    gint64               now,
+                                    gint64               window_ms,
+                                    CompanionMissWindow *out,
+                                    GError             **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (scope != NULL && window_ms > 0 && out != NULL, FALSE);
+  return TIMED (self, IFACE (self)->add_user_code_miss (self, scope, now, window_ms, out, error));
+}
+
+gboolean
+companion_store_add_subject_mismatch (CompanionStore  *self,
+                                      const char      *order_id,
+                                      guint           *out_mismatches,
+                                      GError         **error)
+{
+  g_return_val_if_fail (COMPANION_IS_STORE (self), FALSE);
+  g_return_val_if_fail (order_id != NULL && out_mismatches != NULL, FALSE);
+  return TIMED (self, IFACE (self)->add_subject_mismatch (self, order_id, out_mismatches, error));
 }

@@ -108,6 +108,16 @@ typedef struct {
   gint64  expires_at;
 } CompanionNimiqNonce;
 
+/* User codes: the misses counted for one scope (a client address key, or
+ * COMPANION_USER_CODE_MISSES_ALL) in the window running at a time. A window
+ * starts with the first miss when none runs and lasts window_ms. */
+typedef struct {
+  guint   misses;       /* 0 when no window runs */
+  gint64  window_ends;  /* epoch ms; 0 when no window runs */
+} CompanionMissWindow;
+
+#define COMPANION_USER_CODE_MISSES_ALL "*"
+
 void  companion_user_free    (CompanionUser    *user);
 void  companion_session_free (CompanionSession *session);
 void  companion_event_free   (CompanionEvent   *event);
@@ -203,6 +213,38 @@ struct _CompanionStoreInterface
                                          GError                    **error);
   guint64          (*sweep_nimiq_nonces) (CompanionStore            *self,
                                          gint64                      now,
+                                         GError                    **error);
+  /* issue 14: status polling */
+  gboolean         (*update_poll)       (CompanionStore             *self,
+                                         const char                 *order_id,
+                                         gint64                      seen_last_poll_at,
+                                         guint                       seen_interval,
+                                         gint64                      last_poll_at,
+                                         guint                       interval,
+                                         GError                    **error);
+  /* issue 14: user codes */
+  guint64          (*count_user_codes)  (CompanionStore             *self,
+                                         gint64                      now,
+                                         GError                    **error);
+  CompanionOrder  *(*get_order_by_user_code) (CompanionStore        *self,
+                                         const char                 *user_code_hash,
+                                         gint64                      now,
+                                         GError                    **error);
+  gboolean         (*get_user_code_misses) (CompanionStore          *self,
+                                         const char                 *scope,
+                                         gint64                      now,
+                                         CompanionMissWindow        *out,
+                                         GError                    **error);
+  gboolean         (*add_user_code_miss) (CompanionStore            *self,
+                                         const char                 *scope,
+                                         gint64                      now,
+                                         gint64                      window_ms,
+                                         CompanionMissWindow        *out,
+                                         GError                    **error);
+  /* issue 14: identified orders */
+  gboolean         (*add_subject_mismatch) (CompanionStore          *self,
+                                         const char                 *order_id,
+                                         guint                      *out_mismatches,
                                          GError                    **error);
 };
 
@@ -344,6 +386,50 @@ guint64          companion_store_count_nimiq_nonces (CompanionStore        *self
 /* Deletes the nonces expired at @now; returns how many. */
 guint64          companion_store_sweep_nimiq_nonces (CompanionStore        *self,
                                                  gint64                      now,
+                                                 GError                    **error);
+
+/* Status polling, a compare-and-set: sets the order's last answered poll
+ * and interval when they are still @seen_last_poll_at and @seen_interval
+ * (as last read). CONFLICT when they are not, or there is no such order. */
+gboolean         companion_store_update_poll    (CompanionStore             *self,
+                                                 const char                 *order_id,
+                                                 gint64                      seen_last_poll_at,
+                                                 guint                       seen_interval,
+                                                 gint64                      last_poll_at,
+                                                 guint                       interval,
+                                                 GError                    **error);
+/* User codes. Live codes: orders created, not expired at @now, with a
+ * user_code_hash (0 on error). insert_order() is CONFLICT for a hash that
+ * another created order holds. */
+guint64          companion_store_count_user_codes (CompanionStore           *self,
+                                                 gint64                      now,
+                                                 GError                    **error);
+/* The created order, unexpired at @now, whose code hashes to
+ * @user_code_hash; NOT_FOUND when there is none (unknown, claimed, ended). */
+CompanionOrder  *companion_store_get_order_by_user_code (CompanionStore     *self,
+                                                 const char                 *user_code_hash,
+                                                 gint64                      now,
+                                                 GError                    **error);
+/* The misses of @scope in the window running at @now. */
+gboolean         companion_store_get_user_code_misses (CompanionStore       *self,
+                                                 const char                 *scope,
+                                                 gint64                      now,
+                                                 CompanionMissWindow        *out,
+                                                 GError                    **error);
+/* Counts one miss of @scope at @now (starting a window of @window_ms when
+ * none runs) in one atomic step, so companions sharing the store count
+ * together; @out is the window after it. Forgets windows that ended. */
+gboolean         companion_store_add_user_code_miss (CompanionStore         *self,
+                                                 const char                 *scope,
+                                                 gint64                      now,
+                                                 gint64                      window_ms,
+                                                 CompanionMissWindow        *out,
+                                                 GError                    **error);
+/* Identified orders: counts an approval by another signer on a claimed or
+ * waiting order; CONFLICT when the order is in another state. */
+gboolean         companion_store_add_subject_mismatch (CompanionStore       *self,
+                                                 const char                 *order_id,
+                                                 guint                      *out_mismatches,
                                                  GError                    **error);
 /* *INDENT-ON* */
 

@@ -35,6 +35,13 @@ assert_event (CtEventStream *stream,
       g_assert_cmpuint (strlen (code), ==, 2);
       g_assert_cmpuint (json_object_get_size (o), ==, 5);
     }
+  /* A rejected event says why; the phone said no here. */
+  else if (strcmp (status, "rejected") == 0)
+    {
+      g_assert_false (json_object_has_member (o, "checkCode"));
+      g_assert_cmpstr (ct_json_string (o, "reason"), ==, "user");
+      g_assert_cmpuint (json_object_get_size (o), ==, 5);
+    }
   else
     {
       g_assert_false (json_object_has_member (o, "checkCode"));

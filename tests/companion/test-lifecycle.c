@@ -10,6 +10,8 @@
 
 #include "crossing-token.h"
 
+#include "companion-feature.h"
+#include "companion-sqlite-migrations.h"
 #include "companion-test-utils.h"
 
 static void
@@ -349,6 +351,179 @@ test_migrates_schema_1 (void)
   g_assert_no_errno (g_rmdir (dir));
 }
 
+/* The schema a database ends with, table by table, without the
+ * bookkeeping table and in one order. */
+static char *
+schema_of (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  GString *schema = g_string_new (NULL);
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT type, name, coalesce (sql, '') FROM sqlite_schema"
+                                       " WHERE name != 'schema_migrations'"
+                                       " AND name NOT LIKE 'sqlite_autoindex_schema_migrations%'"
+                                       " ORDER BY type, name", -1, &s, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (s) == SQLITE_ROW)
+    g_string_append_printf (schema, "%s %s: %s\n", sqlite3_column_text (s, 0),
+                            sqlite3_column_text (s, 1), sqlite3_column_text (s, 2));
+  sqlite3_finalize (s);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  return g_string_free (schema, FALSE);
+}
+
+static int
+db_int (const char *path,
+        const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  int value;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &s, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  value = sqlite3_column_int (s, 0);
+  sqlite3_finalize (s);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  return value;
+}
+
+static void
+remove_database (const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (file);
+    }
+}
+
+/* A database of the companions that numbered one list (user_version 4:
+ * core 1 and 2, mobile-qr 1, nimiq 1) ends with exactly the schema of a
+ * new one, every step recorded once, and opens again without change. */
+static void
+test_migrates_single_list_to_per_feature (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("crossing-companion-test-XXXXXX", &error);
+  g_autofree char *fresh = NULL;
+  g_autofree char *legacy = NULL;
+  g_autofree char *fresh_schema = NULL;
+  g_autofree char *legacy_schema = NULL;
+  g_autoptr(GString) sql = g_string_new ("BEGIN;");
+  sqlite3 *db = NULL;
+  const char *legacy_features[] = { "core", "core", "mobile-qr", "nimiq" };
+  guint legacy_versions[] = { 0, 1, 0, 0 };
+  int steps = 0;
+
+  g_assert_no_error (error);
+  fresh = g_build_filename (dir, "fresh.db", NULL);
+  legacy = g_build_filename (dir, "legacy.db", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (legacy_features); i++)
+    for (gsize f = 0; f < companion_sqlite_n_migrations; f++)
+      if (g_str_equal (companion_sqlite_migrations[f].feature, legacy_features[i]))
+        g_string_append (sql, companion_sqlite_migrations[f].steps[legacy_versions[i]]);
+  g_string_append (sql, "PRAGMA user_version = 4; COMMIT;");
+  g_assert_cmpint (sqlite3_open (legacy, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql->str, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(CompanionStore) a = companion_store_open (fresh, &error);
+      g_autoptr(CompanionStore) b = NULL;
+
+      g_assert_no_error (error);
+      b = companion_store_open (legacy, &error);
+      g_assert_no_error (error);
+      g_assert_finalize_object (g_steal_pointer (&a));
+      g_assert_finalize_object (g_steal_pointer (&b));
+    }
+
+  fresh_schema = schema_of (fresh);
+  legacy_schema = schema_of (legacy);
+  g_assert_cmpstr (legacy_schema, ==, fresh_schema);
+
+  for (gsize f = 0; f < companion_sqlite_n_migrations; f++)
+    steps += companion_sqlite_migrations[f].n_steps;
+  g_assert_cmpint (db_int (fresh, "SELECT count (*) FROM schema_migrations"), ==, steps);
+  g_assert_cmpint (db_int (legacy, "SELECT count (*) FROM schema_migrations"), ==, steps);
+  g_assert_cmpint (db_int (fresh, "PRAGMA user_version"), ==, COMPANION_SQLITE_SCHEMA_PER_FEATURE);
+  g_assert_cmpint (db_int (legacy, "PRAGMA user_version"), ==, COMPANION_SQLITE_SCHEMA_PER_FEATURE);
+
+  remove_database (fresh);
+  remove_database (legacy);
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+/* One feature newer than this companion knows: refused, untouched; a
+ * feature it does not know at all is left alone. */
+static void
+test_newer_feature_schema_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("crossing-companion-test-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autofree char *bump = NULL;
+  g_autoptr(CompanionStore) store = NULL;
+  sqlite3 *db = NULL;
+  const CompanionSqliteMigrations *last =
+    &companion_sqlite_migrations[companion_sqlite_n_migrations - 1];
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "companion.db", NULL);
+  store = companion_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO schema_migrations VALUES ('from-the-future', 7, 0);"
+                                 "PRAGMA wal_checkpoint (TRUNCATE);", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  store = companion_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  bump = g_strdup_printf ("INSERT INTO schema_migrations VALUES ('%s', %" G_GSIZE_FORMAT ", 0);"
+                          "PRAGMA journal_mode = DELETE;", last->feature, last->n_steps + 1);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, bump, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  assert_open_fails_untouched (path, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED);
+
+  remove_database (path);
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+/* Every list of steps belongs to the core or to a feature of the one list
+ * in core/companion-features.c, once. */
+static void
+test_migrations_named_after_features (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_cmpstr (companion_sqlite_migrations[0].feature, ==, "core");
+  for (gsize f = 0; f < companion_sqlite_n_migrations; f++)
+    {
+      const char *feature = companion_sqlite_migrations[f].feature;
+      gboolean known = g_str_equal (feature, "core");
+
+      for (gsize i = 0; companion_features[i] != NULL; i++)
+        known = known || g_str_equal (companion_features[i]->name, feature);
+      g_assert_true (known);
+      g_assert_true (g_hash_table_add (seen, (gpointer) feature));
+      g_assert_cmpuint (companion_sqlite_migrations[f].n_steps, >, 0);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -369,6 +544,12 @@ main (int    argc,
                    test_newer_schema_refused);
   g_test_add_func ("/companion/lifecycle/database/migrates-schema-1",
                    test_migrates_schema_1);
+  g_test_add_func ("/companion/lifecycle/database/migrates-single-list-to-per-feature",
+                   test_migrates_single_list_to_per_feature);
+  g_test_add_func ("/companion/lifecycle/database/newer-feature-schema-refused-untouched",
+                   test_newer_feature_schema_refused);
+  g_test_add_func ("/companion/lifecycle/database/migrations-named-after-features",
+                   test_migrations_named_after_features);
 
   return g_test_run ();
 }

@@ -1479,6 +1479,261 @@ test_open_uris (void)
   g_assert_no_errno (g_rmdir (dir));
 }
 
+/* ---- issue 14: status polling, user codes, identified orders ----------- */
+
+static void
+test_poll_compare_and_set (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = make_order (CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  order->poll_interval = 3;
+  g_assert_true (companion_store_insert_order (f->store, order, &error));
+  g_assert_no_error (error);
+  again = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->poll_interval, ==, 3);
+  g_assert_cmpint (again->last_poll_at, ==, 0);
+  g_clear_pointer (&again, companion_order_free);
+
+  /* Applies to what was read... */
+  g_assert_true (companion_store_update_poll (f->store, order->id, 0, 3, 1700000000000, 3,
+                                              &error));
+  g_assert_no_error (error);
+  /* ...and not twice: the second poller read the same. */
+  g_assert_false (companion_store_update_poll (f->store, order->id, 0, 3, 1700000000001, 3,
+                                               &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  /* The interval is part of what must match. */
+  g_assert_false (companion_store_update_poll (f->store, order->id, 1700000000000, 8,
+                                               1700000000000, 13, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_true (companion_store_update_poll (f->store, order->id, 1700000000000, 3,
+                                              1700000000000, 8, &error));
+  g_assert_no_error (error);
+
+  again = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->poll_interval, ==, 8);
+  g_assert_cmpint (again->last_poll_at, ==, 1700000000000);
+  /* Polling is not an event. */
+  g_assert_cmpint (again->event_seq, ==, 0);
+  g_assert_cmpuint (n_events (f, order->id), ==, 0);
+
+  g_assert_false (companion_store_update_poll (f->store, "no-such-order", 0, 3, 1, 3, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  companion_store_close (f->store);
+  g_assert_false (companion_store_update_poll (f->store, order->id, 1700000000000, 8, 1, 8,
+                                               &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+}
+
+static void
+test_user_codes_live_unique (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(CompanionOrder) order = make_order (CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) twin = make_order (CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) found = NULL;
+  g_autoptr(CompanionOrder) missing = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = crossing_token_hash (new_id ());
+  CompanionOrderChange claim = { .to = CROSSING_STATUS_CLAIMED };
+  guint64 before = companion_store_count_user_codes (f->store, 1700000000000, &error);
+
+  g_assert_no_error (error);
+  order->user_code_hash = g_strdup (hash);
+  g_assert_true (companion_store_insert_order (f->store, order, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (companion_store_count_user_codes (f->store, 1700000000000, &error), ==,
+                    before + 1);
+  /* Past its expiry a code is not live, even before the timer ran. */
+  g_assert_cmpuint (companion_store_count_user_codes (f->store, 1800000000000, &error), ==, 0);
+
+  found = companion_store_get_order_by_user_code (f->store, hash, 1700000000000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->id, ==, order->id);
+  g_assert_cmpstr (found->user_code_hash, ==, hash);
+  missing = companion_store_get_order_by_user_code (f->store, hash, 1800000000000, &error);
+  g_assert_null (missing);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Unique among created orders... */
+  twin->user_code_hash = g_strdup (hash);
+  g_assert_false (companion_store_insert_order (f->store, twin, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* ...and a claim ends it: not found, not counted, free to draw again. */
+  g_assert_true (companion_store_transition (f->store, order->id,
+                                             COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED),
+                                             &claim, "{}", NULL, &error));
+  g_assert_no_error (error);
+  missing = companion_store_get_order_by_user_code (f->store, hash, 1700000000000, &error);
+  g_assert_null (missing);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpuint (companion_store_count_user_codes (f->store, 1700000000000, &error), ==,
+                    before);
+  g_assert_true (companion_store_insert_order (f->store, twin, &error));
+  g_assert_no_error (error);
+
+  missing = companion_store_get_order_by_user_code (f->store, "no-such-hash", 1700000000000,
+                                                    &error);
+  g_assert_null (missing);
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_user_code_misses (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *scope = g_strdup_printf ("192.0.2.%u", g_random_int_range (1, 255));
+  g_autofree char *other = g_strconcat (scope, "/other", NULL);
+  gint64 t0 = 1700000000000;
+  CompanionMissWindow w = { 99, 99 };
+
+  /* None yet. */
+  g_assert_true (companion_store_get_user_code_misses (f->store, scope, t0, &w, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (w.misses, ==, 0);
+  g_assert_cmpint (w.window_ends, ==, 0);
+
+  /* The first miss opens a window; the next ones count in it. */
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_assert_true (companion_store_add_user_code_miss (f->store, scope, t0 + i * 1000, 60000,
+                                                         &w, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (w.misses, ==, i);
+      g_assert_cmpint (w.window_ends, ==, t0 + 1000 + 60000);
+    }
+  g_assert_true (companion_store_get_user_code_misses (f->store, scope, t0 + 60999, &w, &error));
+  g_assert_cmpuint (w.misses, ==, 3);
+  g_assert_cmpint (w.window_ends, ==, t0 + 61000);
+  /* Scopes are apart. */
+  g_assert_true (companion_store_get_user_code_misses (f->store, other, t0 + 5000, &w, &error));
+  g_assert_cmpuint (w.misses, ==, 0);
+
+  /* Once the window has ended it is gone, and a miss opens a new one. */
+  g_assert_true (companion_store_get_user_code_misses (f->store, scope, t0 + 61000, &w, &error));
+  g_assert_cmpuint (w.misses, ==, 0);
+  g_assert_true (companion_store_add_user_code_miss (f->store, scope, t0 + 70000, 60000, &w,
+                                                     &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (w.misses, ==, 1);
+  g_assert_cmpint (w.window_ends, ==, t0 + 130000);
+
+  companion_store_close (f->store);
+  g_assert_false (companion_store_add_user_code_miss (f->store, scope, t0, 60000, &w, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (companion_store_get_user_code_misses (f->store, scope, t0, &w, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE);
+}
+
+static void
+test_subject_mismatches (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CompanionOrder) order = make_order (CROSSING_STATUS_WAITING_USER, 1800000000000);
+  g_autoptr(CompanionOrder) created = insert_order (f, CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) again = NULL;
+  CompanionOrderChange reject = { .to = CROSSING_STATUS_REJECTED };
+  guint n = 0;
+
+  order->identified = TRUE;
+  order->subject = g_strdup ("NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U");
+  g_assert_true (companion_store_insert_order (f->store, order, &error));
+  g_assert_no_error (error);
+  again = companion_store_get_order (f->store, order->id, &error);
+  g_assert_true (again->identified);
+  g_assert_cmpstr (again->subject, ==, order->subject);
+  g_assert_cmpuint (again->subject_mismatches, ==, 0);
+  g_clear_pointer (&again, companion_order_free);
+  again = companion_store_get_order (f->store, created->id, &error);
+  g_assert_false (again->identified);
+  g_clear_pointer (&again, companion_order_free);
+
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_assert_true (companion_store_add_subject_mismatch (f->store, order->id, &n, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (n, ==, i);
+    }
+  again = companion_store_get_order (f->store, order->id, &error);
+  g_assert_cmpuint (again->subject_mismatches, ==, 3);
+  /* Counting is not a transition. */
+  g_assert_cmpint (again->status, ==, CROSSING_STATUS_WAITING_USER);
+  g_assert_cmpint (again->event_seq, ==, 0);
+
+  /* Only claimed or waiting orders count them. */
+  g_assert_false (companion_store_add_subject_mismatch (f->store, created->id, &n, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_true (companion_store_transition (f->store, order->id,
+                                             COMPANION_STATUS_BIT (CROSSING_STATUS_WAITING_USER),
+                                             &reject, "{}", NULL, &error));
+  g_assert_false (companion_store_add_subject_mismatch (f->store, order->id, &n, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_false (companion_store_add_subject_mismatch (f->store, "no-such-order", &n, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+}
+
+/* Misses counted from many threads at once (companions on one database)
+ * are each counted once. */
+typedef struct {
+  const char *uri;
+  const char *scope;
+  guint       n;
+} MissRacer;
+
+static gpointer
+count_misses (gpointer data)
+{
+  MissRacer *racer = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CompanionStore) store = companion_store_open (racer->uri, &error);
+  CompanionMissWindow w;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < racer->n; i++)
+    {
+      g_assert_true (companion_store_add_user_code_miss (store, racer->scope, 1700000000000 + i,
+                                                         60000, &w, &error));
+      g_assert_no_error (error);
+    }
+  return NULL;
+}
+
+static void
+test_user_code_misses_race (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *scope = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  MissRacer racer = { f->uri, scope, 25 };
+  GThread *threads[N_RACERS];
+  CompanionMissWindow w = { 0, };
+
+  for (guint i = 0; i < N_RACERS; i++)
+    threads[i] = g_thread_new ("miss-racer", count_misses, &racer);
+  for (guint i = 0; i < N_RACERS; i++)
+    g_thread_join (threads[i]);
+
+  g_assert_true (companion_store_get_user_code_misses (f->store, scope, 1700000000100, &w, NULL));
+  g_assert_cmpuint (w.misses, ==, N_RACERS * 25);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1518,6 +1773,12 @@ main (int    argc,
   ADD ("errors/closed-store-unavailable", test_closed_store_unavailable);
   ADD ("backend-name", test_backend_name);
   g_test_add_func ("/store/open/uris", test_open_uris);
+  /* issue 14 */
+  ADD ("poll/compare-and-set", test_poll_compare_and_set);
+  ADD ("user-codes/live-unique-found-counted", test_user_codes_live_unique);
+  ADD ("user-codes/misses-per-scope-and-window", test_user_code_misses);
+  ADD ("user-codes/misses-from-threads-each-once", test_user_code_misses_race);
+  ADD ("identified/subject-kept-mismatches-counted", test_subject_mismatches);
 
   return g_test_run ();
 }

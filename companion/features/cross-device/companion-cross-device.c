@@ -60,6 +60,24 @@ get_order_and_token (CompanionRequest  *request,
                                        out_token, error);
 }
 
+/* An optional boolean member: absent or null is FALSE. */
+static gboolean
+get_optional_bool (CompanionRequest  *request,
+                   const char        *field,
+                   gboolean          *out,
+                   GError           **error)
+{
+  JsonNode *node = json_object_get_member (request->body, field);
+
+  *out = FALSE;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return companion_invalid_request (error, "The field %s must be true or false", field);
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
 static gboolean
 handle_start (gpointer           state,
               CompanionRequest  *request,
@@ -72,6 +90,7 @@ handle_start (gpointer           state,
   const char *adapter = NULL;
 
   if (!companion_request_get_string (request, "kind", TRUE, 32, &kind, error) ||
+      !get_optional_bool (request, "userCode", &start.user_code, error) ||
       !companion_request_get_string (request, "adapterId", FALSE, 32, &adapter, error) ||
       !companion_request_get_string (request, "returnTo", FALSE, 2048, &start.return_to, error) ||
       !companion_request_get_string (request, "displayTitle", FALSE, CROSSING_MAX_TITLE_CHARS,
@@ -79,7 +98,8 @@ handle_start (gpointer           state,
       !companion_request_get_string (request, "displaySummary", FALSE,
                                      CROSSING_MAX_SUMMARY_CHARS, &start.summary, error) ||
       !companion_request_get_string (request, "payloadHash", FALSE,
-                                     CROSSING_MAX_PAYLOAD_HASH_CHARS, &start.payload_hash, error))
+                                     CROSSING_MAX_PAYLOAD_HASH_CHARS, &start.payload_hash, error) ||
+      !companion_request_get_string (request, "subject", FALSE, 128, &start.subject, error))
     return FALSE;
 
   start.kind = crossing_kind_from_string (kind);
@@ -87,9 +107,11 @@ handle_start (gpointer           state,
     return companion_invalid_request (error, "The field %s must be login, sign or transaction",
                                       "kind");
 
+  /* Without adapterId, an identified order's follows from its subject. */
   start.adapter = adapter != NULL ? crossing_adapter_from_string (adapter)
-                                  : CROSSING_DEFAULT_ADAPTER;
-  if (start.adapter == CROSSING_ADAPTER_INVALID)
+                  : start.subject != NULL ? CROSSING_ADAPTER_INVALID
+                  : CROSSING_DEFAULT_ADAPTER;
+  if (adapter != NULL && start.adapter == CROSSING_ADAPTER_INVALID)
     return companion_fail (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
   if (start.return_to != NULL && !crossing_return_to_is_allowed (start.return_to))
     return companion_fail (error, CROSSING_ERROR_RETURN_TO_NOT_ALLOWED);
@@ -250,6 +272,77 @@ handle_events (gpointer           state,
   return TRUE;
 }
 
+/* issue 14: status polling, for desktops that cannot hold a stream */
+static gboolean
+handle_status (gpointer           state,
+               CompanionRequest  *request,
+               CompanionReply    *reply,
+               GError           **error)
+{
+  CompanionCrossDevice *self = state;
+  const char *order_id = companion_request_get_query (request, "orderId");
+  const char *event_token = companion_request_get_query (request, "eventToken");
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *retry_after = NULL;
+  JsonNode *response;
+  guint interval = 0;
+
+  companion_reply_set_header (reply, "Cache-Control", "no-store");
+  if (order_id == NULL || event_token == NULL)
+    return companion_invalid_request (error, "The query needs orderId and eventToken");
+  if (!crossing_token_is_well_formed (order_id))
+    return companion_fail (error, CROSSING_ERROR_ORDER_NOT_FOUND);
+  if (strlen (event_token) > COMPANION_MAX_TOKEN_FIELD)
+    return companion_fail (error, CROSSING_ERROR_INVALID_EVENT_TOKEN);
+
+  response = companion_engine_status (self->engine, order_id, event_token, &interval, error);
+  if (response != NULL)
+    return reply_json (reply, response);
+  if (!g_error_matches (*error, CROSSING_ERROR, CROSSING_ERROR_SLOW_DOWN))
+    return FALSE;
+
+  /* The error body plus the new interval, as RFC 8628's slow_down. */
+  g_clear_error (error);
+  retry_after = g_strdup_printf ("%u", interval);
+  companion_reply_set_header (reply, "Retry-After", retry_after);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  companion_json_add_string (builder, "code", crossing_error_to_code (CROSSING_ERROR_SLOW_DOWN));
+  companion_json_add_string (builder, "message",
+                             "Polled faster than the interval; wait the new interval");
+  companion_json_add_int (builder, "interval", interval);
+  json_builder_end_object (builder);
+  companion_reply_take_json (reply, crossing_error_to_http_status (CROSSING_ERROR_SLOW_DOWN),
+                             json_builder_get_root (builder));
+  return TRUE;
+}
+
+/* issue 14: a code typed instead of the QR scanned */
+static gboolean
+handle_claim_by_code (gpointer           state,
+                      CompanionRequest  *request,
+                      CompanionReply    *reply,
+                      GError           **error)
+{
+  CompanionCrossDevice *self = state;
+  const char *user_code = NULL;
+  guint retry_after = 0;
+  JsonNode *response;
+
+  if (!companion_request_get_string (request, "userCode", TRUE, 64, &user_code, error))
+    return FALSE;
+
+  response = companion_engine_claim_by_code (self->engine, user_code, request->client_ip,
+                                             &retry_after, error);
+  if (response == NULL && retry_after > 0)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%u", retry_after);
+
+      companion_reply_set_header (reply, "Retry-After", seconds);
+    }
+  return reply_json (reply, response);
+}
+
 static gboolean
 handle_page (gpointer           state,
              CompanionRequest  *request,
@@ -278,8 +371,13 @@ static const CompanionRoute routes[] = {
   POST_JSON ("/cancel", COMPANION_ROUTE_CHECKS_TOKEN, handle_cancel),
   POST_JSON ("/finalize", COMPANION_ROUTE_CHECKS_TOKEN, handle_finalize),
   { "GET", PREFIX "/events", COMPANION_ROUTE_CHECKS_TOKEN, handle_events },
+  { "GET", PREFIX "/status", COMPANION_ROUTE_CHECKS_TOKEN, handle_status },
   PAGE ("/claim/", handle_page),
   PAGE ("/assets/", handle_page),
+  /* issue 14 */
+  POST_JSON ("/claim-by-code", 0, handle_claim_by_code),
+  { "GET", PREFIX "/code", COMPANION_ROUTE_PUBLIC, handle_page },
+  { "HEAD", PREFIX "/code", COMPANION_ROUTE_PUBLIC, handle_page },
 };
 
 static const CompanionCommand commands[] = {

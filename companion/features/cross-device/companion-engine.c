@@ -14,6 +14,7 @@
 
 #include "companion-engine.h"
 #include "companion-errors.h"
+#include "companion-limits.h"
 #include "companion-reply.h"
 #include "companion-sessions.h"
 
@@ -91,6 +92,14 @@ char *
 companion_engine_event_data (const CompanionOrder *order,
                              CrossingStatus        status)
 {
+  return companion_engine_event_data_with_reason (order, status, NULL);
+}
+
+char *
+companion_engine_event_data_with_reason (const CompanionOrder *order,
+                                         CrossingStatus        status,
+                                         const char           *reason)
+{
   GString *out = g_string_sized_new (160);
 
   g_string_append (out, "{\"orderId\":");
@@ -106,6 +115,19 @@ companion_engine_event_data (const CompanionOrder *order,
       g_string_append (out, ",\"checkCode\":");
       append_json_string (out, order->check_code);
     }
+  /* The desktop says why it ended: a reject names its cause, an expiry is
+   * always the clock. */
+  if (status == CROSSING_STATUS_EXPIRED)
+    reason = COMPANION_REASON_EXPIRED;
+  else if (status == CROSSING_STATUS_REJECTED && reason == NULL)
+    reason = COMPANION_REASON_USER;
+  else if (status != CROSSING_STATUS_REJECTED)
+    reason = NULL;
+  if (reason != NULL)
+    {
+      g_string_append (out, ",\"reason\":");
+      append_json_string (out, reason);
+    }
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
 }
@@ -115,18 +137,19 @@ companion_engine_event_data (const CompanionOrder *order,
  * the store tells the streams ("event-committed"). A lost race is
  * CROSSING_ERROR_TRANSITION_RACE. */
 static gboolean
-transition (CompanionEngine             *self,
-            CompanionOrder              *order,
-            CompanionAction              action,
-            const CompanionOrderChange  *change,
-            GError                     **error)
+transition_with_reason (CompanionEngine             *self,
+                        CompanionOrder              *order,
+                        CompanionAction              action,
+                        const CompanionOrderChange  *change,
+                        const char                  *reason,
+                        GError                     **error)
 {
   CompanionOrderChange targeted = *change;
   g_autofree char *data = NULL;
   gint64 seq = 0;
 
   targeted.to = companion_action_target (action);
-  data = companion_engine_event_data (order, targeted.to);
+  data = companion_engine_event_data_with_reason (order, targeted.to, reason);
   if (!companion_store_transition (self->store, order->id, companion_action_allowed_from (action),
                                    &targeted, data, &seq, error))
     return store_failed (error);
@@ -136,6 +159,16 @@ transition (CompanionEngine             *self,
   order->status = targeted.to;
   order->event_seq = seq;
   return TRUE;
+}
+
+static gboolean
+transition (CompanionEngine             *self,
+            CompanionOrder              *order,
+            CompanionAction              action,
+            const CompanionOrderChange  *change,
+            GError                     **error)
+{
+  return transition_with_reason (self, order, action, change, NULL, error);
 }
 
 static void
@@ -304,6 +337,91 @@ build_claim_url (CompanionEngine *self,
   return g_string_free (g_steal_pointer (&url), FALSE);
 }
 
+/* ---- user codes ---------------------------------------------------------- */
+
+char *
+companion_user_code_normalize (const char *input)
+{
+  g_autoptr(GString) code = g_string_sized_new (COMPANION_USER_CODE_LENGTH);
+
+  g_return_val_if_fail (input != NULL, NULL);
+
+  for (const char *p = input; *p != '\0'; p++)
+    {
+      char c = g_ascii_toupper (*p);
+
+      if (c == ' ' || c == '-')
+        continue;
+      if (c == '\0' || strchr (COMPANION_USER_CODE_ALPHABET, c) == NULL ||
+          code->len == COMPANION_USER_CODE_LENGTH)
+        return NULL;
+      g_string_append_c (code, c);
+    }
+  if (code->len != COMPANION_USER_CODE_LENGTH)
+    return NULL;
+  return g_string_free (g_steal_pointer (&code), FALSE);
+}
+
+static char *
+draw_user_code (void)
+{
+  char code[COMPANION_USER_CODE_LENGTH + 1];
+
+  for (guint i = 0; i < COMPANION_USER_CODE_LENGTH; i++)
+    code[i] = COMPANION_USER_CODE_ALPHABET[randombytes_uniform (20)];
+  code[COMPANION_USER_CODE_LENGTH] = '\0';
+  return g_strdup (code);
+}
+
+/* Inserts @order with a fresh code unless max-user-codes are live; a code
+ * another live order holds is drawn again. @out_code stays NULL without. */
+static gboolean
+insert_with_user_code (CompanionEngine  *self,
+                       CompanionOrder   *order,
+                       char            **out_code,
+                       GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint64 live;
+
+  live = companion_store_count_user_codes (self->store, crossing_now_ms (), &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return store_failed (error);
+    }
+
+  if (live < self->config->max_user_codes)
+    {
+      /* Against 20^8 codes a second draw is already rare. */
+      for (guint attempt = 0; attempt < 8; attempt++)
+        {
+          g_autofree char *code = draw_user_code ();
+
+          g_clear_error (&local_error);
+          g_free (order->user_code_hash);
+          order->user_code_hash = crossing_token_hash (code);
+          if (companion_store_insert_order (self->store, order, &local_error))
+            {
+              *out_code = g_steal_pointer (&code);
+              return TRUE;
+            }
+          if (!g_error_matches (local_error, COMPANION_STORE_ERROR,
+                                COMPANION_STORE_ERROR_CONFLICT))
+            break;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return store_failed (error);
+    }
+
+  /* Full: the order still works by its QR. */
+  g_debug ("%" G_GUINT64_FORMAT " user codes live: an order without one", live);
+  g_clear_pointer (&order->user_code_hash, g_free);
+  if (!companion_store_insert_order (self->store, order, error))
+    return store_failed (error);
+  return TRUE;
+}
+
 JsonNode *
 companion_engine_start (CompanionEngine              *self,
                         const CompanionStartRequest  *request,
@@ -315,11 +433,36 @@ companion_engine_start (CompanionEngine              *self,
   g_autofree char *desktop_token = NULL;
   g_autofree char *event_token = NULL;
   g_autofree char *claim_url = NULL;
+  g_autofree char *user_code = NULL;
+  g_autofree char *subject = NULL;
+  CrossingAdapter adapter = request->adapter;
   const char *origin;
   const char *noun;
   gint64 now;
 
   g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  if (request->subject != NULL)
+    {
+      CrossingAdapter signs_as = CROSSING_ADAPTER_INVALID;
+
+      subject = crossing_subject_normalize (request->subject, &signs_as);
+      if (subject == NULL)
+        {
+          fail_message (error, CROSSING_ERROR_INVALID_REQUEST,
+                        "The field subject must be ed25519:{64 hex digits} or a Nimiq address");
+          return NULL;
+        }
+      if (adapter == CROSSING_ADAPTER_INVALID)
+        adapter = signs_as;
+      else if (adapter != signs_as)
+        {
+          fail (error, CROSSING_ERROR_UNSUPPORTED_ADAPTER);
+          return NULL;
+        }
+    }
+  if (adapter == CROSSING_ADAPTER_INVALID)
+    adapter = CROSSING_DEFAULT_ADAPTER;
 
   origin = request->origin != NULL ? request->origin : self->config->public_origin;
   if (!companion_config_is_trusted_origin (self->config, origin))
@@ -336,7 +479,9 @@ companion_engine_start (CompanionEngine              *self,
 
   order->id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
   order->kind = request->kind;
-  order->adapter = request->adapter;
+  order->adapter = adapter;
+  order->identified = subject != NULL;
+  order->subject = g_strdup (subject);
   order->status = CROSSING_STATUS_CREATED;
   order->claim_token_hash = crossing_token_hash (claim_token);
   order->desktop_token_hash = crossing_token_hash (desktop_token);
@@ -360,10 +505,16 @@ companion_engine_start (CompanionEngine              *self,
   order->expires_at = now + (gint64) self->config->order_ttl * 1000;
   if (request->challenge_id_is_credential)
     order->challenge_id_hash = crossing_token_hash (order->challenge_id);
+  order->poll_interval = self->config->poll_interval;
   /* Fixed at start, so every read of the challenge shows the same text. */
   order->message = companion_order_build_message (order);
 
-  if (!companion_store_insert_order (self->store, order, error))
+  if (request->user_code)
+    {
+      if (!insert_with_user_code (self, order, &user_code, error))
+        return NULL;
+    }
+  else if (!companion_store_insert_order (self->store, order, error))
     {
       store_failed (error);
       return NULL;
@@ -386,6 +537,16 @@ companion_engine_start (CompanionEngine              *self,
   companion_json_add_int (builder, "expiresAt", order->expires_at);
   if (request->challenge_id_is_credential)
     companion_json_add_string (builder, "challengeId", order->challenge_id);
+  if (order->identified)
+    companion_json_add_string (builder, "subject", order->subject);
+  if (user_code != NULL)
+    {
+      g_autofree char *shown = g_strdup_printf ("%.4s-%s", user_code, user_code + 4);
+      g_autofree char *uri = g_strconcat (self->config->public_url, "/cross-device/code", NULL);
+
+      companion_json_add_string (builder, "userCode", shown);
+      companion_json_add_string (builder, "verificationUri", uri);
+    }
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -396,34 +557,31 @@ draw_check_code (void)
   return g_strdup_printf ("%02u", 10 + randombytes_uniform (90));
 }
 
-JsonNode *
-companion_engine_claim (CompanionEngine  *self,
-                        const char       *order_id,
-                        const char       *claim_token,
-                        GError          **error)
+/* Claims a loaded order: a new challenge token and, when check codes are on
+ * or @check_code, the check code; the compare-and-set lets one phone in. */
+static JsonNode *
+claim_order (CompanionEngine  *self,
+             CompanionOrder   *order,
+             gboolean          check_code,
+             GError          **error)
 {
-  g_autoptr(CompanionOrder) order = NULL;
   g_autofree char *challenge_token = NULL;
   g_autofree char *challenge_hash = NULL;
-  g_autofree char *check_code = NULL;
+  g_autofree char *code = NULL;
   CompanionOrderChange change = { 0, };
   JsonNode *response;
 
-  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
-
-  order = LOAD (self, order_id, claim_token, claim_token_hash, CROSSING_ERROR_INVALID_CLAIM_TOKEN,
-                error);
-  if (order == NULL || !check_action (order, COMPANION_ACTION_CLAIM, error))
+  if (!check_action (order, COMPANION_ACTION_CLAIM, error))
     return NULL;
 
   challenge_token = crossing_token_new (CROSSING_TOKEN_BYTES);
   challenge_hash = crossing_token_hash (challenge_token);
   change.challenge_token_hash = challenge_hash;
-  if (self->config->check_code)
+  if (self->config->check_code || check_code)
     {
-      check_code = draw_check_code ();
-      change.check_code = check_code;
-      order->check_code = g_strdup (check_code);
+      code = draw_check_code ();
+      change.check_code = code;
+      order->check_code = g_strdup (code);
     }
 
   /* Exclusive: of two phones racing here, the compare-and-set lets one in. */
@@ -443,11 +601,125 @@ companion_engine_claim (CompanionEngine  *self,
   return response;
 }
 
+JsonNode *
+companion_engine_claim (CompanionEngine  *self,
+                        const char       *order_id,
+                        const char       *claim_token,
+                        GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = LOAD (self, order_id, claim_token, claim_token_hash, CROSSING_ERROR_INVALID_CLAIM_TOKEN,
+                error);
+  if (order == NULL)
+    return NULL;
+  return claim_order (self, order, FALSE, error);
+}
+
+/* RATE_LIMITED while @window is at @limit. */
+static gboolean
+within_misses (const CompanionMissWindow  *window,
+               guint                       limit,
+               gint64                      now,
+               guint                      *out_retry_after,
+               GError                    **error)
+{
+  if (window->misses < limit)
+    return TRUE;
+  if (out_retry_after != NULL)
+    *out_retry_after = (guint) MAX (1, (window->window_ends - now + 999) / 1000);
+  return fail_message (error, CROSSING_ERROR_RATE_LIMITED,
+                       "Too many wrong codes; try again in a minute, or scan the QR code");
+}
+
+JsonNode *
+companion_engine_claim_by_code (CompanionEngine  *self,
+                                const char       *user_code,
+                                const char       *client_ip,
+                                guint            *out_retry_after,
+                                GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *scope = NULL;
+  CompanionMissWindow mine = { 0, };
+  CompanionMissWindow all = { 0, };
+  gint64 now;
+  JsonNode *response;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (user_code != NULL, NULL);
+
+  code = companion_user_code_normalize (user_code);
+  if (code == NULL)
+    {
+      fail_message (error, CROSSING_ERROR_INVALID_REQUEST,
+                    "The code must be 8 letters of BCDFGHJKLMNPQRSTVWXZ, as XXXX-XXXX");
+      return NULL;
+    }
+
+  /* Past either allowance every code claim waits, a right one too. */
+  now = crossing_now_ms ();
+  scope = companion_limits_client_key (client_ip);
+  if (!companion_store_get_user_code_misses (self->store, scope, now, &mine, error) ||
+      !companion_store_get_user_code_misses (self->store, COMPANION_USER_CODE_MISSES_ALL, now,
+                                             &all, error))
+    {
+      store_failed (error);
+      return NULL;
+    }
+  if (!within_misses (&mine, self->config->user_code_misses_per_minute_per_ip, now,
+                      out_retry_after, error) ||
+      !within_misses (&all, self->config->user_code_misses_per_minute, now, out_retry_after,
+                      error))
+    return NULL;
+
+  hash = crossing_token_hash (code);
+  order = companion_store_get_order_by_user_code (self->store, hash, now, &local_error);
+  if (order == NULL)
+    {
+      if (!g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          store_failed (error);
+          return NULL;
+        }
+      if (!companion_store_add_user_code_miss (self->store, scope, now,
+                                               COMPANION_USER_CODE_WINDOW_MS, &mine, error) ||
+          !companion_store_add_user_code_miss (self->store, COMPANION_USER_CODE_MISSES_ALL, now,
+                                               COMPANION_USER_CODE_WINDOW_MS, &all, error))
+        {
+          store_failed (error);
+          return NULL;
+        }
+      fail (error, CROSSING_ERROR_INVALID_USER_CODE);
+      return NULL;
+    }
+
+  /* The code only claims: the check code stays mandatory after it. */
+  response = claim_order (self, order, TRUE, error);
+  if (response == NULL &&
+      (g_error_matches (*error, CROSSING_ERROR, CROSSING_ERROR_ALREADY_CLAIMED) ||
+       g_error_matches (*error, CROSSING_ERROR, CROSSING_ERROR_ORDER_EXPIRED) ||
+       g_error_matches (*error, CROSSING_ERROR, CROSSING_ERROR_TRANSITION_CONFLICT)))
+    {
+      /* Lost to another claim meanwhile: one answer, no oracle. */
+      g_clear_error (error);
+      fail (error, CROSSING_ERROR_INVALID_USER_CODE);
+    }
+  return response;
+}
+
 static JsonNode *
 build_envelope (CompanionEngine      *self,
                 const CompanionOrder *order)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_auto(GStrv) details = NULL;
   gboolean login = order->kind == CROSSING_KIND_LOGIN;
 
   json_builder_begin_object (b);
@@ -474,13 +746,14 @@ build_envelope (CompanionEngine      *self,
   companion_json_add_string (b, "requestId", order->id);
   companion_json_add_string (b, "resource", companion_order_redirect_to (order));
   /* The lower-case lines at the end of the message, as an object. */
+  details = companion_order_details (order);
   json_builder_set_member_name (b, "details");
   json_builder_begin_object (b);
-  companion_json_add_string (b, "kind", crossing_kind_to_string (order->kind));
-  companion_json_add_string (b, "orderId", order->id);
-  companion_json_add_string (b, "summary", order->summary);
-  companion_json_add_string (b, "title", order->title);
+  for (guint i = 0; details[i] != NULL; i += 2)
+    companion_json_add_string (b, details[i], details[i + 1]);
   json_builder_end_object (b);
+  if (order->identified)
+    companion_json_add_string (b, "subject", order->subject);
   companion_json_add_string (b, "message", order->message);
   companion_json_add_string (b, "appName", order->app_name);
   json_builder_set_member_name (b, "requester");
@@ -617,7 +890,8 @@ wrong_check_code (CompanionEngine  *self,
 
   if (failures >= COMPANION_MAX_CHECK_CODE_FAILURES)
     {
-      if (!transition (self, order, COMPANION_ACTION_REJECT, &change, &local_error))
+      if (!transition_with_reason (self, order, COMPANION_ACTION_REJECT, &change,
+                                   COMPANION_REASON_CHECK_CODE, &local_error))
         g_debug ("Rejecting after wrong codes lost a race: %s", local_error->message);
       fail_message (error, CROSSING_ERROR_CHECK_CODE_MISMATCH,
                     "The check code does not match; the request was rejected after 3 tries");
@@ -627,6 +901,39 @@ wrong_check_code (CompanionEngine  *self,
   message = g_strdup_printf ("The check code does not match the one on the desktop "
                              "(%u tries left)", COMPANION_MAX_CHECK_CODE_FAILURES - failures);
   fail_message (error, CROSSING_ERROR_CHECK_CODE_MISMATCH, message);
+}
+
+/* Counts an approval by another signer; the third rejects the order. The
+ * order stays as it was: the user may have picked the wrong account. */
+static void
+subject_mismatch (CompanionEngine  *self,
+                  CompanionOrder   *order,
+                  GError          **error)
+{
+  CompanionOrderChange change = { 0, };
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *shown = crossing_subject_short_form (order->subject);
+  g_autofree char *message = NULL;
+  guint mismatches = 0;
+
+  if (!companion_store_add_subject_mismatch (self->store, order->id, &mismatches, error))
+    {
+      store_failed (error);
+      return;
+    }
+
+  if (mismatches >= COMPANION_MAX_SUBJECT_MISMATCHES)
+    {
+      if (!transition_with_reason (self, order, COMPANION_ACTION_REJECT, &change,
+                                   COMPANION_REASON_SUBJECT_MISMATCH, &local_error))
+        g_debug ("Rejecting after other signers lost a race: %s", local_error->message);
+      message = g_strdup_printf ("Only %s can approve this request; it was rejected after %u "
+                                 "tries", shown, COMPANION_MAX_SUBJECT_MISMATCHES);
+    }
+  else
+    message = g_strdup_printf ("Only %s can approve this request (%u tries left)", shown,
+                               COMPANION_MAX_SUBJECT_MISMATCHES - mismatches);
+  fail_message (error, CROSSING_ERROR_SUBJECT_MISMATCH, message);
 }
 
 JsonNode *
@@ -675,6 +982,13 @@ companion_engine_approve (CompanionEngine                *self,
                               &public_key_hex, &proof_error))
     {
       g_propagate_error (error, g_steal_pointer (&proof_error));
+      return NULL;
+    }
+
+  /* Only after a valid proof, so it tells nothing to someone without a key. */
+  if (order->identified && g_strcmp0 (subject, order->subject) != 0)
+    {
+      subject_mismatch (self, order, error);
       return NULL;
     }
 
@@ -872,6 +1186,123 @@ companion_engine_open_events (CompanionEngine  *self,
 
   return LOAD (self, order_id, event_token, event_token_hash, CROSSING_ERROR_INVALID_EVENT_TOKEN,
                error);
+}
+
+/* ---- status polling ----------------------------------------------------- */
+
+/* The latest event's data (or the created order's, which has none yet)
+ * plus what a poller needs to know when and how to go on. */
+static JsonNode *
+status_response (CompanionEngine       *self,
+                 const CompanionOrder  *order,
+                 guint                  interval,
+                 GError               **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *created = NULL;
+  const char *data;
+  JsonNode *root;
+  JsonObject *object;
+
+  if (order->event_seq > 0)
+    {
+      events = companion_store_list_events (self->store, order->id, order->event_seq - 1, error);
+      if (events == NULL)
+        {
+          store_failed (error);
+          return NULL;
+        }
+    }
+  if (events != NULL && events->len > 0)
+    data = ((CompanionEvent *) g_ptr_array_index (events, events->len - 1))->data;
+  else
+    data = created = companion_engine_event_data (order, order->status);
+
+  /* Our own text, written by companion_engine_event_data(). */
+  if (!json_parser_load_from_data (parser, data, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      fail (error, CROSSING_ERROR_INTERNAL);
+      return NULL;
+    }
+
+  root = json_node_copy (json_parser_get_root (parser));
+  object = json_node_get_object (root);
+  /* The event may be older than the status the clock gave the order. */
+  json_object_set_string_member (object, "status", crossing_status_to_string (order->status));
+  json_object_remove_member (object, "checkCode");
+  if (order->check_code != NULL &&
+      (order->status == CROSSING_STATUS_CLAIMED || order->status == CROSSING_STATUS_WAITING_USER))
+    json_object_set_string_member (object, "checkCode", order->check_code);
+  json_object_set_int_member (object, "sequence", order->event_seq);
+  json_object_set_int_member (object, "expiresAt", order->expires_at);
+  json_object_set_int_member (object, "interval", interval);
+  return root;
+}
+
+JsonNode *
+companion_engine_status (CompanionEngine  *self,
+                         const char       *order_id,
+                         const char       *event_token,
+                         guint            *out_interval,
+                         GError          **error)
+{
+  g_autoptr(CompanionOrder) order = NULL;
+
+  g_return_val_if_fail (COMPANION_IS_ENGINE (self), NULL);
+
+  order = LOAD (self, order_id, event_token, event_token_hash, CROSSING_ERROR_INVALID_EVENT_TOKEN,
+                error);
+  if (order == NULL)
+    return NULL;
+
+  /* A compare-and-set on what was read: of two polls that race, one is
+   * answered and the other is early. */
+  for (guint attempt = 0;; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      guint interval = order->poll_interval != 0 ? order->poll_interval
+                                                 : self->config->poll_interval;
+      gint64 now = crossing_now_ms ();
+      gboolean early = order->last_poll_at != 0 &&
+                       now < order->last_poll_at + (gint64) interval * 1000 -
+                       COMPANION_POLL_SLACK_MS;
+      guint next = early ? MIN (interval + COMPANION_POLL_SLOW_DOWN_STEP,
+                                MAX (COMPANION_POLL_MAX_INTERVAL, interval))
+                         : interval;
+
+      if (companion_store_update_poll (self->store, order->id, order->last_poll_at,
+                                       order->poll_interval, early ? order->last_poll_at : now,
+                                       next, &local_error))
+        {
+          if (out_interval != NULL)
+            *out_interval = next;
+          if (early)
+            {
+              fail (error, CROSSING_ERROR_SLOW_DOWN);
+              return NULL;
+            }
+          return status_response (self, order, next, error);
+        }
+
+      if (!g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT) ||
+          attempt == 3)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          store_failed (error);
+          return NULL;
+        }
+
+      /* Someone polled meanwhile: decide again on what they left. */
+      g_clear_pointer (&order, companion_order_free);
+      order = companion_store_get_order (self->store, order_id, error);
+      if (order == NULL)
+        {
+          store_failed (error);
+          return NULL;
+        }
+    }
 }
 
 static void

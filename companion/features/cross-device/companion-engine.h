@@ -21,6 +21,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CompanionEngine, companion_engine, COMPANION, ENGINE, GObject)
 
 #define COMPANION_MAX_CHECK_CODE_FAILURES 3
+#define COMPANION_MAX_SUBJECT_MISMATCHES  3
 
 typedef struct {
   CrossingKind     kind;
@@ -35,6 +36,13 @@ typedef struct {
   /* Mobile QR: the challenge ID is the phone's credential; the store keeps
    * its hash to find the order by, and the response carries "challengeId". */
   gboolean         challenge_id_is_credential;
+  /* issue 14: a code to type instead of scanning (none when max-user-codes
+   * are live) */
+  gboolean         user_code;
+  /* issue 14: an identified order, only this signer may approve. As people
+   * type it (normalized here); with @adapter CROSSING_ADAPTER_INVALID the
+   * adapter follows from it. */
+  const char      *subject;        /* nullable */
 } CompanionStartRequest;
 
 typedef struct {
@@ -58,6 +66,11 @@ CompanionEngine *companion_engine_new        (CompanionConfig               *con
 /* Arms the expiry timer for what the store already holds (after a restart). */
 void             companion_engine_start_timers (CompanionEngine             *self);
 
+/* Starts an order: what POST /start does, for any feature that makes orders
+ * from C (an identified `transaction` order for a ledger hold, "sign in
+ * again as"). INVALID_REQUEST for a malformed subject, UNSUPPORTED_ADAPTER
+ * when @adapter is not the subject's, UNTRUSTED_ORIGIN; the response is
+ * /start's JSON. */
 JsonNode        *companion_engine_start      (CompanionEngine               *self,
                                               const CompanionStartRequest   *request,
                                               GError                       **error);
@@ -115,5 +128,55 @@ CompanionOrder  *companion_engine_open_events (CompanionEngine              *sel
 /* The "data:" JSON of an event for @order in @status. */
 char            *companion_engine_event_data  (const CompanionOrder         *order,
                                                CrossingStatus                status);
+
+/* Why an order was rejected or expired: the "reason" of those events. */
+#define COMPANION_REASON_USER             "user"
+#define COMPANION_REASON_CHECK_CODE       "check_code"
+#define COMPANION_REASON_SUBJECT_MISMATCH "subject_mismatch"
+#define COMPANION_REASON_EXPIRED          "expired"
+
+/* The same with the "reason" of a rejected event (NULL: "user"); an
+ * expired event always says "expired", other events carry none. */
+char            *companion_engine_event_data_with_reason (const CompanionOrder *order,
+                                                          CrossingStatus        status,
+                                                          const char           *reason);
+
+/* ---- status polling (issue 14) ---- */
+
+#define COMPANION_POLL_SLACK_MS        100
+#define COMPANION_POLL_SLOW_DOWN_STEP  5
+#define COMPANION_POLL_MAX_INTERVAL    30
+
+/* GET /status: the latest event's data plus checkCode, sequence,
+ * expiresAt and interval. A poll less than the order's interval after the
+ * last answered one raises the interval by 5 s (up to 30) and fails with
+ * SLOW_DOWN; @out_interval is the interval either way. */
+JsonNode        *companion_engine_status      (CompanionEngine              *self,
+                                               const char                   *order_id,
+                                               const char                   *event_token,
+                                               guint                        *out_interval,
+                                               GError                      **error);
+
+/* ---- user codes (issue 14) ---- */
+
+/* RFC 8628 §6.1's base-20 alphabet: no vowels, no digits. */
+#define COMPANION_USER_CODE_ALPHABET "BCDFGHJKLMNPQRSTVWXZ"
+#define COMPANION_USER_CODE_LENGTH   8
+#define COMPANION_USER_CODE_WINDOW_MS (60 * 1000)
+
+/* The 8 letters of @input (ASCII letters upper-cased, spaces and '-'
+ * removed), or NULL when that is not 8 letters of the alphabet. */
+char            *companion_user_code_normalize (const char                  *input);
+
+/* POST /claim-by-code: exactly /claim's answer, with a check code even when
+ * they are off. INVALID_REQUEST for a malformed code (no lookup, no miss),
+ * INVALID_USER_CODE for one no live order has (a miss), RATE_LIMITED with
+ * @out_retry_after seconds while @client_ip or everyone is over the misses
+ * allowed in the running minute. */
+JsonNode        *companion_engine_claim_by_code (CompanionEngine           *self,
+                                                 const char                *user_code,
+                                                 const char                *client_ip,
+                                                 guint                     *out_retry_after,
+                                                 GError                   **error);
 
 G_END_DECLS

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "companion-order.h"
 
 #define BIT COMPANION_STATUS_BIT
@@ -108,11 +110,58 @@ companion_order_redirect_to (const CompanionOrder *order)
   return order->return_to != NULL ? order->return_to : "/";
 }
 
+typedef struct {
+  const char *key;
+  const char *value;
+} Detail;
+
+static int
+compare_details (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (((const Detail *) a)->key, ((const Detail *) b)->key);
+}
+
+GStrv
+companion_order_details (const CompanionOrder *order)
+{
+  g_autoptr(GArray) details = g_array_new (FALSE, FALSE, sizeof (Detail));
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  Detail kind = { "kind", crossing_kind_to_string (order->kind) };
+  Detail id = { "orderId", order->id };
+  Detail summary = { "summary", order->summary };
+  Detail title = { "title", order->title };
+
+  g_return_val_if_fail (order != NULL, NULL);
+
+  g_array_append_val (details, kind);
+  g_array_append_val (details, id);
+  g_array_append_val (details, summary);
+  g_array_append_val (details, title);
+  if (order->identified && order->subject != NULL)
+    {
+      Detail subject = { "subject", order->subject };
+
+      g_array_append_val (details, subject);
+    }
+
+  /* Upstream prints Object.keys (details).sort (): UTF-16 code units, which
+   * for these ASCII keys is strcmp's order. */
+  g_array_sort (details, compare_details);
+  for (guint i = 0; i < details->len; i++)
+    {
+      g_strv_builder_add (builder, g_array_index (details, Detail, i).key);
+      g_strv_builder_add (builder, g_array_index (details, Detail, i).value);
+    }
+  return g_strv_builder_end (builder);
+}
+
 char *
 companion_order_build_message (const CompanionOrder *order)
 {
   g_autofree char *issued = crossing_format_iso8601_ms (order->issued_at);
   g_autofree char *expires = crossing_format_iso8601_ms (order->expires_at);
+  g_auto(GStrv) details = companion_order_details (order);
   GString *message = g_string_sized_new (512);
 
   g_string_append_printf (message, "%s requests cross-device approval\n", order->app_name);
@@ -127,10 +176,8 @@ companion_order_build_message (const CompanionOrder *order)
   g_string_append_printf (message, "Resource: %s\n", companion_order_redirect_to (order));
   if (order->payload_hash != NULL)
     g_string_append_printf (message, "Payload Hash: %s\n", order->payload_hash);
-  g_string_append_printf (message, "kind: %s\n", crossing_kind_to_string (order->kind));
-  g_string_append_printf (message, "orderId: %s\n", order->id);
-  g_string_append_printf (message, "summary: %s\n", order->summary);
-  g_string_append_printf (message, "title: %s", order->title);
+  for (guint i = 0; details[i] != NULL; i += 2)
+    g_string_append_printf (message, "%s%s: %s", i > 0 ? "\n" : "", details[i], details[i + 1]);
 
   return g_string_free (message, FALSE);
 }

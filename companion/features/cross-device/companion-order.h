@@ -41,6 +41,11 @@ gboolean        companion_order_is_past_expiry (const CompanionOrder *order,
 /* "/" when the order has no returnTo. */
 const char     *companion_order_redirect_to    (const CompanionOrder *order);
 
+/* The lower-case lines at the end of the message, which the envelope also
+ * carries as "details": kind, orderId, subject (identified orders only),
+ * summary, title, sorted by key. A NULL-terminated key, value, ... array. */
+GStrv           companion_order_details        (const CompanionOrder *order);
+
 /* Builds the exact message of the contract's challenge from the order's
  * fields (app_name, kind, origin, challenge_id, nonce, issued_at, expires_at,
  * id, return_to, payload_hash, summary, title). */

@@ -71,5 +71,15 @@ companion_page_serve (const char     *rel_path,
         }
     }
 
+  /* issue 14: the entry screen for a typed code; it never claims on load. */
+  if (strcmp (rel_path, "code") == 0)
+    {
+      const char *markers[] = { API_MARKER, api_base, NULL };
+
+      companion_reply_set_html (reply, companion_page_get_resource (), RESOURCE_DIR "code.html",
+                                markers);
+      return;
+    }
+
   companion_reply_set_error_code (reply, CROSSING_ERROR_NOT_FOUND, NULL);
 }

@@ -18,113 +18,16 @@
 
 #include "crossing-token.h"
 
+#include "companion-sqlite-migrations.h"
 #include "companion-sqlite-store.h"
-
-/* Each entry moves the schema one version up; never edit a released one. */
-static const char *migrations[] = {
-  /* 1 */
-  "CREATE TABLE orders ("
-  "  id TEXT PRIMARY KEY,"
-  "  kind INTEGER NOT NULL,"
-  "  adapter INTEGER NOT NULL,"
-  "  status INTEGER NOT NULL," /* CrossingStatus: 0-3 pending, 4+ terminal */
-  "  claim_token_hash TEXT NOT NULL,"
-  "  desktop_token_hash TEXT NOT NULL,"
-  "  event_token_hash TEXT NOT NULL,"
-  "  challenge_token_hash TEXT,"
-  "  origin TEXT NOT NULL,"
-  "  return_to TEXT,"
-  "  title TEXT NOT NULL,"
-  "  summary TEXT NOT NULL,"
-  "  payload_hash TEXT,"
-  "  app_name TEXT NOT NULL,"
-  "  challenge_id TEXT NOT NULL,"
-  "  nonce TEXT NOT NULL,"
-  "  message TEXT NOT NULL,"
-  "  requester_ip TEXT,"
-  "  requester_user_agent TEXT,"
-  "  check_code TEXT,"
-  "  check_code_failures INTEGER NOT NULL DEFAULT 0,"
-  "  subject TEXT,"
-  "  public_key_hex TEXT,"
-  "  signature_hex TEXT,"
-  "  session_id TEXT,"
-  "  created_at INTEGER NOT NULL,"
-  "  issued_at INTEGER NOT NULL,"
-  "  expires_at INTEGER NOT NULL,"
-  "  approved_at INTEGER NOT NULL DEFAULT 0,"
-  "  finalized_at INTEGER NOT NULL DEFAULT 0,"
-  "  event_seq INTEGER NOT NULL DEFAULT 0"
-  ");"
-  "CREATE INDEX orders_pending_expiry ON orders (expires_at) WHERE status < 4;"
-  "CREATE TABLE order_events ("
-  "  order_id TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,"
-  "  seq INTEGER NOT NULL,"
-  "  status INTEGER NOT NULL,"
-  "  data TEXT NOT NULL,"
-  "  created_at INTEGER NOT NULL,"
-  "  PRIMARY KEY (order_id, seq)"
-  ") WITHOUT ROWID;"
-  "CREATE TABLE users ("
-  "  id TEXT PRIMARY KEY,"
-  "  subject TEXT NOT NULL UNIQUE,"
-  "  name TEXT,"
-  "  created_at INTEGER NOT NULL"
-  ");"
-  "CREATE TABLE sessions ("
-  "  id TEXT PRIMARY KEY,"
-  "  token_hash TEXT NOT NULL UNIQUE,"
-  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
-  "  order_id TEXT NOT NULL UNIQUE REFERENCES orders (id),"
-  "  created_at INTEGER NOT NULL,"
-  "  expires_at INTEGER NOT NULL"
-  ");",
-  /* 2: Better Auth's user and session fields; a session need not come
-   * from an order (the Nimiq and mobile-QR sign-ins). */
-  "ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user'"
-  "  CHECK (role IN ('user', 'admin'));"
-  "ALTER TABLE users ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;"
-  "UPDATE users SET updated_at = created_at;"
-  "CREATE TABLE sessions_2 ("
-  "  id TEXT PRIMARY KEY,"
-  "  token_hash TEXT NOT NULL UNIQUE,"
-  "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
-  "  order_id TEXT UNIQUE REFERENCES orders (id),"
-  "  ip_address TEXT,"
-  "  user_agent TEXT,"
-  "  created_at INTEGER NOT NULL,"
-  "  updated_at INTEGER NOT NULL,"
-  "  expires_at INTEGER NOT NULL"
-  ");"
-  "INSERT INTO sessions_2 (id, token_hash, user_id, order_id, ip_address, user_agent,"
-  "  created_at, updated_at, expires_at)"
-  "  SELECT s.id, s.token_hash, s.user_id, s.order_id, o.requester_ip, o.requester_user_agent,"
-  "  s.created_at, s.created_at, s.expires_at"
-  "  FROM sessions s LEFT JOIN orders o ON o.id = s.order_id;"
-  "DROP TABLE sessions;"
-  "ALTER TABLE sessions_2 RENAME TO sessions;",
-  /* 3: mobile QR finds its orders by the challenge ID's hash */
-  "ALTER TABLE orders ADD COLUMN challenge_id_hash TEXT;"
-  "CREATE UNIQUE INDEX orders_challenge_id_hash ON orders (challenge_id_hash)"
-  " WHERE challenge_id_hash IS NOT NULL;",
-  /* 4: Nimiq direct sign-in's nonces, kept only until used or expired */
-  "CREATE TABLE nimiq_nonces ("
-  "  id_hash TEXT PRIMARY KEY,"
-  "  nonce TEXT NOT NULL,"
-  "  origin TEXT NOT NULL,"
-  "  app_name TEXT NOT NULL,"
-  "  issued_at INTEGER NOT NULL,"
-  "  expires_at INTEGER NOT NULL"
-  ") WITHOUT ROWID;"
-  "CREATE INDEX nimiq_nonces_expiry ON nimiq_nonces (expires_at);",
-};
 
 #define ORDER_COLUMNS \
   "id, kind, adapter, status, claim_token_hash, desktop_token_hash, event_token_hash," \
   " challenge_token_hash, origin, return_to, title, summary, payload_hash, app_name," \
   " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
-  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash"
+  " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash," \
+  " poll_interval, last_poll_at, user_code_hash, identified, subject_mismatches"
 
 #define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
@@ -154,6 +57,14 @@ typedef enum {
   STMT_CONSUME_NIMIQ_NONCE,
   STMT_COUNT_NIMIQ_NONCES,
   STMT_SWEEP_NIMIQ_NONCES,
+  /* issue 14 */
+  STMT_UPDATE_POLL,
+  STMT_COUNT_USER_CODES,
+  STMT_GET_ORDER_BY_USER_CODE,
+  STMT_GET_USER_CODE_MISSES,
+  STMT_SWEEP_USER_CODE_MISSES,
+  STMT_ADD_USER_CODE_MISS,
+  STMT_ADD_SUBJECT_MISMATCH,
   N_STMTS
 } Stmt;
 
@@ -167,13 +78,37 @@ static const char *stmt_sql[N_STMTS] = {
     " RETURNING id_hash, nonce, origin, app_name, issued_at, expires_at",
   [STMT_COUNT_NIMIQ_NONCES] = "SELECT count (*) FROM nimiq_nonces WHERE expires_at > ?1",
   [STMT_SWEEP_NIMIQ_NONCES] = "DELETE FROM nimiq_nonces WHERE expires_at <= ?1",
+  [STMT_UPDATE_POLL] =
+    "UPDATE orders SET last_poll_at = ?4, poll_interval = ?5"
+    " WHERE id = ?1 AND last_poll_at = ?2 AND poll_interval = ?3",
+  [STMT_COUNT_USER_CODES] =
+    "SELECT count (*) FROM orders"
+    " WHERE status = 0 AND user_code_hash IS NOT NULL AND expires_at > ?1",
+  [STMT_GET_ORDER_BY_USER_CODE] =
+    "SELECT " ORDER_COLUMNS " FROM orders"
+    " WHERE status = 0 AND user_code_hash = ?1 AND expires_at > ?2",
+  [STMT_GET_USER_CODE_MISSES] =
+    "SELECT misses, window_ends FROM user_code_misses WHERE scope = ?1 AND window_ends > ?2",
+  [STMT_SWEEP_USER_CODE_MISSES] = "DELETE FROM user_code_misses WHERE window_ends <= ?1",
+  /* One statement: companions on one database count every miss once. */
+  [STMT_ADD_USER_CODE_MISS] =
+    "INSERT INTO user_code_misses (scope, window_start, window_ends, misses)"
+    " VALUES (?1, ?2, ?2 + ?3, 1)"
+    " ON CONFLICT (scope) DO UPDATE SET"
+    "  misses = CASE WHEN window_ends > ?2 THEN misses + 1 ELSE 1 END,"
+    "  window_start = CASE WHEN window_ends > ?2 THEN window_start ELSE ?2 END,"
+    "  window_ends = CASE WHEN window_ends > ?2 THEN window_ends ELSE ?2 + ?3 END"
+    " RETURNING misses, window_ends",
+  [STMT_ADD_SUBJECT_MISMATCH] =
+    "UPDATE orders SET subject_mismatches = subject_mismatches + 1"
+    " WHERE id = ?1 AND status IN (1, 2) RETURNING subject_mismatches",
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
   [STMT_ROLLBACK] = "ROLLBACK",
   [STMT_INSERT_ORDER] =
     "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
-    " ?28, ?29, ?30, ?31, ?32)",
+    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)",
   [STMT_GET_ORDER] = "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
   [STMT_GET_ORDER_BY_CHALLENGE_HASH] =
     "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = ?1",
@@ -238,15 +173,8 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (CompanionSqliteStore, companion_sqlite_store, G_T
                                G_IMPLEMENT_INTERFACE (COMPANION_TYPE_STORE,
                                                       companion_sqlite_store_iface_init))
 
-int
-companion_sqlite_store_schema_version (void)
-{
-  return G_N_ELEMENTS (migrations);
-}
-
-/* SQLite's primary result codes, as the store's errors. */
-static CompanionStoreError
-error_code_from_sqlite (int rc)
+CompanionStoreError
+companion_sqlite_error_code (int rc)
 {
   switch (rc & 0xff)
     {
@@ -278,7 +206,7 @@ set_db_error (CompanionSqliteStore  *self,
               GError               **error,
               const char            *what)
 {
-  g_set_error (error, COMPANION_STORE_ERROR, error_code_from_sqlite (sqlite3_errcode (self->db)),
+  g_set_error (error, COMPANION_STORE_ERROR, companion_sqlite_error_code (sqlite3_errcode (self->db)),
                "%s: %s", what, sqlite3_errmsg (self->db));
   return FALSE;
 }
@@ -426,6 +354,11 @@ order_from_row (sqlite3_stmt *s)
   order->finalized_at = sqlite3_column_int64 (s, i++);
   order->event_seq = sqlite3_column_int64 (s, i++);
   order->challenge_id_hash = column_text (s, i++);
+  order->poll_interval = (guint) sqlite3_column_int (s, i++);
+  order->last_poll_at = sqlite3_column_int64 (s, i++);
+  order->user_code_hash = column_text (s, i++);
+  order->identified = sqlite3_column_int (s, i++) != 0;
+  order->subject_mismatches = (guint) sqlite3_column_int (s, i++);
 
   /* A row written by a later version may hold values we do not know. */
   if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
@@ -500,6 +433,11 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
   sqlite3_bind_int64 (s, i++, o->finalized_at);
   sqlite3_bind_int64 (s, i++, o->event_seq);
   bind_text (s, i++, o->challenge_id_hash);
+  sqlite3_bind_int (s, i++, (int) o->poll_interval);
+  sqlite3_bind_int64 (s, i++, o->last_poll_at);
+  bind_text (s, i++, o->user_code_hash);
+  sqlite3_bind_int (s, i++, o->identified ? 1 : 0);
+  sqlite3_bind_int (s, i++, (int) o->subject_mismatches);
 
   if (!step_done (self, s, "insert order", error))
     return FALSE;
@@ -1192,6 +1130,188 @@ companion_sqlite_store_delete_session (CompanionStore  *store,
   return TRUE;
 }
 
+/* ---- issue 14 ----------------------------------------------------------- */
+
+static gboolean
+companion_sqlite_store_update_poll (CompanionStore  *store,
+                                    const char      *order_id,
+                                    gint64           seen_last_poll_at,
+                                    guint            seen_interval,
+                                    gint64           last_poll_at,
+                                    guint            interval,
+                                    GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_UPDATE_POLL);
+  bind_text (s, 1, order_id);
+  sqlite3_bind_int64 (s, 2, seen_last_poll_at);
+  sqlite3_bind_int (s, 3, (int) seen_interval);
+  sqlite3_bind_int64 (s, 4, last_poll_at);
+  sqlite3_bind_int (s, 5, (int) interval);
+  if (!step_done (self, s, "update poll", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
+                      "The order was polled meanwhile, or does not exist");
+  return TRUE;
+}
+
+static guint64
+companion_sqlite_store_count_user_codes (CompanionStore  *store,
+                                         gint64           now,
+                                         GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  guint64 count = 0;
+
+  if (!check_open (self, error))
+    return 0;
+
+  s = stmt (self, STMT_COUNT_USER_CODES);
+  sqlite3_bind_int64 (s, 1, now);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    count = (guint64) sqlite3_column_int64 (s, 0);
+  else
+    set_db_error (self, error, "count user codes");
+  sqlite3_reset (s);
+  return count;
+}
+
+static CompanionOrder *
+companion_sqlite_store_get_order_by_user_code (CompanionStore  *store,
+                                               const char      *user_code_hash,
+                                               gint64           now,
+                                               GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  CompanionOrder *order = NULL;
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  s = stmt (self, STMT_GET_ORDER_BY_USER_CODE);
+  bind_text (s, 1, user_code_hash);
+  sqlite3_bind_int64 (s, 2, now);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    {
+      order = order_from_row (s);
+      if (order == NULL)
+        set_error (error, COMPANION_STORE_ERROR_CORRUPT,
+                   "The order holds values this program does not know");
+    }
+  else if (rc == SQLITE_DONE)
+    set_error (error, COMPANION_STORE_ERROR_NOT_FOUND, "No live order has this code");
+  else
+    set_db_error (self, error, "get order by user code");
+  sqlite3_reset (s);
+  return order;
+}
+
+static gboolean
+companion_sqlite_store_get_user_code_misses (CompanionStore       *store,
+                                             const char           *scope,
+                                             gint64                now,
+                                             CompanionMissWindow  *out,
+                                             GError              **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_GET_USER_CODE_MISSES);
+  bind_text (s, 1, scope);
+  sqlite3_bind_int64 (s, 2, now);
+  rc = sqlite3_step (s);
+  out->misses = rc == SQLITE_ROW ? (guint) sqlite3_column_int (s, 0) : 0;
+  out->window_ends = rc == SQLITE_ROW ? sqlite3_column_int64 (s, 1) : 0;
+  sqlite3_reset (s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self, error, "get user code misses");
+  return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_add_user_code_miss (CompanionStore       *store,
+                                           const char           *scope,
+                                           gint64                now,
+                                           gint64                window_ms,
+                                           CompanionMissWindow  *out,
+                                           GError              **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error) || !begin (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_SWEEP_USER_CODE_MISSES);
+  sqlite3_bind_int64 (s, 1, now);
+  if (!step_done (self, s, "sweep user code misses", error))
+    goto fail;
+
+  s = stmt (self, STMT_ADD_USER_CODE_MISS);
+  bind_text (s, 1, scope);
+  sqlite3_bind_int64 (s, 2, now);
+  sqlite3_bind_int64 (s, 3, window_ms);
+  rc = sqlite3_step (s);
+  if (rc != SQLITE_ROW)
+    {
+      set_db_error (self, error, "add user code miss");
+      goto fail;
+    }
+  out->misses = (guint) sqlite3_column_int (s, 0);
+  out->window_ends = sqlite3_column_int64 (s, 1);
+  if (!step_done (self, s, "add user code miss", error) || !commit (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  rollback (self);
+  return FALSE;
+}
+
+static gboolean
+companion_sqlite_store_add_subject_mismatch (CompanionStore  *store,
+                                             const char      *order_id,
+                                             guint           *out_mismatches,
+                                             GError         **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+  sqlite3_stmt *s;
+  int rc;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  s = stmt (self, STMT_ADD_SUBJECT_MISMATCH);
+  bind_text (s, 1, order_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_DONE)
+    {
+      sqlite3_reset (s);
+      return set_error (error, COMPANION_STORE_ERROR_CONFLICT,
+                        "The order is not claimed or waiting for its user");
+    }
+  if (rc != SQLITE_ROW)
+    return set_db_error (self, error, "subject mismatch");
+
+  *out_mismatches = (guint) sqlite3_column_int (s, 0);
+  return step_done (self, s, "subject mismatch", error);
+}
+
 static const char *
 companion_sqlite_store_get_backend_name (CompanionStore *store)
 {
@@ -1233,6 +1353,12 @@ companion_sqlite_store_iface_init (CompanionStoreInterface *iface)
   iface->consume_nimiq_nonce = companion_sqlite_store_consume_nimiq_nonce;
   iface->count_nimiq_nonces = companion_sqlite_store_count_nimiq_nonces;
   iface->sweep_nimiq_nonces = companion_sqlite_store_sweep_nimiq_nonces;
+  iface->update_poll = companion_sqlite_store_update_poll;
+  iface->count_user_codes = companion_sqlite_store_count_user_codes;
+  iface->get_order_by_user_code = companion_sqlite_store_get_order_by_user_code;
+  iface->get_user_code_misses = companion_sqlite_store_get_user_code_misses;
+  iface->add_user_code_miss = companion_sqlite_store_add_user_code_miss;
+  iface->add_subject_mismatch = companion_sqlite_store_add_subject_mismatch;
 }
 
 static void
@@ -1261,7 +1387,7 @@ open_error (sqlite3     *db,
             GError     **error)
 {
   g_set_error (error, COMPANION_STORE_ERROR,
-               db != NULL ? error_code_from_sqlite (sqlite3_errcode (db))
+               db != NULL ? companion_sqlite_error_code (sqlite3_errcode (db))
                           : COMPANION_STORE_ERROR_UNAVAILABLE,
                "Cannot %s the database %s: %s", what, path,
                db != NULL ? sqlite3_errmsg (db) : "out of memory");
@@ -1297,13 +1423,8 @@ migrate (sqlite3     *db,
   if (!read_user_version (db, &version))
     return open_error (db, path, "read", error);
 
-  if (version > companion_sqlite_store_schema_version ())
-    {
-      g_set_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNSUPPORTED,
-                   "The database %s has schema version %d, newer than this companion knows (%d)",
-                   path, version, companion_sqlite_store_schema_version ());
-      return FALSE;
-    }
+  if (!companion_sqlite_check_version (db, version, path, error))
+    return FALSE;
 
   if (sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_exec (db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
@@ -1315,27 +1436,7 @@ migrate (sqlite3     *db,
       sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
     return open_error (db, path, "configure", error);
 
-  for (int v = version; v < companion_sqlite_store_schema_version (); v++)
-    {
-      g_autofree char *sql = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-                                              migrations[v], v + 1);
-      char *message = NULL;
-
-      int rc = sqlite3_exec (db, sql, NULL, NULL, &message);
-
-      if (rc != SQLITE_OK)
-        {
-          g_set_error (error, COMPANION_STORE_ERROR, error_code_from_sqlite (rc),
-                       "Cannot migrate the database %s to version %d: %s", path, v + 1,
-                       message != NULL ? message : "unknown error");
-          sqlite3_free (message);
-          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
-        }
-      g_debug ("Migrated %s to schema version %d", path, v + 1);
-    }
-
-  return TRUE;
+  return companion_sqlite_migrate (db, path, error);
 }
 
 CompanionSqliteStore *

@@ -19,8 +19,4 @@ G_DECLARE_FINAL_TYPE (CompanionSqliteStore, companion_sqlite_store, COMPANION, S
 CompanionSqliteStore *companion_sqlite_store_open (const char  *path,
                                                    GError     **error);
 
-/* The schema version this program writes (PRAGMA user_version: one number
- * for all tables; numbering per feature comes with the feature list). */
-int                   companion_sqlite_store_schema_version (void);
-
 G_END_DECLS
