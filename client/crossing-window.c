@@ -171,7 +171,7 @@ render_accounts (CrossingWindow *self)
       g_autofree char *who = short_subject (last);
 
       /* Translators: %s is a key ("ed25519:…") or a Nimiq address */
-      again = g_strdup_printf (_("Sign In Again as %s"), who);
+      again = g_strdup_printf (_("Sign _In Again as %s"), who);
       gtk_button_set_label (GTK_BUTTON (self->qr_again_button), again);
       gtk_button_set_label (GTK_BUTTON (self->start_again_button), again);
     }

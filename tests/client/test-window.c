@@ -286,7 +286,7 @@ test_signed_in_and_sign_out (void)
   g_assert_cmpuint (server->n_sign_out, ==, 1);
 
   /* Signed out: the same account again, in an order only it may approve. */
-  assert_shows (window, "start", "Sign In Again as ed25519:abcd");
+  assert_shows (window, "start", "Sign _In Again as ed25519:abcd");
   screenshot (window, "signed-out-again");
   server->start_subject = g_strdup ("ed25519:abcd");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start-again", NULL));
@@ -297,7 +297,7 @@ test_signed_in_and_sign_out (void)
   /* Anyone, after all. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   g_clear_pointer (&server->start_subject, g_free);
-  assert_shows (window, "qr", "Sign In Again as ed25519:abcd");
+  assert_shows (window, "qr", "Sign _In Again as ed25519:abcd");
   g_assert_null (strstr (server->last_body, "\"subject\""));
   g_assert_false (find_label (GTK_WIDGET (window), "can approve"));
 
@@ -308,7 +308,7 @@ static GtkToggleButton *
 find_toggle (GtkWidget *widget)
 {
   if (GTK_IS_TOGGLE_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
-      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "Can’t scan?") == 0)
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "Can’t _scan?") == 0)
     return GTK_TOGGLE_BUTTON (widget);
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -340,7 +340,7 @@ test_cant_scan_shows_the_code (void)
 
   crossing_order_start (order);
   g_assert_true (test_wait_until (is_waiting, order, 5000));
-  assert_shows (window, "qr", "Can’t scan?");
+  assert_shows (window, "qr", "Can’t _scan?");
   /* Folded away until asked for. */
   g_assert_false (find_label (GTK_WIDGET (window), "WDJB-MJHC"));
   toggle = find_toggle (GTK_WIDGET (window));
