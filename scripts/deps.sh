@@ -15,6 +15,8 @@ test_packages=(
   nodejs npm chromium
   clang libclang-rt-14-dev uncrustify
   gnome-keyring libsecret-tools openssl xdotool
+  # the client's end-to-end tests read the code to type off the screen
+  tesseract-ocr
 )
 
 case "${1:-all}" in
