@@ -93,7 +93,7 @@ proxy_url=$(sed -n 's/^listening on //p' "$tmp/proxy.log")
 CROSSING_STREAM_WINDOW_MS=3000 CLAIM_BASE=$url launch polled "$proxy_url"
 wait_for "$tmp/polled.log" "slow connection: polling the status" 20 || fail "polled: never polled"
 grep -q "GET /api/auth/cross-device/events" "$tmp/proxy.log" || fail "polled: no stream was tried"
-wait_for_words polling "Slow connection" 10 || fail "polled: no slow connection note"
+wait_for_words polling "Slow connection" 30 || fail "polled: no slow connection note"
 approve_from_log polled
 wait_for "$tmp/polled.log" "state: signed-in" 30 || fail "polled: never signed in"
 grep -q "GET /api/auth/cross-device/status" "$tmp/proxy.log" || fail "polled: /status never asked"
@@ -108,12 +108,13 @@ echo "ok 1 behind a proxy that buffers the stream, signed in by polling ($polls 
 # 2. "Can't scan?": the code on screen claims the order on screen.
 launch code "$url"
 press alt+s
-wait_for_words code "t scan?" 10 || fail "code: no Can't scan?"
+wait_for_words code "t scan?" 30 || fail "code: no Can't scan?"
 # The code and the address to type it at, both on one screenshot (the
-# revealer slides them in).
+# revealer slides them in). The code is a line of its own: the claim link
+# may hold eight letters of the alphabet too.
 deadline=$((SECONDS + 15))
 until user_code=$(ocr code -c tessedit_char_whitelist=$alphabet- |
-                  grep -oE "[$alphabet]{4}-[$alphabet]{4}" | head -n 1) && [[ -n $user_code ]] &&
+                  grep -xE "[$alphabet]{4}-[$alphabet]{4}" | head -n 1) && [[ -n $user_code ]] &&
       ocr code | tr '\n' ' ' | grep -qF "$url/cross-device/code"; do
   ((SECONDS < deadline)) || fail "code: no code and address on screen"
   sleep 0.5
@@ -139,7 +140,7 @@ launch declined "$url"
 "$companion" approve --reject --key "$tmp/key-a" "$claim" >"$tmp/declined-approve.log" 2>&1 &&
   fail "declined: approve --reject exited 0"
 wait_for "$tmp/declined.log" "state: rejected" 20 || fail "declined: not rejected"
-wait_for_words declined "Declined on Your Phone" 10 || fail "declined: not in words"
+wait_for_words declined "Declined on Your Phone" 30 || fail "declined: not in words"
 stop_client
 
 launch wrong-codes "$url"
@@ -153,7 +154,7 @@ for try in 1 2 3; do
   ((try == 3)) || [[ $answer == CHECK_CODE_MISMATCH ]] || fail "wrong codes: try $try answered $answer"
 done
 wait_for "$tmp/wrong-codes.log" "state: rejected" 20 || fail "wrong codes: not rejected"
-wait_for_words wrong-codes "Too Many Wrong Codes" 10 || fail "wrong codes: not in words"
+wait_for_words wrong-codes "Too Many Wrong Codes" 30 || fail "wrong codes: not in words"
 stop_client
 echo "ok 3 declined and too many wrong codes, each in its words"
 
@@ -173,7 +174,7 @@ unset token
 
 launch again "$url"
 wait_for "$tmp/again.log" "the remembered session is no longer valid" 10 || fail "again: not noticed"
-wait_for_words again "Again as ed25519:" 10 || fail "again: no Sign In Again as"
+wait_for_words again "Again as ed25519:" 30 || fail "again: no Sign In Again as"
 first_order=$order
 press alt+i
 deadline=$((SECONDS + 20))
@@ -182,7 +183,7 @@ until order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp
   ((SECONDS < deadline)) || fail "again: no new order"
   sleep 0.1
 done
-wait_for_words identified "can approve" 10 || fail "again: not said who may approve"
+wait_for_words identified "can approve" 30 || fail "again: not said who may approve"
 read_qr identified || fail "again: no QR"
 claim_with_curl "$claim"
 [[ $subject == "$subject_a" ]] || fail "again: the order is for '$subject', not $subject_a"
@@ -197,11 +198,11 @@ for try in 1 2 3; do
   [[ $answer == SUBJECT_MISMATCH ]] || fail "again: B's try $try answered $answer"
 done
 wait_for "$tmp/again.log" "state: rejected" 20 || fail "again: not rejected after three mismatches"
-wait_for_words again-mismatch "Signed by Another Account" 10 || fail "again: mismatch not in words"
+wait_for_words again-mismatch "Signed by Another Account" 30 || fail "again: mismatch not in words"
 
 # Try Again brings a code anyone may approve, and the offer again.
 press alt+t
-wait_for_words again-offer "Again as ed25519:" 20 || fail "again: no second offer"
+wait_for_words again-offer "Again as ed25519:" 30 || fail "again: no second offer"
 first_order=$order
 press alt+i
 deadline=$((SECONDS + 20))
