@@ -488,10 +488,9 @@ crossing_order_handle_event (CrossingOrder *self,
  * connection is lost twice before it proves itself, is given up for polling
  * GET /status at the order's interval (raised by SLOW_DOWN). A stream the
  * server refuses or breaks is an error, as before: /status would be refused
- * the same way. While polling, the stream is tried again
- * now and then from the last sequence number seen (Last-Event-ID); once it
- * proves itself, polling stops. The window only shows a quiet note while
- * polling. */
+ * the same way. While polling, the stream is tried again now and then from
+ * the last sequence number seen (Last-Event-ID); once it proves itself,
+ * polling stops. The window only shows a quiet note while polling. */
 
 static void follow_events (CrossingOrder *self);
 static void poll_status   (CrossingOrder *self);
