@@ -9,12 +9,14 @@ build_packages=(
   libsoup-3.0-dev libjson-glib-dev libsodium-dev libsqlite3-dev
   libqrencode-dev libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   desktop-file-utils appstream
+  libmaxminddb-dev
 )
 test_packages=(
   xvfb xauth dbus-daemon imagemagick zbar-tools curl jq python3 sqlite3
   nodejs npm chromium
   clang libclang-rt-14-dev uncrustify
   gnome-keyring libsecret-tools openssl xdotool
+  libmaxmind-db-writer-perl
   # the client's end-to-end tests read the code to type off the screen
   tesseract-ocr
 )

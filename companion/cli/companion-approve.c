@@ -41,6 +41,8 @@
 #define KEY_FILE_MAX_BYTES   256
 #define KEY_HEX_CHARS        (2 * CROSSING_ED25519_SEED_BYTES)
 #define MAX_CHECK_CODE_CHARS 8
+/* The server rejects the order at the third wrong check code. */
+#define COMPANION_APPROVE_CHECK_CODE_TRIES 3u
 /* How long a prompt waits when the order names no usable expiry. */
 #define MAX_PROMPT_WAIT_MS   (10 * 60 * 1000)
 
@@ -115,6 +117,10 @@ companion_approve_describe_error (const char *code,
     { "UNSUPPORTED_ADAPTER", "The server does not accept this kind of key." },
     { "NOT_FOUND", "There is no Crossing sign-in service at this address (check --base-path)." },
     { "RATE_LIMITED", "The server is busy. Try again in a moment." },
+    { "INVALID_USER_CODE", "That code is not valid: it may be mistyped, already used or "
+                           "expired. Check the code shown on the desktop." },
+    { "SUBJECT_MISMATCH", "Only another key can approve this request: this device's key is "
+                          "not the one the request names." },
   };
 
   if (code != NULL)
@@ -552,12 +558,14 @@ read_reply (GInputStream  *stream,
 }
 
 /* POSTs @builder's object to {api}/@endpoint. Returns the answer's object,
- * or sets an error a person understands. */
+ * or sets an error a person understands; @out_code (nullable) receives the
+ * contract's error code of a refusal. */
 static JsonObject *
-post (Client       *client,
-      const char   *endpoint,
-      JsonBuilder  *builder,
-      GError      **error)
+post_with_code (Client       *client,
+                const char   *endpoint,
+                JsonBuilder  *builder,
+                char        **out_code,
+                GError      **error)
 {
   g_autofree char *url = g_strconcat (client->api, "/", endpoint, NULL);
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
@@ -636,8 +644,19 @@ post (Client       *client,
     }
   sentence = companion_approve_describe_error (member_string (object, "code"),
                                                member_string (object, "message"));
+  if (out_code != NULL)
+    *out_code = g_strdup (member_string (object, "code"));
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, sentence);
   return NULL;
+}
+
+static JsonObject *
+post (Client       *client,
+      const char   *endpoint,
+      JsonBuilder  *builder,
+      GError      **error)
+{
+  return post_with_code (client, endpoint, builder, NULL, error);
 }
 
 /* Talking to the person ---------------------------------------------------- */
@@ -786,6 +805,63 @@ print_field (const char *label,
   g_print ("  %-14s %s\n", label, safe);
 }
 
+/* Where the desktop is, as the companion estimates it: "on this computer",
+ * "on your local network", "approximately Berlin, Germany", or NULL. */
+static char *
+describe_place (JsonObject *requester)
+{
+  const char *network = member_string (requester, "network");
+  JsonObject *location = member_object (requester, "location");
+  const char *city = member_string (location, "city");
+  const char *country = member_string (location, "countryName");
+
+  if (g_strcmp0 (network, "loopback") == 0)
+    return g_strdup ("on this computer");
+  if (g_strcmp0 (network, "private") == 0)
+    return g_strdup ("on your local network");
+  if (country == NULL)
+    country = member_string (location, "country");
+  if (city != NULL && country != NULL)
+    return g_strdup_printf ("approximately %s, %s", city, country);
+  if (city != NULL || country != NULL)
+    return g_strdup_printf ("approximately %s", city != NULL ? city : country);
+  return NULL;
+}
+
+/* The details the person has not seen elsewhere on the screen: a start's
+ * custom context, a ledger order's amount. */
+static gboolean
+is_shown_elsewhere (const char *key)
+{
+  return g_str_equal (key, "kind") || g_str_equal (key, "orderId") ||
+         g_str_equal (key, "summary") || g_str_equal (key, "title") ||
+         g_str_equal (key, "subject");
+}
+
+static void
+print_details (JsonObject *details)
+{
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+  gboolean first = TRUE;
+
+  if (details == NULL)
+    return;
+  json_object_iter_init (&iter, details);
+  while (json_object_iter_next (&iter, &key, &value))
+    {
+      g_autofree char *line = NULL;
+
+      if (is_shown_elsewhere (key) || !JSON_NODE_HOLDS_VALUE (value) ||
+          json_node_get_value_type (value) != G_TYPE_STRING)
+        continue;
+      line = g_strdup_printf ("%s: %s", key, json_node_get_string (value));
+      print_field (first ? "Details:" : "", line, 240);
+      first = FALSE;
+    }
+}
+
 static void
 print_context (JsonObject   *envelope,
                CrossingKind  kind,
@@ -796,9 +872,13 @@ print_context (JsonObject   *envelope,
   JsonObject *requester = member_object (envelope, "requester");
   g_autofree char *app = printable (member_string (envelope, "appName"), 80);
   g_autofree char *time_left = NULL;
-  g_autofree char *asked_by = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *place = describe_place (requester);
+  g_autofree char *from = NULL;
+  g_autofree char *shown = crossing_subject_short_form (subject);
   const char *ip = member_string (requester, "ip");
   const char *user_agent = member_string (requester, "userAgent");
+  const char *only = member_string (envelope, "subject");
 
   if (time_left_ms >= 0)
     time_left = companion_approve_format_time_left (time_left_ms);
@@ -807,13 +887,28 @@ print_context (JsonObject   *envelope,
   print_field ("Title:", member_string (display, "title"), CROSSING_MAX_TITLE_CHARS);
   print_field ("Summary:", member_string (display, "summary"), CROSSING_MAX_SUMMARY_CHARS);
   print_field ("Website:", member_string (envelope, "origin"), 200);
-  if (ip != NULL && user_agent != NULL)
-    asked_by = g_strdup_printf ("%s, %s", ip, user_agent);
+  /* The companion's estimate, never signed: said as one. */
+  if (member_string (requester, "device") != NULL)
+    device = g_strdup (member_string (requester, "device"));
+  else if (user_agent != NULL && *user_agent != '\0')
+    device = g_strdup_printf ("unknown (%s)", user_agent);
+  print_field ("Device:", device, 240);
+  if (place != NULL && ip != NULL && *ip != '\0')
+    from = g_strdup_printf ("%s (%s)", place, ip);
   else
-    asked_by = g_strdup (ip != NULL ? ip : user_agent);
-  print_field ("Asked by:", asked_by, 240);
+    from = g_strdup (place != NULL ? place : ip);
+  print_field ("From:", from, 240);
+  print_details (member_object (envelope, "details"));
+  print_field ("Payload hash:", member_string (envelope, "payloadHash"), 200);
   print_field ("Time left:", time_left, 40);
-  print_field (kind == CROSSING_KIND_LOGIN ? "Signing in as:" : "Signing as:", subject, 200);
+  if (only != NULL)
+    {
+      g_autofree char *only_shown = crossing_subject_short_form (only);
+      g_autofree char *sentence = g_strdup_printf ("Only %s can approve", only_shown);
+
+      print_field ("Signer:", sentence, 200);
+    }
+  print_field (kind == CROSSING_KIND_LOGIN ? "Signing in as:" : "Signing as:", shown, 200);
   g_print ("\n");
 }
 
@@ -853,6 +948,34 @@ message_has_line (const char *message,
     }
 }
 
+/* Every detail, the subject and the payload hash we print are lines of the
+ * message we sign. */
+static gboolean
+signs_what_is_shown (JsonObject *envelope,
+                     const char *message)
+{
+  JsonObject *details = member_object (envelope, "details");
+  const char *subject = member_string (envelope, "subject");
+  const char *payload_hash = member_string (envelope, "payloadHash");
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+
+  if (subject != NULL && !message_has_line (message, "subject", subject))
+    return FALSE;
+  if (payload_hash != NULL && !message_has_line (message, "Payload Hash", payload_hash))
+    return FALSE;
+  if (details == NULL)
+    return TRUE;
+  json_object_iter_init (&iter, details);
+  while (json_object_iter_next (&iter, &key, &value))
+    if (!is_shown_elsewhere (key) && JSON_NODE_HOLDS_VALUE (value) &&
+        json_node_get_value_type (value) == G_TYPE_STRING &&
+        !message_has_line (message, key, json_node_get_string (value)))
+      return FALSE;
+  return TRUE;
+}
+
 /* The envelope must describe the order we claimed, and what we show the
  * person must be what we sign. */
 static gboolean
@@ -872,7 +995,8 @@ check_envelope (JsonObject  *envelope,
       return FALSE;
     }
   if (!message_has_line (message, "Origin", origin) ||
-      !message_has_line (message, "Request ID", order_id))
+      !message_has_line (message, "Request ID", order_id) ||
+      !signs_what_is_shown (envelope, message))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "The text the server asks this device to sign does not match the "
@@ -956,6 +1080,91 @@ claim_and_challenge (Client                  *client,
   return g_steal_pointer (&envelope);
 }
 
+/* Claims by the code the desktop shows, then fetches the challenge: the
+ * order ID comes from the answer. */
+static JsonObject *
+claim_by_code_and_challenge (Client       *client,
+                             const char   *user_code,
+                             char        **out_order_id,
+                             char        **out_challenge_token,
+                             GError      **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonObject) claimed = NULL;
+  g_autoptr(JsonObject) envelope = NULL;
+  const char *order_id;
+  const char *challenge_token;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "userCode");
+  json_builder_add_string_value (builder, user_code);
+  json_builder_end_object (builder);
+  claimed = post (client, "claim-by-code", builder, error);
+  if (claimed == NULL)
+    return NULL;
+
+  order_id = member_string (claimed, "orderId");
+  challenge_token = member_string (claimed, "challengeToken");
+  if (order_id == NULL || !crossing_token_is_well_formed (order_id) ||
+      challenge_token == NULL || !crossing_token_is_well_formed (challenge_token))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The server at %s sent an answer this program does not understand "
+                   "(no usable order or challenge token)", client->origin);
+      return NULL;
+    }
+
+  g_clear_object (&builder);
+  builder = begin_request (order_id, "challengeToken", challenge_token);
+  json_builder_end_object (builder);
+  envelope = post (client, "challenge", builder, error);
+  if (envelope == NULL)
+    return NULL;
+
+  *out_order_id = g_strdup (order_id);
+  *out_challenge_token = g_strdup (challenge_token);
+  return g_steal_pointer (&envelope);
+}
+
+/* --server URL: the companion's public URL, or the page the desktop names
+ * ({publicUrl}/cross-device/code), as an origin and a path prefix. */
+static CrossingClaimUrl *
+parse_server (const char  *url,
+              GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GUri) origin = NULL;
+  g_autoptr(CrossingClaimUrl) server = NULL;
+  g_autofree char *path = NULL;
+  const char *scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  gsize len;
+
+  if (uri == NULL || (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL || !base_path_is_valid (*g_uri_get_path (uri) != '\0'
+                                                               ? g_uri_get_path (uri) : "/"))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "--server takes the server's address, such as https://example.org");
+      return NULL;
+    }
+
+  origin = g_uri_build (G_URI_FLAGS_NONE, scheme, NULL, g_uri_get_host (uri),
+                        g_uri_get_port (uri), "", NULL, NULL);
+  path = g_strdup (g_uri_get_path (uri));
+  len = strlen (path);
+  while (len > 0 && path[len - 1] == '/')
+    path[--len] = '\0';
+  if (g_str_has_suffix (path, CROSSING_CROSS_DEVICE_PREFIX "/code"))
+    path[len - strlen (CROSSING_CROSS_DEVICE_PREFIX "/code")] = '\0';
+
+  server = g_new0 (CrossingClaimUrl, 1);
+  server->origin = g_uri_to_string (origin);
+  server->prefix = g_steal_pointer (&path);
+  return g_steal_pointer (&server);
+}
+
 /* Checks that a 2xx answer says what we asked for. */
 static gboolean
 check_outcome (JsonObject  *answer,
@@ -1004,6 +1213,7 @@ send_approve (Client          *client,
               const char      *message,
               const char      *subject,
               const guint8     seed[CROSSING_ED25519_SEED_BYTES],
+              char           **out_code,
               GError         **error)
 {
   g_autoptr(JsonBuilder) builder = begin_request (order_id, "challengeToken", challenge_token);
@@ -1032,7 +1242,7 @@ send_approve (Client          *client,
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 
-  answer = post (client, "approve", builder, error);
+  answer = post_with_code (client, "approve", builder, out_code, error);
   return answer != NULL && check_outcome (answer, "approved", error);
 }
 
@@ -1040,7 +1250,7 @@ int
 companion_approve_main (int    argc,
                         char **argv)
 {
-  gboolean yes = FALSE, reject = FALSE, created = FALSE, approve;
+  gboolean yes = FALSE, reject = FALSE, created = FALSE, approve, asked_code = FALSE;
   g_autofree char *check_code = NULL;
   g_autofree char *key_path = NULL;
   g_autofree char *base_path = NULL;
@@ -1048,6 +1258,9 @@ companion_approve_main (int    argc,
   g_autofree char *user_agent = NULL;
   g_autofree char *challenge_token = NULL;
   g_autofree char *subject = NULL;
+  g_autofree char *user_code = NULL;
+  g_autofree char *server_url = NULL;
+  g_autofree char *order_id = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CrossingClaimUrl) link = NULL;
@@ -1059,6 +1272,7 @@ companion_approve_main (int    argc,
   guint8 secret_key[CROSSING_ED25519_SECRET_KEY_BYTES];
   CrossingAdapter adapter = CROSSING_ADAPTER_INVALID, order_adapter;
   const char *order_adapter_name;
+  const char *only;
   gint64 expires_at, now, time_left_ms, deadline_ms;
   Client client;
   int status = COMPANION_APPROVE_EXIT_ERROR;
@@ -1067,6 +1281,12 @@ companion_approve_main (int    argc,
     { "reject", 0, 0, G_OPTION_ARG_NONE, &reject, "Reject without asking (a flag)", NULL },
     { "check-code", 0, 0, G_OPTION_ARG_STRING, &check_code,
       "The number shown on the desktop (default: ask when the request needs it)", "NN" },
+    { "code", 0, 0, G_OPTION_ARG_STRING, &user_code,
+      "Claim by the code the desktop shows instead of a link, with --server "
+      "(default: none, give CLAIM_URL)", "WDJB-MJHT" },
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server_url,
+      "The server to claim --code on: its address, or the code page the desktop names "
+      "(default: none)", "URL" },
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &key_path,
       "The device key (default: $XDG_DATA_HOME/crossing/device-key)", "PATH" },
     { "base-path", 0, 0, G_OPTION_ARG_STRING, &base_path,
@@ -1077,16 +1297,24 @@ companion_approve_main (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new ("CLAIM_URL");
+  context = g_option_context_new ("[CLAIM_URL]");
   g_option_context_set_summary (context,
                                 "Approve or reject a sign-in from a terminal, as a phone would:\n"
-                                "CLAIM_URL is the link in the QR code the desktop shows.");
+                                "CLAIM_URL is the link in the QR code the desktop shows; or\n"
+                                "type the desktop's code with --code WDJB-MJHT --server URL.");
   g_option_context_set_description (context,
                                     "Exit status: 0 approved, 1 rejected or declined, 2 error.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (error->message);
-  if (argc != 2)
+  if (user_code != NULL || server_url != NULL)
+    {
+      if (user_code == NULL || server_url == NULL)
+        return usage_error ("--code and --server go together");
+      if (argc != 1)
+        return usage_error ("Give a claim link or --code, not both");
+    }
+  else if (argc != 2)
     return usage_error ("Give exactly one claim link");
   if (yes && reject)
     return usage_error ("--yes and --reject cannot be used together");
@@ -1106,7 +1334,12 @@ companion_approve_main (int    argc,
         base_path[strlen (base_path) - 1] = '\0';
     }
 
-  link = crossing_claim_url_parse (argv[1], &error);
+  /* The code is checked by the server (one answer for every wrong one);
+   * only what cannot be a code is refused here. */
+  if (user_code != NULL && (strlen (user_code) > 32 || !crossing_string_is_clean (user_code)))
+    return usage_error ("--code takes the code shown on the desktop, e.g. --code WDJB-MJHT");
+  link = user_code != NULL ? parse_server (server_url, &error)
+                           : crossing_claim_url_parse (argv[1], &error);
   if (link == NULL)
     return report_error (error);
 
@@ -1120,9 +1353,13 @@ companion_approve_main (int    argc,
   sodium_memzero (secret_key, sizeof secret_key);
 
   if (g_str_has_prefix (link->origin, "http://") && !is_loopback_origin (link->origin))
-    g_printerr ("%s: note: this link uses plain http; others on the network can see and "
-                "take over this request\n", PREFIX);
-  g_print ("Contacting %s (request %s)\n", link->origin, link->order_id);
+    g_printerr ("%s: note: this %s uses plain http; others on the network can see and "
+                "take over this request\n", PREFIX, user_code != NULL ? "server" : "link");
+  /* The code claims the order: like the link's token, never printed. */
+  if (user_code != NULL)
+    g_print ("Contacting %s\n", link->origin);
+  else
+    g_print ("Contacting %s (request %s)\n", link->origin, link->order_id);
 
   user_agent = g_strdup_printf ("crossing-companion-approve/%s", PACKAGE_VERSION);
   session = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_S,
@@ -1131,8 +1368,15 @@ companion_approve_main (int    argc,
   api = crossing_claim_url_api_base (link, base_path);
   client = (Client) { .session = session, .api = api, .origin = link->origin };
 
-  envelope = claim_and_challenge (&client, link, &challenge_token, &error);
-  if (envelope == NULL || !check_envelope (envelope, link->order_id, &error))
+  if (user_code != NULL)
+    envelope = claim_by_code_and_challenge (&client, user_code, &order_id, &challenge_token,
+                                            &error);
+  else
+    {
+      order_id = g_strdup (link->order_id);
+      envelope = claim_and_challenge (&client, link, &challenge_token, &error);
+    }
+  if (envelope == NULL || !check_envelope (envelope, order_id, &error))
     goto out;
 
   order_adapter_name = member_string (envelope, "adapterId");
@@ -1164,15 +1408,32 @@ companion_approve_main (int    argc,
   print_context (envelope, crossing_kind_from_string (member_string (envelope, "kind")), subject,
                  expires_at == G_MAXINT64 ? -1 : time_left_ms);
 
+  /* An identified order: another key would only be refused (and counted). */
+  only = member_string (envelope, "subject");
+  if (!reject && only != NULL && strcmp (only, subject) != 0)
+    {
+      g_autofree char *only_shown = crossing_subject_short_form (only);
+      g_autofree char *mine = crossing_subject_short_form (subject);
+      g_autofree char *safe_only = printable (only_shown, 80);
+      g_autofree char *safe_mine = printable (mine, 80);
+
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "Only %s can approve this request, and this device signs as %s (choose the "
+                   "key with --key, or refuse it with --reject)", safe_only, safe_mine);
+      goto out;
+    }
+
   if (reject)
     approve = FALSE;
   else
     {
+      /* The check code first: the person compares it before deciding. */
       if (check_code == NULL && member_is_true (envelope, "checkCodeRequired"))
         {
           check_code = ask_check_code (deadline_ms, &error);
           if (check_code == NULL)
             goto out;
+          asked_code = TRUE;
         }
       approve = yes || ask_approval (deadline_ms, &error);
       if (error != NULL)
@@ -1181,7 +1442,7 @@ companion_approve_main (int    argc,
 
   if (!approve)
     {
-      if (send_reject (&client, link->order_id, challenge_token, &error))
+      if (send_reject (&client, order_id, challenge_token, &error))
         {
           g_print ("Rejected. The desktop has been told.\n");
           status = COMPANION_APPROVE_EXIT_DECLINED;
@@ -1189,11 +1450,36 @@ companion_approve_main (int    argc,
       goto out;
     }
 
-  if (send_approve (&client, link->order_id, challenge_token, check_code, adapter,
-                    member_string (envelope, "message"), subject, seed, &error))
+  /* A number typed wrong gets two more tries, as on the phone page. */
+  for (guint tries = 1;; tries++)
     {
-      g_print ("Approved. Return to your computer.\n");
-      status = COMPANION_APPROVE_EXIT_APPROVED;
+      g_autofree char *code = NULL;
+
+      if (send_approve (&client, order_id, challenge_token, check_code, adapter,
+                        member_string (envelope, "message"), subject, seed, &code, &error))
+        {
+          g_print ("Approved. Return to your computer.\n");
+          status = COMPANION_APPROVE_EXIT_APPROVED;
+          break;
+        }
+      if (!asked_code || g_strcmp0 (code, "CHECK_CODE_MISMATCH") != 0)
+        break;
+      g_clear_error (&error);
+      if (tries == COMPANION_APPROVE_CHECK_CODE_TRIES)
+        {
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "That number does not match the one on the desktop either. After %u "
+                       "wrong numbers the request is cancelled: start again on the desktop",
+                       COMPANION_APPROVE_CHECK_CODE_TRIES);
+          break;
+        }
+      g_print ("That number does not match the one on the desktop (%u %s left). Look at the "
+               "desktop again.\n", COMPANION_APPROVE_CHECK_CODE_TRIES - tries,
+               COMPANION_APPROVE_CHECK_CODE_TRIES - tries == 1 ? "try" : "tries");
+      g_clear_pointer (&check_code, g_free);
+      check_code = ask_check_code (deadline_ms, &error);
+      if (check_code == NULL)
+        break;
     }
 
 out:

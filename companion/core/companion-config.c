@@ -93,6 +93,7 @@ companion_config_free (CompanionConfig *config)
   g_free (config->public_prefix);
   g_free (config->mobile_qr_return_to);
   g_free (config->mobile_qr_signing_path_template);
+  g_free (config->geoip_db);
   g_free (config);
 }
 
@@ -361,6 +362,14 @@ apply (CompanionConfig  *config,
     return parse_count (name, value, &config->user_code_misses_per_minute_per_ip, error);
   if (strcmp (name, "user-code-misses-per-minute") == 0)
     return parse_count (name, value, &config->user_code_misses_per_minute, error);
+  if (strcmp (name, "geoip-db") == 0)
+    {
+      if (*value == '\0')
+        return bad_value (error, name, value, "expected a file path");
+      g_free (config->geoip_db);
+      config->geoip_db = g_strdup (value);
+      return TRUE;
+    }
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown setting '%s'", name);
   return FALSE;
@@ -432,6 +441,9 @@ static const struct {
   { "user-code-misses-per-minute", "COUNT",
     "Wrong user codes all clients together may try per minute, counted in the store (default "
     G_STRINGIFY (DEFAULT_USER_CODE_MISSES) ")" },
+  { "geoip-db", "FILE",
+    "MaxMind-format city database (.mmdb) for the requester's location shown to the phone, "
+    "reopened on SIGHUP (default none: no location)" },
 };
 
 static gboolean

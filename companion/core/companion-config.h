@@ -49,6 +49,7 @@ typedef struct {
   guint     max_user_codes;                   /* live user codes at once */
   guint     user_code_misses_per_minute_per_ip;  /* per IPv4 address / IPv6 /64 */
   guint     user_code_misses_per_minute;      /* across every companion on the store */
+  char     *geoip_db;                         /* a MaxMind-format city database, or NULL */
 
   /* Derived from public_url by companion_config_set_listening_url(). */
   char     *public_origin;        /* "scheme://host[:port]" */

@@ -64,6 +64,10 @@ typedef struct {
    * then on) may approve; approvals by another signer are counted. */
   gboolean         identified;
   guint            subject_mismatches;
+  /* More lines of the signed details (a start's custom context; a ledger
+   * order's amount, asset, reservationId): a JSON object of strings, or
+   * NULL for none. */
+  char            *extra_details;
 } CompanionOrder;
 
 CompanionOrder *companion_order_new   (void);

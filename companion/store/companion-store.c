@@ -151,6 +151,7 @@ companion_order_free (CompanionOrder *order)
   g_free (order->session_id);
   g_free (order->challenge_id_hash);
   g_free (order->user_code_hash);
+  g_free (order->extra_details);
   g_free (order);
 }
 

@@ -864,7 +864,9 @@ test_command_approves_with_order_adapter (void)
   g_test_trap_assert_stdout ("*Test asks for your approval*");
   g_test_trap_assert_stdout ("*Title:*Test login*");
   g_test_trap_assert_stdout ("*Website:*" DESK_ORIGIN "*");
-  g_test_trap_assert_stdout ("*Asked by:*192.0.2.7, TestBrowser/1.0*");
+  /* No device or network named: the raw User-Agent, said as unknown. */
+  g_test_trap_assert_stdout ("*Device:*unknown (TestBrowser/1.0)*");
+  g_test_trap_assert_stdout ("*From:*192.0.2.7*");
   g_test_trap_assert_stdout ("*Time left:*1 min*");
   g_test_trap_assert_stdout ("*Signing in as:*ed25519:*");
   g_test_trap_assert_stdout ("*Approved. Return to your computer.*");

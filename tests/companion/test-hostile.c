@@ -1680,6 +1680,87 @@ add_tokens (void)
           }
     }
 }
+
+/* issue 14: the start body's userCode, subject and context, claim-by-code's
+ * body and the status query. Few well-formed unknown codes: each is a miss,
+ * and the misses of one address are limited. */
+static const HostileCase issue14_cases[] = {
+  J ("user-code/start-true", "start", LOGIN_WITH ("\"userCode\":true"), OK),
+  J ("user-code/start-null", "start", LOGIN_WITH ("\"userCode\":null"), OK),
+  J ("user-code/start-string", "start", LOGIN_WITH ("\"userCode\":\"true\""), BAD),
+  J ("user-code/start-number", "start", LOGIN_WITH ("\"userCode\":1"), BAD),
+  J ("user-code/start-array", "start", LOGIN_WITH ("\"userCode\":[true]"), BAD),
+  J ("user-code/start-object", "start", LOGIN_WITH ("\"userCode\":{}"), BAD),
+  J ("user-code/claim-missing", "claim-by-code", "{}", BAD),
+  J ("user-code/claim-null", "claim-by-code", "{\"userCode\":null}", BAD),
+  J ("user-code/claim-number", "claim-by-code", "{\"userCode\":12345678}", BAD),
+  J ("user-code/claim-array", "claim-by-code", "{\"userCode\":[\"WDJB-MJHT\"]}", BAD),
+  J ("user-code/claim-vowel", "claim-by-code", "{\"userCode\":\"WDJB-MJHA\"}", BAD),
+  J ("user-code/claim-digit", "claim-by-code", "{\"userCode\":\"WDJB-MJH0\"}", BAD),
+  J ("user-code/claim-seven", "claim-by-code", "{\"userCode\":\"WDJB-MJH\"}", BAD),
+  J ("user-code/claim-nine", "claim-by-code", "{\"userCode\":\"WDJB-MJHTB\"}", BAD),
+  J ("user-code/claim-escaped-nul", "claim-by-code", "{\"userCode\":\"WDJB\\u0000MJHT\"}",
+     BAD),
+  J ("user-code/claim-tab", "claim-by-code", "{\"userCode\":\"WDJB\\tMJHT\"}", BAD),
+  J ("user-code/claim-fullwidth", "claim-by-code",
+     "{\"userCode\":\"\xef\xbc\xb7" "DJB-MJHT\"}", BAD),
+  J ("user-code/claim-too-long", "claim-by-code",
+     "{\"userCode\":\"WDJB-MJHT-WDJB-MJHT-WDJB-MJHT-WDJB-MJHT-WDJB-MJHT-WDJB-MJHT-WDJB-\"}",
+     BAD),
+  J ("user-code/claim-unknown", "claim-by-code", "{\"userCode\":\"BCDF-GHJK\"}",
+     ERR (400, "INVALID_USER_CODE")),
+  J ("user-code/claim-unknown-spaced-lower", "claim-by-code",
+     "{\"userCode\":\" b c d f - g h j k \"}", ERR (400, "INVALID_USER_CODE")),
+  J ("subject/number", "start", LOGIN_WITH ("\"subject\":1"), BAD),
+  J ("subject/empty", "start", LOGIN_WITH ("\"subject\":\"\""), BAD),
+  J ("subject/null", "start", LOGIN_WITH ("\"subject\":null"), OK),
+  J ("subject/ed25519-short", "start",
+     LOGIN_WITH ("\"subject\":\"ed25519:0a9b55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f1773509\""),
+     BAD),
+  J ("subject/ed25519-upper-prefix", "start",
+     LOGIN_WITH ("\"subject\":\"ED25519:0a9b55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f177350980\""),
+     BAD),
+  J ("subject/ed25519-ok", "start",
+     LOGIN_WITH ("\"subject\":\"ed25519:0A9B55420d3664996800f1d48f5683ced9b6666fd7d09e61641826f177350980\""),
+     OK),
+  J ("subject/nimiq-bad-check", "start",
+     LOGIN_WITH ("\"subject\":\"NQ70 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U\""), BAD),
+  J ("subject/nimiq-newline", "start",
+     LOGIN_WITH ("\"subject\":\"NQ71 CT4K 7R9R EHSB\\n7HY9 TSTP XNRQ L2RK 8U4U\""), BAD),
+  J ("subject/nimiq-adapter-mismatch", "start",
+     LOGIN_WITH ("\"adapterId\":\"ed25519\",\"subject\":\"nq71ct4k7r9rehsb7hy9tstpxnrql2rk8u4u\""),
+     ERR (400, "UNSUPPORTED_ADAPTER")),
+  J ("subject/nimiq-ok", "start",
+     LOGIN_WITH ("\"subject\":\"nq71ct4k7r9rehsb7hy9tstpxnrql2rk8u4u\""), OK),
+  J ("context/ok", "start", LOGIN_WITH ("\"context\":{\"terminal\":\"Till 4\"}"), OK),
+  J ("context/array", "start", LOGIN_WITH ("\"context\":[\"terminal\",\"Till 4\"]"), BAD),
+  J ("context/string", "start", LOGIN_WITH ("\"context\":\"terminal: Till 4\""), BAD),
+  J ("context/nested", "start", LOGIN_WITH ("\"context\":{\"a\":{\"b\":\"c\"}}"), BAD),
+  J ("context/number-value", "start", LOGIN_WITH ("\"context\":{\"a\":1}"), BAD),
+  J ("context/forged-line", "start",
+     LOGIN_WITH ("\"context\":{\"a\":\"x\\ntitle: forged\"}"), BAD),
+  J ("context/builtin-key", "start", LOGIN_WITH ("\"context\":{\"title\":\"forged\"}"), BAD),
+  J ("context/upper-key", "start", LOGIN_WITH ("\"context\":{\"A\":\"x\"}"), BAD),
+  J ("context/escaped-nul-key", "start", LOGIN_WITH ("\"context\":{\"a\\u0000\":\"x\"}"),
+     BAD),
+  J ("context/nine-pairs", "start",
+     LOGIN_WITH ("\"context\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"5\","
+                 "\"f\":\"6\",\"g\":\"7\",\"h\":\"8\",\"i\":\"9\"}"), BAD),
+  { .name = "status/ok", .target = TARGET_CLAIMED, .method = "GET",
+    .path = "status?orderId=@ORDER@&eventToken=@EVENT@", OK },
+  { .name = "status/without-token", .target = TARGET_CREATED, .method = "GET",
+    .path = "status?orderId=@ORDER@", BAD },
+  { .name = "status/without-query", .method = "GET", .path = "status", BAD },
+  { .name = "status/desktop-token", .target = TARGET_CREATED, .method = "GET",
+    .path = "status?orderId=@ORDER@&eventToken=@DESKTOP@", ERR (401, "INVALID_EVENT_TOKEN") },
+  { .name = "status/unknown-order", .target = TARGET_CREATED, .method = "GET",
+    .path = "status?orderId=" UNKNOWN_ID "&eventToken=@EVENT@", ERR (404, "ORDER_NOT_FOUND") },
+  { .name = "status/escaped-nul-token", .target = TARGET_CREATED, .method = "GET",
+    .path = "status?orderId=@ORDER@&eventToken=%00@EVENT@", ERR (401, "INVALID_EVENT_TOKEN") },
+  { .name = "status/post", .target = TARGET_CREATED, .path = "status",
+    .body = "{\"orderId\":\"@ORDER@\",\"eventToken\":\"@EVENT@\"}",
+    ERR (405, "METHOD_NOT_ALLOWED"), .allow = "GET" },
+};
 /* *INDENT-ON* */
 
 static void
@@ -1722,6 +1803,7 @@ main (int    argc,
   add_table (query_cases, G_N_ELEMENTS (query_cases));
   add_table (http_cases, G_N_ELEMENTS (http_cases));
   add_tokens ();
+  add_table (issue14_cases, G_N_ELEMENTS (issue14_cases));
   g_test_message ("%u hostile cases", g_hash_table_size (names));
 
   /* One companion for every case; the limits on how often one address may

@@ -352,7 +352,10 @@ test_config (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(CompanionConfig) config = companion_config_new_default ();
-      g_auto(GStrv) argv = g_strdupv ((char **) cases[i]);
+      g_auto(GStrv) strings = g_strdupv ((char **) cases[i]);
+      /* The parser takes what it reads out of the array: free the strings
+       * from a copy of it. */
+      g_autofree char **argv = g_memdup2 (strings, sizeof (char *) * 4);
       g_autoptr(GError) error = NULL;
       int argc = 3;
       gboolean ok;

@@ -46,7 +46,7 @@ static struct {
 
 static const char *const placeholders[] = {
   "$ORDER", "$CLAIM", "$CHALLENGE", "$DESKTOP", "$EVENT", "$CODE", "$PUB", "$SIG", "$ADDRESS",
-  "$SESSION", "$NONCE", "$QR", "$POLL",
+  "$SESSION", "$NONCE", "$QR", "$POLL", "$USERCODE",
 };
 
 static void
@@ -108,6 +108,9 @@ fuzz_companion_init (void)
   g_free (fuzz.config->listen_host);
   fuzz.config->listen_host = g_strdup ("127.0.0.1");
   fuzz.config->listen_port = 0;
+  /* Wrong codes must not switch code entry off for the rest of a run. */
+  fuzz.config->user_code_misses_per_minute = 1000000;
+  fuzz.config->user_code_misses_per_minute_per_ip = 1000000;
   fuzz.values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   start_server ();
   atexit (at_exit);
@@ -186,6 +189,7 @@ prepare_order (FuzzOrderState state)
     .title = sign ? "Pay 1 NIM" : NULL,
     .requester_ip = "192.0.2.1",
     .requester_user_agent = "fuzz",
+    .user_code = !sign,
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) started = NULL;
@@ -211,6 +215,8 @@ prepare_order (FuzzOrderState state)
                                         &error);
   g_assert_no_error (error);
   set_value ("$CLAIM", claim_url->claim_token);
+  if (json_object_has_member (object, "userCode"))
+    set_value ("$USERCODE", json_object_get_string_member (object, "userCode"));
   if (state == FUZZ_ORDER_STARTED || state == FUZZ_ORDER_SIGN_STARTED)
     return;
 
@@ -271,6 +277,8 @@ fuzz_companion_prepare (guint state)
 
       set_value (placeholders[i], token);
     }
+  /* A code of the right shape that no order has. */
+  set_value ("$USERCODE", "BCDF-GHJK");
 
   state %= FUZZ_ORDER_N_STATES;
   if (state != FUZZ_ORDER_NONE)

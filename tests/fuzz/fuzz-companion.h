@@ -9,6 +9,7 @@
  * placeholders below in an input are replaced with that order's values.
  *
  *   $ORDER $CLAIM $CHALLENGE $DESKTOP $EVENT $CODE $PUB $SIG $ADDRESS $SESSION
+ *   $USERCODE (a login order's user code, while it is created)
  *
  * and, set by the Nimiq and mobile-QR targets (fuzz-companion-flows.c):
  *

@@ -1543,7 +1543,8 @@ test_user_codes_live_unique (Fixture       *f,
   g_autoptr(CompanionOrder) found = NULL;
   g_autoptr(CompanionOrder) missing = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *hash = crossing_token_hash (new_id ());
+  g_autofree char *code = new_id ();
+  g_autofree char *hash = crossing_token_hash (code);
   CompanionOrderChange claim = { .to = CROSSING_STATUS_CLAIMED };
   guint64 before = companion_store_count_user_codes (f->store, 1700000000000, &error);
 
@@ -1653,15 +1654,18 @@ test_subject_mismatches (Fixture       *f,
 
   order->identified = TRUE;
   order->subject = g_strdup ("NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U");
+  order->extra_details = g_strdup ("{\"terminal\":\"Till 4\"}");
   g_assert_true (companion_store_insert_order (f->store, order, &error));
   g_assert_no_error (error);
   again = companion_store_get_order (f->store, order->id, &error);
   g_assert_true (again->identified);
   g_assert_cmpstr (again->subject, ==, order->subject);
   g_assert_cmpuint (again->subject_mismatches, ==, 0);
+  g_assert_cmpstr (again->extra_details, ==, order->extra_details);
   g_clear_pointer (&again, companion_order_free);
   again = companion_store_get_order (f->store, created->id, &error);
   g_assert_false (again->identified);
+  g_assert_null (again->extra_details);
   g_clear_pointer (&again, companion_order_free);
 
   for (guint i = 1; i <= 3; i++)
@@ -1778,7 +1782,7 @@ main (int    argc,
   ADD ("user-codes/live-unique-found-counted", test_user_codes_live_unique);
   ADD ("user-codes/misses-per-scope-and-window", test_user_code_misses);
   ADD ("user-codes/misses-from-threads-each-once", test_user_code_misses_race);
-  ADD ("identified/subject-kept-mismatches-counted", test_subject_mismatches);
+  ADD ("identified/subject-details-kept-mismatches-counted", test_subject_mismatches);
 
   return g_test_run ();
 }

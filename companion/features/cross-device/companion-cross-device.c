@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
+#include <signal.h>
 #include <string.h>
 
 #include "crossing-token.h"
@@ -25,7 +27,13 @@ struct _CompanionCrossDevice
   CompanionCore   *core;
   CompanionEngine *engine;
   char            *page_api_base;   /* what the phone page calls, same origin */
+  /* issue 14: --geoip-db, reopened on SIGHUP */
+  CompanionGeoip  *geoip;
+  guint            sighup_id;
 };
+
+#define MAX_CONTEXT_PAIRS  8
+#define MAX_CONTEXT_VALUE  200
 
 static gboolean
 is_payload_hash (const char *value)
@@ -60,6 +68,54 @@ get_order_and_token (CompanionRequest  *request,
                                        out_token, error);
 }
 
+/* Custom context: at most 8 string pairs, keys ^[a-z][a-z0-9_]{0,31}$ and
+ * not a built-in detail, values 1 to 200 characters without control
+ * characters. @out_pairs: key, value, ..., NULL (pointing into the body),
+ * or NULL without context. */
+static gboolean
+get_context (CompanionRequest   *request,
+             const char       ***out_pairs,
+             GError            **error)
+{
+  JsonNode *node = json_object_get_member (request->body, "context");
+  g_autoptr(GPtrArray) pairs = NULL;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+
+  *out_pairs = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return companion_invalid_request (error, "The field %s must be an object", "context");
+  if (json_object_get_size (json_node_get_object (node)) > MAX_CONTEXT_PAIRS)
+    return companion_invalid_request (error, "The field %s may have at most %d pairs",
+                                      "context", MAX_CONTEXT_PAIRS);
+
+  pairs = g_ptr_array_new ();
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &key, &value))
+    {
+      const char *text;
+
+      if (!g_regex_match_simple ("^[a-z][a-z0-9_]{0,31}$", key, G_REGEX_DOLLAR_ENDONLY, 0) ||
+          companion_order_is_builtin_detail (key))
+        return companion_invalid_request (error, "A context key must be a-z, 0-9 and _, "
+                                          "at most 32, and not a built-in detail");
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING ||
+          (text = json_node_get_string (value)) == NULL || *text == '\0' ||
+          g_utf8_strlen (text, -1) > MAX_CONTEXT_VALUE || !crossing_string_is_clean (text))
+        return companion_invalid_request (error, "A context value must be a string of 1 to %d "
+                                          "characters without control characters",
+                                          MAX_CONTEXT_VALUE);
+      g_ptr_array_add (pairs, (gpointer) key);
+      g_ptr_array_add (pairs, (gpointer) text);
+    }
+  g_ptr_array_add (pairs, NULL);
+  *out_pairs = (const char **) g_ptr_array_free (g_steal_pointer (&pairs), FALSE);
+  return TRUE;
+}
+
 /* An optional boolean member: absent or null is FALSE. */
 static gboolean
 get_optional_bool (CompanionRequest  *request,
@@ -86,6 +142,7 @@ handle_start (gpointer           state,
 {
   CompanionCrossDevice *self = state;
   CompanionStartRequest start = { 0, };
+  g_autofree const char **context = NULL;
   const char *kind = NULL;
   const char *adapter = NULL;
 
@@ -99,7 +156,8 @@ handle_start (gpointer           state,
                                      CROSSING_MAX_SUMMARY_CHARS, &start.summary, error) ||
       !companion_request_get_string (request, "payloadHash", FALSE,
                                      CROSSING_MAX_PAYLOAD_HASH_CHARS, &start.payload_hash, error) ||
-      !companion_request_get_string (request, "subject", FALSE, 128, &start.subject, error))
+      !companion_request_get_string (request, "subject", FALSE, 128, &start.subject, error) ||
+      !get_context (request, &context, error))
     return FALSE;
 
   start.kind = crossing_kind_from_string (kind);
@@ -122,6 +180,7 @@ handle_start (gpointer           state,
   start.origin = request->origin;
   start.requester_ip = request->client_ip;
   start.requester_user_agent = request->user_agent;
+  start.details = context;
   return reply_json (reply, companion_engine_start (self->engine, &start, error));
 }
 
@@ -352,7 +411,8 @@ handle_page (gpointer           state,
   CompanionCrossDevice *self = state;
 
   /* The page's own names are relative to {publicPrefix}/cross-device/. */
-  companion_page_serve (request->path + strlen (PREFIX "/"), self->page_api_base, reply);
+  companion_page_serve (request->path + strlen (PREFIX "/"), self->page_api_base,
+                        companion_request_get_header (request, "Accept-Language"), reply);
   return TRUE;
 }
 
@@ -384,6 +444,20 @@ static const CompanionCommand commands[] = {
   { "approve", companion_approve_main, "Play the phone: approve a claim link from a terminal" },
 };
 
+static void cross_device_destroy (gpointer state);
+
+/* The databases are updated monthly: replace the file, then SIGHUP. */
+static gboolean
+on_sighup (gpointer user_data)
+{
+  CompanionCrossDevice *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!companion_geoip_reopen (self->geoip, &error))
+    g_warning ("%s; keeping the one in use", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
 static gpointer
 cross_device_create (CompanionCore  *core,
                      GError        **error)
@@ -394,6 +468,19 @@ cross_device_create (CompanionCore  *core,
   self->core = core;
   self->engine = companion_engine_new (config, companion_core_get_store (core));
   self->page_api_base = g_strconcat (config->public_prefix, config->base_path, PREFIX, NULL);
+
+  /* issue 14: a database named but unreadable stops the companion here. */
+  if (config->geoip_db != NULL)
+    {
+      self->geoip = companion_geoip_open (config->geoip_db, error);
+      if (self->geoip == NULL)
+        {
+          cross_device_destroy (self);
+          return NULL;
+        }
+      companion_engine_set_geoip (self->engine, self->geoip);
+      self->sighup_id = g_unix_signal_add (SIGHUP, on_sighup, self);
+    }
   return self;
 }
 
@@ -410,6 +497,8 @@ cross_device_destroy (gpointer state)
 {
   CompanionCrossDevice *self = state;
 
+  g_clear_handle_id (&self->sighup_id, g_source_remove);
+  g_clear_object (&self->geoip);
   g_clear_object (&self->engine);
   g_free (self->page_api_base);
   g_free (self);

@@ -30,6 +30,8 @@ struct _CompanionEngine
 
   guint              expiry_id;
   gint64             expiry_at;   /* when the armed timer fires, epoch ms */
+
+  CompanionGeoip    *geoip;       /* nullable */
 };
 
 G_DEFINE_FINAL_TYPE (CompanionEngine, companion_engine, G_TYPE_OBJECT)
@@ -422,6 +424,57 @@ insert_with_user_code (CompanionEngine  *self,
   return TRUE;
 }
 
+/* The extra details as the JSON object the order keeps, or NULL for none;
+ * FALSE with INVALID_REQUEST for a key the order sets itself, one given
+ * twice, or a value that is empty or not clean. */
+static gboolean
+extra_details_json (const char *const  *details,
+                    char              **out_json,
+                    GError            **error)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+
+  *out_json = NULL;
+  if (details == NULL || details[0] == NULL)
+    return TRUE;
+
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  for (gsize i = 0; details[i] != NULL; i += 2)
+    {
+      const char *key = details[i];
+      const char *value = details[i + 1];
+
+      if (value == NULL || *key == '\0' || *value == '\0' || !crossing_string_is_clean (key) ||
+          !crossing_string_is_clean (value) || !g_hash_table_add (seen, (gpointer) key) ||
+          g_str_equal (key, "kind") || g_str_equal (key, "orderId") ||
+          g_str_equal (key, "summary") || g_str_equal (key, "title") ||
+          g_str_equal (key, "subject"))
+        return fail_message (error, CROSSING_ERROR_INVALID_REQUEST,
+                             "A detail repeats one of the order's own, or is empty");
+      companion_json_add_string (builder, key, value);
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  generator = json_generator_new ();
+  json_generator_set_root (generator, root);
+  *out_json = json_generator_to_data (generator, NULL);
+  return TRUE;
+}
+
+void
+companion_engine_set_geoip (CompanionEngine *self,
+                            CompanionGeoip  *geoip)
+{
+  g_return_if_fail (COMPANION_IS_ENGINE (self));
+  g_set_object (&self->geoip, geoip);
+}
+
 JsonNode *
 companion_engine_start (CompanionEngine              *self,
                         const CompanionStartRequest  *request,
@@ -435,6 +488,7 @@ companion_engine_start (CompanionEngine              *self,
   g_autofree char *claim_url = NULL;
   g_autofree char *user_code = NULL;
   g_autofree char *subject = NULL;
+  g_autofree char *extra_details = NULL;
   CrossingAdapter adapter = request->adapter;
   const char *origin;
   const char *noun;
@@ -463,6 +517,8 @@ companion_engine_start (CompanionEngine              *self,
     }
   if (adapter == CROSSING_ADAPTER_INVALID)
     adapter = CROSSING_DEFAULT_ADAPTER;
+  if (!extra_details_json (request->details, &extra_details, error))
+    return NULL;
 
   origin = request->origin != NULL ? request->origin : self->config->public_origin;
   if (!companion_config_is_trusted_origin (self->config, origin))
@@ -482,6 +538,7 @@ companion_engine_start (CompanionEngine              *self,
   order->adapter = adapter;
   order->identified = subject != NULL;
   order->subject = g_strdup (subject);
+  order->extra_details = g_steal_pointer (&extra_details);
   order->status = CROSSING_STATUS_CREATED;
   order->claim_token_hash = crossing_token_hash (claim_token);
   order->desktop_token_hash = crossing_token_hash (desktop_token);
@@ -714,6 +771,40 @@ companion_engine_claim_by_code (CompanionEngine  *self,
   return response;
 }
 
+/* The desktop that started the order, as the companion sees it: never
+ * signed, so the phone may call it an estimate. */
+static void
+add_requester (CompanionEngine      *self,
+               JsonBuilder          *b,
+               const CompanionOrder *order)
+{
+  g_autofree char *device = companion_requester_device (order->requester_user_agent);
+  g_autoptr(CompanionLocation) location = NULL;
+
+  if (self->geoip != NULL)
+    location = companion_geoip_lookup (self->geoip, order->requester_ip);
+
+  json_builder_begin_object (b);
+  companion_json_add_string (b, "ip", order->requester_ip != NULL ? order->requester_ip : "");
+  companion_json_add_string (b, "userAgent", order->requester_user_agent != NULL
+                                               ? order->requester_user_agent
+                                               : "");
+  companion_json_add_string (b, "device", device);
+  json_builder_set_member_name (b, "location");
+  if (location == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      json_builder_begin_object (b);
+      companion_json_add_string (b, "country", location->country);
+      companion_json_add_string (b, "countryName", location->country_name);
+      companion_json_add_string (b, "city", location->city);
+      json_builder_end_object (b);
+    }
+  companion_json_add_string (b, "network", companion_requester_network (order->requester_ip));
+  json_builder_end_object (b);
+}
+
 static JsonNode *
 build_envelope (CompanionEngine      *self,
                 const CompanionOrder *order)
@@ -757,12 +848,7 @@ build_envelope (CompanionEngine      *self,
   companion_json_add_string (b, "message", order->message);
   companion_json_add_string (b, "appName", order->app_name);
   json_builder_set_member_name (b, "requester");
-  json_builder_begin_object (b);
-  companion_json_add_string (b, "ip", order->requester_ip != NULL ? order->requester_ip : "");
-  companion_json_add_string (b, "userAgent", order->requester_user_agent != NULL
-                                               ? order->requester_user_agent
-                                               : "");
-  json_builder_end_object (b);
+  add_requester (self, b, order);
   json_builder_set_member_name (b, "checkCodeRequired");
   json_builder_add_boolean_value (b, order->check_code != NULL);
   json_builder_end_object (b);
@@ -1312,6 +1398,7 @@ companion_engine_dispose (GObject *object)
 
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_clear_object (&self->store);
+  g_clear_object (&self->geoip);
 
   G_OBJECT_CLASS (companion_engine_parent_class)->dispose (object);
 }

@@ -13,6 +13,7 @@
 
 #include "companion-config.h"
 #include "companion-order.h"
+#include "companion-requester.h"
 #include "companion-store.h"
 
 G_BEGIN_DECLS
@@ -43,6 +44,12 @@ typedef struct {
    * type it (normalized here); with @adapter CROSSING_ADAPTER_INVALID the
    * adapter follows from it. */
   const char      *subject;        /* nullable */
+  /* issue 14: more lines for the signed details, a NULL-terminated key,
+   * value, ... array (nullable): a start's custom context, or what another
+   * feature's order states (a ledger order's amount, asset, reservationId).
+   * None may be a detail the order sets itself (kind, orderId, summary,
+   * title, subject) or come twice. */
+  const char *const *details;
 } CompanionStartRequest;
 
 typedef struct {
@@ -62,6 +69,10 @@ typedef struct {
 /* The config must have its public_url set (after listening). */
 CompanionEngine *companion_engine_new        (CompanionConfig               *config,
                                               CompanionStore                *store);
+
+/* issue 14: where "requester.location" comes from; NULL for none. */
+void             companion_engine_set_geoip  (CompanionEngine               *self,
+                                              CompanionGeoip                *geoip);
 
 /* Arms the expiry timer for what the store already holds (after a restart). */
 void             companion_engine_start_timers (CompanionEngine             *self);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "companion-order.h"
@@ -115,6 +116,21 @@ typedef struct {
   const char *value;
 } Detail;
 
+/* PROTOCOL.md, "Request context": the details of every order and of an
+ * identified one, and a ledger order's. */
+static const char *const builtin_details[] = {
+  "kind", "orderId", "summary", "title", "subject", "amount", "asset", "reservationId",
+};
+
+gboolean
+companion_order_is_builtin_detail (const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (builtin_details); i++)
+    if (strcmp (key, builtin_details[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static int
 compare_details (gconstpointer a,
                  gconstpointer b)
@@ -125,6 +141,7 @@ compare_details (gconstpointer a,
 GStrv
 companion_order_details (const CompanionOrder *order)
 {
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GArray) details = g_array_new (FALSE, FALSE, sizeof (Detail));
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   Detail kind = { "kind", crossing_kind_to_string (order->kind) };
@@ -143,6 +160,25 @@ companion_order_details (const CompanionOrder *order)
       Detail subject = { "subject", order->subject };
 
       g_array_append_val (details, subject);
+    }
+  /* Written by the engine as an object of strings. */
+  if (order->extra_details != NULL &&
+      json_parser_load_from_data (parser, order->extra_details, -1, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      JsonObject *extra = json_node_get_object (json_parser_get_root (parser));
+      JsonObjectIter iter;
+      const char *key;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, extra);
+      while (json_object_iter_next (&iter, &key, &value))
+        {
+          Detail detail = { key, json_node_get_string (value) };
+
+          if (detail.value != NULL)
+            g_array_append_val (details, detail);
+        }
     }
 
   /* Upstream prints Object.keys (details).sort (): UTF-16 code units, which

@@ -43,7 +43,8 @@ const char     *companion_order_redirect_to    (const CompanionOrder *order);
 
 /* The lower-case lines at the end of the message, which the envelope also
  * carries as "details": kind, orderId, subject (identified orders only),
- * summary, title, sorted by key. A NULL-terminated key, value, ... array. */
+ * summary, title and the order's extra details, sorted by key. A
+ * NULL-terminated key, value, ... array. */
 GStrv           companion_order_details        (const CompanionOrder *order);
 
 /* Builds the exact message of the contract's challenge from the order's
@@ -51,5 +52,9 @@ GStrv           companion_order_details        (const CompanionOrder *order);
  * id, return_to, payload_hash, summary, title). */
 char           *companion_order_build_message  (const CompanionOrder *order);
 
+
+/* The keys of companion_order_details() that are not extra details; a
+ * start's custom context may not use them (nor the ledger's). */
+gboolean        companion_order_is_builtin_detail (const char        *key);
 
 G_END_DECLS

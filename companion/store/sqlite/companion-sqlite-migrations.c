@@ -146,6 +146,8 @@ static const char *const cross_device_steps[] = {
   /* 3: identified orders, and approvals by another signer */
   "ALTER TABLE orders ADD COLUMN identified INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE orders ADD COLUMN subject_mismatches INTEGER NOT NULL DEFAULT 0;",
+  /* 4: request context, the lines a start adds to the signed details */
+  "ALTER TABLE orders ADD COLUMN extra_details TEXT;",
 };
 /* *INDENT-ON* */
 

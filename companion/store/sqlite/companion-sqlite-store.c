@@ -27,7 +27,8 @@
   " challenge_id, nonce, message, requester_ip, requester_user_agent, check_code," \
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
   " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash," \
-  " poll_interval, last_poll_at, user_code_hash, identified, subject_mismatches"
+  " poll_interval, last_poll_at, user_code_hash, identified, subject_mismatches," \
+  " extra_details"
 
 #define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
@@ -108,7 +109,7 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_INSERT_ORDER] =
     "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
-    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)",
+    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
   [STMT_GET_ORDER] = "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
   [STMT_GET_ORDER_BY_CHALLENGE_HASH] =
     "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = ?1",
@@ -359,6 +360,7 @@ order_from_row (sqlite3_stmt *s)
   order->user_code_hash = column_text (s, i++);
   order->identified = sqlite3_column_int (s, i++) != 0;
   order->subject_mismatches = (guint) sqlite3_column_int (s, i++);
+  order->extra_details = column_text (s, i++);
 
   /* A row written by a later version may hold values we do not know. */
   if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
@@ -438,6 +440,7 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
   bind_text (s, i++, o->user_code_hash);
   sqlite3_bind_int (s, i++, o->identified ? 1 : 0);
   sqlite3_bind_int (s, i++, (int) o->subject_mismatches);
+  bind_text (s, i++, o->extra_details);
 
   if (!step_done (self, s, "insert order", error))
     return FALSE;
