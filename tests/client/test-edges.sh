@@ -164,8 +164,12 @@ echo "ok 3 declined and too many wrong codes, each in its words"
 launch first "$url"
 approve_from_log first
 wait_for "$tmp/first.log" "session kept in the keyring" 20 || fail "first: not kept"
-subject_a=$(sed -n 's/^ *Signing in as: *//p' "$tmp/first-approve.log" | head -n 1)
-short_a=${subject_a:0:24}
+# The terminal phone names the signer in its short form; the operator's list
+# has it in full.
+short_a=$(sed -n 's/^ *Signing in as: *//p' "$tmp/first-approve.log" | head -n 1)
+short_a=${short_a:0:24}
+subject_a=$("$companion" users list --db "$tmp/main.db" | cut -f 1 | grep -F -- "$short_a" | head -n 1)
+[[ $subject_a == ed25519:* ]] || fail "first: no user for the key that signed in ($short_a)"
 token=$(secret-tool lookup server "$url")
 stop_client
 curl -sf -X POST -H "Authorization: Bearer $token" "$url/api/auth/sign-out" >/dev/null ||
