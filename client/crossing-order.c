@@ -155,13 +155,19 @@ static void
 set_polling (CrossingOrder *self,
              gboolean       polling)
 {
+  gboolean was_reconnecting;
+
   if (self->polling == polling)
     return;
+  was_reconnecting = crossing_order_get_reconnecting (self);
   self->polling = polling;
   self->poll_failing = FALSE;
   self->poll_failures = 0;
   g_debug (polling ? "slow connection: polling the status" : "polling stopped");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SLOW_CONNECTION]);
+  /* The banner is the stream's while it is followed, the polls' while polling. */
+  if (was_reconnecting != crossing_order_get_reconnecting (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
 }
 
 static void
@@ -542,7 +548,7 @@ fall_back_to_polling (CrossingOrder *self,
   g_debug ("the event stream does not come through (%s)", why);
   self->prefer_polling = TRUE;
   set_polling (self, TRUE);
-  if (was_reconnecting)
+  if (was_reconnecting && !crossing_order_get_reconnecting (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
   poll_status (self);
 }
