@@ -451,6 +451,10 @@ print_link (CrossingApplication *self,
   if (self->print_links && crossing_order_get_state (order) == CROSSING_ORDER_WAITING)
     {
       g_print ("link: %s\n", crossing_order_get_claim_url (order));
+      /* The same order, for whoever cannot scan: as "Can't scan?" shows it. */
+      if (crossing_order_get_user_code (order) != NULL)
+        g_print ("code: %s %s\n", crossing_order_get_user_code (order),
+                 crossing_order_get_verification_uri (order));
       fflush (stdout);
     }
 }

@@ -106,7 +106,7 @@ secret-tool clear server "$proxy_url"
 echo "ok 1 behind a proxy that buffers the stream, signed in by polling ($polls polls)"
 
 # 2. "Can't scan?": the code on screen claims the order on screen.
-launch code "$url"
+launch code "$url" --print-link
 press alt+s
 wait_for_words code "t scan?" 30 || fail "code: no Can't scan?"
 # The code and the address to type it at, both on one screenshot (the
@@ -120,6 +120,8 @@ until user_code=$(ocr code -c tessedit_char_whitelist=$alphabet- |
   sleep 0.5
   shot code
 done
+# --print-link names the same code, for a terminal phone.
+grep -qxF "code: $user_code $url/cross-device/code" "$tmp/code.log" || fail "code: not printed as $user_code"
 approve_from_log code --code "$user_code" --server "$url"
 # The window follows only its own order: signed in, the code was that order's.
 wait_for "$tmp/code.log" "state: signed-in" 20 || fail "code: never signed in"
