@@ -857,11 +857,37 @@ start_order (CrossingOrder *self)
                             g_object_ref (self));
 }
 
+static void
+on_retired (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!crossing_api_cancel_finish (CROSSING_API (source), result, &error))
+    g_debug ("cancelling the replaced order: %s", error->message);
+  else
+    g_debug ("the replaced order is cancelled");
+}
+
+/* An order replaced by a new one on request is cancelled on the server: no
+ * phone can approve a code nobody waits for any more. Not tied to the
+ * order's cancellable, which the new order's start cancels. */
+static void
+retire_live_order (CrossingOrder *self)
+{
+  if (!crossing_order_is_live (self) || self->desktop_token == NULL)
+    return;
+  crossing_api_cancel_async (self->api, self->order_id, self->desktop_token, NULL, on_retired,
+                             NULL);
+}
+
 void
 crossing_order_start (CrossingOrder *self)
 {
   g_return_if_fail (CROSSING_IS_ORDER (self));
 
+  retire_live_order (self);
   g_clear_pointer (&self->wanted_subject, g_free);
   self->renewals = 0;
   start_order (self);
@@ -874,6 +900,7 @@ crossing_order_start_identified (CrossingOrder *self,
   g_return_if_fail (CROSSING_IS_ORDER (self));
   g_return_if_fail (subject != NULL);
 
+  retire_live_order (self);
   g_free (self->wanted_subject);
   self->wanted_subject = g_strdup (subject);
   self->renewals = 0;

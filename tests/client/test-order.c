@@ -482,6 +482,29 @@ test_start_asks_for_a_code_to_type (void)
   g_assert_cmpstr (crossing_order_get_user_code (order), ==, "WDJB-MJHD");
 }
 
+static gboolean
+cancel_arrived (gpointer data)
+{
+  return ((TestServer *) data)->n_cancel > 0;
+}
+
+/* A code on screen replaced by another on request is cancelled on the
+ * server; one that expired and is renewed is not asked about. */
+static void
+test_replaced_order_is_cancelled (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  crossing_order_start_identified (order, "ed25519:abcd");
+  g_assert_true (test_wait_until (cancel_arrived, server, 5000));
+  g_assert_cmpuint (server->n_cancel, ==, 1);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  g_assert_cmpuint (server->n_start, ==, 2);
+}
+
 static void
 test_identified_order_names_its_signer (void)
 {
@@ -704,6 +727,7 @@ main (int argc, char **argv)
   g_test_add_func ("/client/order/refused-stream-is-an-error", test_refused_stream_is_an_error);
   g_test_add_func ("/client/order/rejected-says-why", test_rejected_says_why);
   g_test_add_func ("/client/order/start-asks-for-a-code-to-type", test_start_asks_for_a_code_to_type);
+  g_test_add_func ("/client/order/replaced-order-is-cancelled", test_replaced_order_is_cancelled);
   g_test_add_func ("/client/order/identified-order-names-its-signer",
                    test_identified_order_names_its_signer);
   g_test_add_func ("/client/order/silent-stream-falls-back-to-polling",
