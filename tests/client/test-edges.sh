@@ -60,6 +60,15 @@ wait_for_words() {  # SHOT-NAME TEXT SECONDS
   done
 }
 
+# The QR of the order the log last named: under a slow build the window
+# may still show the previous one for a while.
+read_new_qr() {  # SHOT-NAME
+  local deadline=$((SECONDS + 30))
+  until read_qr "$1" && [[ $claim == *"/claim/$order?"* ]]; do
+    ((SECONDS < deadline)) || return 1
+  done
+}
+
 json_post() {  # ENDPOINT BODY: the answer's body (any status)
   curl -s -X POST "$api/$1" -H 'content-type: application/json' -d "$2"
 }
@@ -174,6 +183,7 @@ launch again "$url"
 wait_for "$tmp/again.log" "the remembered session is no longer valid" 10 || fail "again: not noticed"
 wait_for_words again "Again as ed25519:" 30 || fail "again: no Sign In Again as"
 first_order=$order
+replaced_claim=$claim
 press alt+i
 deadline=$((SECONDS + 20))
 until order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/again.log" | tail -n 1) &&
@@ -182,7 +192,13 @@ until order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp
   sleep 0.1
 done
 wait_for_words identified "can approve" 30 || fail "again: not said who may approve"
-read_qr identified || fail "again: no QR"
+read_new_qr identified || fail "again: no QR of order $order"
+# The code it replaced was cancelled: no phone can claim it any more.
+replaced_id=${replaced_claim#*/claim/}
+replaced_id=${replaced_id%%\?*}
+answer=$(json_post claim "{\"orderId\":\"$replaced_id\",\"claimToken\":\"${replaced_claim#*token=}\"}" |
+         jq -r '.code // .status')
+[[ $answer != claimed && $answer != null ]] || fail "again: the replaced order could still be claimed ($answer)"
 claim_with_curl "$claim"
 [[ $subject == "$subject_a" ]] || fail "again: the order is for '$subject', not $subject_a"
 grep -qxF "subject: $subject_a" <<<"$message" || fail "again: the signed message lacks the subject"
@@ -201,7 +217,7 @@ wait_for_words again-mismatch "Signed by Another Account" 30 || fail "again: mis
 # Try Again brings a code anyone may approve, and the offer again.
 press alt+t
 wait_for_words again-offer "Again as ed25519:" 30 || fail "again: no second offer"
-first_order=$order
+first_order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/again.log" | tail -n 1)
 press alt+i
 deadline=$((SECONDS + 20))
 until order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/again.log" | tail -n 1) &&
@@ -209,7 +225,7 @@ until order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp
   ((SECONDS < deadline)) || fail "again: no second identified order"
   sleep 0.1
 done
-read_qr again-qr || fail "again: no QR for the second identified order"
+read_new_qr again-qr || fail "again: no QR of the second identified order $order"
 approve_from_log again
 wait_for "$tmp/again.log" "state: signed-in" 20 || fail "again: A did not sign in"
 stop_client
