@@ -19,6 +19,8 @@ test_packages=(
   clang libclang-rt-14-dev uncrustify
   gnome-keyring libsecret-tools openssl xdotool
   libmaxmind-db-writer-perl
+  # the client's end-to-end tests read the code to type off the screen
+  tesseract-ocr
 )
 
 case "${1:-all}" in
