@@ -56,6 +56,15 @@ typedef struct {
   gboolean        timed_out;
 } Call;
 
+static gpointer             status_reply    (JsonObject   *object,
+                                             GError      **error);
+static CrossingStatusReply *too_early_reply (SoupMessage  *msg,
+                                             GBytes       *body);
+static char                *order_url       (CrossingApi  *self,
+                                             const char   *endpoint,
+                                             const char   *order_id,
+                                             const char   *event_token);
+
 static void
 call_free (Call *call)
 {
@@ -81,6 +90,18 @@ crossing_start_reply_free (CrossingStartReply *reply)
   g_free (reply->claim_url);
   g_free (reply->desktop_token);
   g_free (reply->event_token);
+  g_free (reply->user_code);
+  g_free (reply->verification_uri);
+  g_free (reply->subject);
+  g_free (reply);
+}
+
+void
+crossing_status_reply_free (CrossingStatusReply *reply)
+{
+  if (reply == NULL)
+    return;
+  g_clear_pointer (&reply->data, json_object_unref);
   g_free (reply);
 }
 
@@ -189,6 +210,30 @@ is_hex (const char *str,
     return FALSE;
   for (const char *p = str; *p != '\0'; p++)
     if (!g_ascii_isxdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* A link the window shows or encodes: http(s), clean, short enough for a
+ * QR code at level M (2331 bytes). */
+static gboolean
+is_web_link (const char *url)
+{
+  return url != NULL && strlen (url) <= 2048 && crossing_string_is_clean (url) &&
+         (g_str_has_prefix (url, "https://") || g_str_has_prefix (url, "http://"));
+}
+
+/* A code to type, as the contract writes it ("WDJB-MJHT"): capital letters
+ * and digits in groups joined by dashes, nothing a screen could misread. */
+static gboolean
+is_user_code (const char *code)
+{
+  gsize len = code != NULL ? strlen (code) : 0;
+
+  if (len < 4 || len > 16 || code[0] == '-' || code[len - 1] == '-')
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isupper (code[i]) && !g_ascii_isdigit (code[i]) && code[i] != '-')
       return FALSE;
   return TRUE;
 }
@@ -305,6 +350,14 @@ call_complete (GTask *task)
   g_clear_handle_id (&call->deadline_id, g_source_remove);
   if (call->body != NULL)
     body = g_byte_array_free_to_bytes (g_steal_pointer (&call->body));
+
+  if (status == 429 && call->func == status_reply)
+    {
+      /* Polled too early: how long to wait is the answer. */
+      g_task_return_pointer (task, too_early_reply (call->msg, body),
+                             (GDestroyNotify) crossing_status_reply_free);
+      return;
+    }
 
   object = crossing_api_parse_reply (status, soup_message_get_reason_phrase (call->msg), body,
                                      &error);
@@ -569,47 +622,64 @@ start_reply (JsonObject  *object,
       !crossing_token_is_well_formed (reply->event_token))
     return invalid (error, "the order and its tokens");
   /* A QR code at level M holds at most 2331 bytes; no sane link comes near. */
-  if (claim_url == NULL || strlen (claim_url) > 2048 || !crossing_string_is_clean (claim_url) ||
-      (!g_str_has_prefix (claim_url, "https://") && !g_str_has_prefix (claim_url, "http://")))
+  if (!is_web_link (claim_url))
     return invalid (error, "a claim link");
   reply->claim_url = g_strdup (claim_url);
   reply->expires_at = member_int (object, "expiresAt");
+  /* Extras the order works without: one the window could not show is
+   * left out, and the QR still works. */
+  if (is_user_code (member_string (object, "userCode")) &&
+      is_web_link (member_string (object, "verificationUri")))
+    {
+      reply->user_code = g_strdup (member_string (object, "userCode"));
+      reply->verification_uri = g_strdup (member_string (object, "verificationUri"));
+    }
+  if (is_showable (member_string (object, "subject"), 256))
+    reply->subject = g_strdup (member_string (object, "subject"));
   return g_steal_pointer (&reply);
 }
 
 void
-crossing_api_start_async (CrossingApi         *self,
-                          CrossingKind         kind,
-                          const char          *title,
-                          const char          *summary,
-                          const char          *payload_hash,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
+crossing_api_start_async (CrossingApi                *self,
+                          const CrossingStartRequest *request,
+                          GCancellable               *cancellable,
+                          GAsyncReadyCallback         callback,
+                          gpointer                    user_data)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *url = NULL;
 
   g_return_if_fail (CROSSING_IS_API (self));
-  g_return_if_fail (kind != CROSSING_KIND_INVALID);
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (request->kind != CROSSING_KIND_INVALID);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, crossing_kind_to_string (kind));
-  if (title != NULL)
+  json_builder_add_string_value (b, crossing_kind_to_string (request->kind));
+  if (request->title != NULL)
     {
       json_builder_set_member_name (b, "displayTitle");
-      json_builder_add_string_value (b, title);
+      json_builder_add_string_value (b, request->title);
     }
-  if (summary != NULL)
+  if (request->summary != NULL)
     {
       json_builder_set_member_name (b, "displaySummary");
-      json_builder_add_string_value (b, summary);
+      json_builder_add_string_value (b, request->summary);
     }
-  if (payload_hash != NULL)
+  if (request->payload_hash != NULL)
     {
       json_builder_set_member_name (b, "payloadHash");
-      json_builder_add_string_value (b, payload_hash);
+      json_builder_add_string_value (b, request->payload_hash);
+    }
+  if (request->user_code)
+    {
+      json_builder_set_member_name (b, "userCode");
+      json_builder_add_boolean_value (b, TRUE);
+    }
+  if (request->subject != NULL)
+    {
+      json_builder_set_member_name (b, "subject");
+      json_builder_add_string_value (b, request->subject);
     }
   json_builder_end_object (b);
 
@@ -625,6 +695,86 @@ crossing_api_start_finish (CrossingApi   *self,
                            GError       **error)
 {
   return finish_call (self, result, crossing_api_start_async, error);
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+/* Seconds the server asks for, within what a person would wait. */
+static guint
+bounded_seconds (gint64 seconds)
+{
+  return (guint) CLAMP (seconds, 0, 300);
+}
+
+static gpointer
+status_reply (JsonObject  *object,
+              GError     **error)
+{
+  g_autoptr(CrossingStatusReply) reply = g_new0 (CrossingStatusReply, 1);
+  const char *status = member_string (object, "status");
+  JsonNode *sequence = object != NULL ? json_object_get_member (object, "sequence") : NULL;
+
+  reply->status = status != NULL ? crossing_status_from_string (status) : CROSSING_STATUS_INVALID;
+  if (reply->status == CROSSING_STATUS_INVALID || member_string (object, "orderId") == NULL)
+    return invalid (error, "the order's status");
+  reply->data = json_object_ref (object);
+  reply->sequence = -1;
+  if (sequence != NULL && JSON_NODE_HOLDS_VALUE (sequence) &&
+      json_node_get_value_type (sequence) == G_TYPE_INT64 && json_node_get_int (sequence) >= 0)
+    reply->sequence = json_node_get_int (sequence);
+  reply->interval = bounded_seconds (member_int (object, "interval"));
+  return g_steal_pointer (&reply);
+}
+
+static CrossingStatusReply *
+too_early_reply (SoupMessage *msg,
+                 GBytes      *body)
+{
+  CrossingStatusReply *reply = g_new0 (CrossingStatusReply, 1);
+  const char *retry_after = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                          "Retry-After");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  guint64 seconds;
+
+  reply->too_early = TRUE;
+  reply->sequence = -1;
+  /* Only the delta-seconds form: a date would need a trustworthy clock. */
+  if (retry_after != NULL &&
+      g_ascii_string_to_unsigned (retry_after, 10, 0, 300, &seconds, NULL))
+    reply->retry_after = (guint) seconds;
+  /* SLOW_DOWN's body carries the order's new interval. */
+  object = crossing_api_parse_reply (200, NULL, body, &error);
+  if (g_strcmp0 (member_string (object, "code"), "SLOW_DOWN") == 0)
+    reply->interval = bounded_seconds (member_int (object, "interval"));
+  return reply;
+}
+
+void
+crossing_api_status_async (CrossingApi         *self,
+                           const char          *order_id,
+                           const char          *event_token,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (CROSSING_IS_API (self));
+  g_return_if_fail (order_id != NULL && event_token != NULL);
+
+  url = order_url (self, "status", order_id, event_token);
+  send_call (self, SOUP_METHOD_GET, url, NULL, NULL, status_reply,
+             (GDestroyNotify) crossing_status_reply_free, crossing_api_status_async,
+             cancellable, callback, user_data);
+}
+
+CrossingStatusReply *
+crossing_api_status_finish (CrossingApi   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return finish_call (self, result, crossing_api_status_async, error);
 }
 
 /* ---- cancel -------------------------------------------------------------- */
@@ -874,21 +1024,26 @@ crossing_api_cross_device_url (CrossingApi *self,
   return g_strconcat (self->base_url, CROSSING_CROSS_DEVICE_PREFIX "/", endpoint, NULL);
 }
 
+static char *
+order_url (CrossingApi *self,
+           const char  *endpoint,
+           const char  *order_id,
+           const char  *event_token)
+{
+  g_autofree char *base = crossing_api_cross_device_url (self, endpoint);
+  g_autofree char *id = g_uri_escape_string (order_id, NULL, FALSE);
+  g_autofree char *token = g_uri_escape_string (event_token, NULL, FALSE);
+
+  return g_strdup_printf ("%s?orderId=%s&eventToken=%s", base, id, token);
+}
+
 char *
 crossing_api_events_url (CrossingApi *self,
                          const char  *order_id,
                          const char  *event_token)
 {
-  g_autofree char *base = NULL;
-  g_autofree char *id = NULL;
-  g_autofree char *token = NULL;
-
   g_return_val_if_fail (CROSSING_IS_API (self), NULL);
-
-  base = crossing_api_cross_device_url (self, "events");
-  id = g_uri_escape_string (order_id, NULL, FALSE);
-  token = g_uri_escape_string (event_token, NULL, FALSE);
-  return g_strdup_printf ("%s?orderId=%s&eventToken=%s", base, id, token);
+  return order_url (self, "events", order_id, event_token);
 }
 
 static void
@@ -1006,4 +1161,11 @@ crossing_api_session_info_from_json (JsonObject  *object,
                                      GError     **error)
 {
   return session_reply (object, error);
+}
+
+CrossingStatusReply *
+crossing_api_status_reply_from_json (JsonObject  *object,
+                                     GError     **error)
+{
+  return status_reply (object, error);
 }

@@ -26,13 +26,39 @@
 
 G_BEGIN_DECLS
 
+/* What POST /start asks for. */
+typedef struct {
+  CrossingKind  kind;
+  const char   *title;          /* NULL: the companion's default */
+  const char   *summary;
+  const char   *payload_hash;
+  gboolean      user_code;      /* ask for a code to type instead of scanning */
+  const char   *subject;        /* an identified order: only this signer may approve */
+} CrossingStartRequest;
+
 typedef struct {
   char   *order_id;
   char   *claim_url;
   char   *desktop_token;
   char   *event_token;
   gint64  expires_at;     /* epoch ms, 0 when the server gave none */
+  /* Only when asked for and given in a form the window can show; a code
+   * always comes with the address to type it at. */
+  char   *user_code;         /* "WDJB-MJHT" */
+  char   *verification_uri;
+  char   *subject;           /* the identified order's signer, as the companion wrote it */
 } CrossingStartReply;
+
+/* GET /cross-device/status, or its refusal as too early. */
+typedef struct {
+  CrossingStatus  status;
+  JsonObject     *data;        /* the whole answer, read as an event's data */
+  gint64          sequence;    /* the latest event's id, -1 when not given */
+  guint           interval;    /* seconds between polls, 0 when not given */
+  /* 429 SLOW_DOWN or RATE_LIMITED: wait max (interval, retry_after) */
+  gboolean        too_early;
+  guint           retry_after; /* seconds, 0 when not given */
+} CrossingStatusReply;
 
 typedef struct {
   CrossingKind  kind;
@@ -54,10 +80,12 @@ typedef struct {
 void crossing_start_reply_free    (CrossingStartReply    *reply);
 void crossing_finalize_reply_free (CrossingFinalizeReply *reply);
 void crossing_session_info_free   (CrossingSessionInfo   *info);
+void crossing_status_reply_free   (CrossingStatusReply   *reply);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrossingStartReply, crossing_start_reply_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrossingFinalizeReply, crossing_finalize_reply_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrossingSessionInfo, crossing_session_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrossingStatusReply, crossing_status_reply_free)
 
 /* The most one call may take, from sending to the last byte of the answer. */
 #define CROSSING_API_DEFAULT_TIMEOUT_MS 30000
@@ -82,14 +110,23 @@ char                  *crossing_api_events_url          (CrossingApi          *s
                                                          const char           *event_token);
 
 void                   crossing_api_start_async         (CrossingApi          *self,
-                                                         CrossingKind          kind,
-                                                         const char           *title,
-                                                         const char           *summary,
-                                                         const char           *payload_hash,
+                                                         const CrossingStartRequest *request,
                                                          GCancellable         *cancellable,
                                                          GAsyncReadyCallback   callback,
                                                          gpointer              user_data);
 CrossingStartReply    *crossing_api_start_finish        (CrossingApi          *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+
+/* The order's state without a stream. A 429 (SLOW_DOWN, RATE_LIMITED) is
+ * not an error but a reply with too_early set. */
+void                   crossing_api_status_async        (CrossingApi          *self,
+                                                         const char           *order_id,
+                                                         const char           *event_token,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+CrossingStatusReply   *crossing_api_status_finish       (CrossingApi          *self,
                                                          GAsyncResult         *result,
                                                          GError              **error);
 
@@ -160,6 +197,8 @@ CrossingStartReply    *crossing_api_start_reply_from_json    (JsonObject  *objec
 CrossingFinalizeReply *crossing_api_finalize_reply_from_json (JsonObject  *object,
                                                               GError     **error);
 CrossingSessionInfo   *crossing_api_session_info_from_json   (JsonObject  *object,
+                                                              GError     **error);
+CrossingStatusReply   *crossing_api_status_reply_from_json   (JsonObject  *object,
                                                               GError     **error);
 
 /* Whether @url's host is this machine (localhost, 127.0.0.0/8, ::1). No

@@ -255,7 +255,30 @@ on_session_ended (CrossingApplication *self,
 typedef struct {
   CrossingApplication *app;
   CrossingOrder       *order;
+  char                *token;   /* found, while its subject is looked up */
 } Lookup;
+
+static void
+on_subject_looked_up (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Lookup *lookup = user_data;
+  g_autoptr(CrossingApplication) self = lookup->app;
+  g_autoptr(CrossingOrder) order = lookup->order;
+  g_autofree char *token = lookup->token;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *subject = crossing_secret_lookup_subject_finish (result, &error);
+
+  g_free (lookup);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || order != self->order)
+    return;
+  if (error != NULL)
+    g_debug ("the keyring item's subject: %s", error->message);
+  /* Should the session have ended, "Sign in again as" names who it was. */
+  crossing_order_set_last_subject (order, subject);
+  crossing_order_resume (order, token);
+}
 
 static void
 on_secret_looked_up (GObject      *source,
@@ -263,22 +286,32 @@ on_secret_looked_up (GObject      *source,
                      gpointer      user_data)
 {
   Lookup *lookup = user_data;
-  g_autoptr(CrossingApplication) self = lookup->app;
-  g_autoptr(CrossingOrder) order = lookup->order;
+  g_autoptr(CrossingApplication) self = g_object_ref (lookup->app);
   g_autoptr(GError) error = NULL;
   g_autofree char *token = crossing_secret_lookup_finish (result, &error);
 
-  g_free (lookup);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || order != self->order)
-    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || lookup->order != self->order)
+    {
+      g_object_unref (lookup->app);
+      g_object_unref (lookup->order);
+      g_free (lookup);
+      return;
+    }
   present_when_idle (self);
   if (error != NULL)
     keyring_failed (self, error);
   if (token != NULL)
-    crossing_order_resume (order, token);
-  else
-    /* The user opened the app to sign in: ask for a code at once. */
-    crossing_order_start (order);
+    {
+      lookup->token = g_steal_pointer (&token);
+      crossing_secret_lookup_subject_async (crossing_order_get_server_url (lookup->order),
+                                            self->cancellable, on_subject_looked_up, lookup);
+      return;
+    }
+  /* The user opened the app to sign in: ask for a code at once. */
+  crossing_order_start (lookup->order);
+  g_object_unref (lookup->app);
+  g_object_unref (lookup->order);
+  g_free (lookup);
 }
 
 static void
@@ -418,6 +451,10 @@ print_link (CrossingApplication *self,
   if (self->print_links && crossing_order_get_state (order) == CROSSING_ORDER_WAITING)
     {
       g_print ("link: %s\n", crossing_order_get_claim_url (order));
+      /* The same order, for whoever cannot scan: as "Can't scan?" shows it. */
+      if (crossing_order_get_user_code (order) != NULL)
+        g_print ("code: %s %s\n", crossing_order_get_user_code (order),
+                 crossing_order_get_verification_uri (order));
       fflush (stdout);
     }
 }
@@ -492,6 +529,27 @@ on_server_setting_changed (CrossingApplication *self)
   queue_server_switch (self);
 }
 
+/* For the end-to-end tests: CROSSING_STREAM_WINDOW_MS (how long a new event
+ * stream has to show a keepalive before the order polls /status instead)
+ * and CROSSING_STREAM_PROBE_MS (how long it polls before trying the stream
+ * again). */
+static void
+set_stream_timing_from_env (CrossingOrder *order)
+{
+  const char *window = g_getenv ("CROSSING_STREAM_WINDOW_MS");
+  const char *probe = g_getenv ("CROSSING_STREAM_PROBE_MS");
+  guint64 window_ms = CROSSING_ORDER_DEFAULT_WINDOW_MS;
+  guint64 probe_ms = CROSSING_ORDER_DEFAULT_PROBE_MS;
+
+  if (window == NULL && probe == NULL)
+    return;
+  if (window != NULL)
+    g_ascii_string_to_unsigned (window, 10, 1, 3600000, &window_ms, NULL);
+  if (probe != NULL)
+    g_ascii_string_to_unsigned (probe, 10, 1, 3600000, &probe_ms, NULL);
+  crossing_order_set_stream_timing (order, (guint) window_ms, (guint) probe_ms);
+}
+
 static CrossingWindow *
 open_window (CrossingApplication *self,
              const Request       *request,
@@ -508,6 +566,7 @@ open_window (CrossingApplication *self,
                      &server, &base_path);
   g_debug ("server %s, base path %s", server, base_path);
   order = crossing_order_new (server, base_path);
+  set_stream_timing_from_env (order);
   crossing_order_set_kind (order, kind);
   crossing_order_set_display (order, request->title, request->summary, request->payload_hash);
   window = crossing_window_new (GTK_APPLICATION (self), order);

@@ -40,9 +40,35 @@ struct _CrossingOrder
   char               *check_code;
   gint64              expires_at;
   guint               renewals;
+  CrossingRejectReason reject_reason;
   char               *error;
   char               *base_path;
   GError             *start_error;   /* kept while the server check runs */
+
+  /* a code to type instead of scanning, and the address to type it at */
+  char               *user_code;
+  char               *verification_uri;
+  /* identified orders: who the next start asks for, who the order is for */
+  char               *wanted_subject;
+  char               *order_subject;
+  /* who was signed in before a sign-out or an expired session */
+  char               *last_subject;
+
+  /* The events, or polling when they do not come through (a proxy that
+   * buffers): see "following" below. */
+  guint               window_ms;     /* the stream must prove itself within this */
+  guint               probe_ms;      /* while polling, try the stream again after this */
+  guint               window_id;
+  guint               probe_id;
+  guint               poll_id;
+  gboolean            stream_proven; /* an event or keepalive came on this stream */
+  guint               stream_losses; /* connections lost since it last proved itself */
+  gboolean            polling;
+  gboolean            poll_failing;  /* the last poll did not reach the server */
+  guint               poll_failures;
+  guint               poll_interval; /* seconds */
+  gboolean            prefer_polling; /* the last order's stream never came through */
+  gint64              sequence;      /* the latest event's id, -1 before any */
 
   /* the result */
   char               *session_token;
@@ -61,6 +87,7 @@ enum {
   PROP_0,
   PROP_STATE,
   PROP_RECONNECTING,
+  PROP_SLOW_CONNECTION,
   N_PROPS
 };
 
@@ -119,7 +146,54 @@ is_following (CrossingOrder *self)
 static void
 on_events_reconnecting (CrossingOrder *self)
 {
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
+  /* While polling, the stream is only being tried again: no banner. */
+  if (!self->polling)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
+}
+
+static void
+set_polling (CrossingOrder *self,
+             gboolean       polling)
+{
+  gboolean was_reconnecting;
+
+  if (self->polling == polling)
+    return;
+  was_reconnecting = crossing_order_get_reconnecting (self);
+  self->polling = polling;
+  self->poll_failing = FALSE;
+  self->poll_failures = 0;
+  g_debug (polling ? "slow connection: polling the status" : "polling stopped");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SLOW_CONNECTION]);
+  /* The banner is the stream's while it is followed, the polls' while polling. */
+  if (was_reconnecting != crossing_order_get_reconnecting (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
+}
+
+static void
+drop_stream (CrossingOrder *self)
+{
+  g_clear_handle_id (&self->window_id, g_source_remove);
+  if (self->events != NULL)
+    {
+      crossing_sse_client_stop (self->events);
+      g_signal_handlers_disconnect_by_data (self->events, self);
+      g_clear_object (&self->events);
+    }
+}
+
+/* Stops listening, by stream or by polling; requests under way go on. */
+static void
+stop_following (CrossingOrder *self)
+{
+  gboolean was_reconnecting = crossing_order_get_reconnecting (self);
+
+  drop_stream (self);
+  g_clear_handle_id (&self->probe_id, g_source_remove);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  set_polling (self, FALSE);
+  if (was_reconnecting)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
 }
 
 /* Forgets the current order's follow-up: its requests and its stream. */
@@ -129,16 +203,7 @@ drop_order (CrossingOrder *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  if (self->events != NULL)
-    {
-      gboolean was_reconnecting = crossing_sse_client_get_reconnecting (self->events);
-
-      crossing_sse_client_stop (self->events);
-      g_signal_handlers_disconnect_by_data (self->events, self);
-      g_clear_object (&self->events);
-      if (was_reconnecting)
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
-    }
+  stop_following (self);
 }
 
 static void
@@ -152,6 +217,11 @@ clear_result (CrossingOrder *self)
   g_clear_pointer (&self->signed_message, g_free);
   g_clear_pointer (&self->check_code, g_free);
   g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->user_code, g_free);
+  g_clear_pointer (&self->verification_uri, g_free);
+  g_clear_pointer (&self->order_subject, g_free);
+  self->sequence = -1;
+  self->reject_reason = CROSSING_REJECT_UNKNOWN;
   self->session_expires_at = 0;
   self->session_created_at = 0;
 }
@@ -295,8 +365,7 @@ finalize_order (CrossingOrder *self)
 {
   set_state (self, CROSSING_ORDER_APPROVED);
   /* Nothing more will happen on the stream that matters to us. */
-  if (self->events != NULL)
-    crossing_sse_client_stop (self->events);
+  stop_following (self);
   set_state (self, CROSSING_ORDER_FINALIZING);
   crossing_api_finalize_async (self->api, self->order_id, self->desktop_token, self->cancellable,
                                on_finalized, g_object_ref (self));
@@ -304,52 +373,52 @@ finalize_order (CrossingOrder *self)
 
 /* ---- events -------------------------------------------------------------- */
 
-void
-crossing_order_handle_event (CrossingOrder *self,
-                             const char    *event_type,
-                             const char    *data)
+static const char *
+member_string (JsonObject *object,
+               const char *name)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
-  JsonObject *object;
-  JsonNode *node;
-  CrossingStatus status;
+  JsonNode *node = json_object_get_member (object, name);
 
-  g_return_if_fail (CROSSING_IS_ORDER (self));
-
-  status = event_type != NULL ? crossing_status_from_string (event_type) : CROSSING_STATUS_INVALID;
-  if (status == CROSSING_STATUS_INVALID || data == NULL || !is_following (self))
-    return;
-
-  parser = json_parser_new ();
-  /* json-glib recurses once per nesting level: no stack for a hostile depth. */
-  if (!crossing_json_is_strict (data, strlen (data), CROSSING_JSON_MAX_DEPTH) ||
-      !json_parser_load_from_data (parser, data, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_debug ("ignoring a malformed %s event", event_type);
-      return;
-    }
-  object = json_node_get_object (root);
-  /* An event for another order (a stale stream) changes nothing. */
-  node = json_object_get_member (object, "orderId");
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING ||
-      g_strcmp0 (json_node_get_string (node), self->order_id) != 0)
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static CrossingRejectReason
+reject_reason_from_string (const char *reason)
+{
+  if (g_strcmp0 (reason, "user") == 0)
+    return CROSSING_REJECT_USER;
+  if (g_strcmp0 (reason, "check_code") == 0)
+    return CROSSING_REJECT_CHECK_CODE;
+  if (g_strcmp0 (reason, "subject_mismatch") == 0)
+    return CROSSING_REJECT_SUBJECT_MISMATCH;
+  return CROSSING_REJECT_UNKNOWN;
+}
+
+/* One news of the order, from an event or a poll of its status: both carry
+ * the same data. */
+static void
+apply_update (CrossingOrder  *self,
+              CrossingStatus  status,
+              JsonObject     *object)
+{
+  const char *check_code;
+
+  /* News of another order (a stale stream or poll) changes nothing. */
+  if (!is_following (self) || g_strcmp0 (member_string (object, "orderId"), self->order_id) != 0)
     return;
 
   switch (status)
     {
     case CROSSING_STATUS_CLAIMED:
     case CROSSING_STATUS_WAITING_USER:
-      node = json_object_get_member (object, "checkCode");
-      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-          json_node_get_value_type (node) == G_TYPE_STRING &&
-          crossing_string_is_clean (json_node_get_string (node)) &&
-          strlen (json_node_get_string (node)) <= 8)
+      check_code = member_string (object, "checkCode");
+      if (check_code != NULL && crossing_string_is_clean (check_code) && strlen (check_code) <= 8)
         {
           g_free (self->check_code);
-          self->check_code = g_strdup (json_node_get_string (node));
+          self->check_code = g_strdup (check_code);
         }
       set_state (self, CROSSING_ORDER_SCANNED);
       break;
@@ -359,6 +428,7 @@ crossing_order_handle_event (CrossingOrder *self,
       break;
 
     case CROSSING_STATUS_REJECTED:
+      self->reject_reason = reject_reason_from_string (member_string (object, "reason"));
       drop_order (self);
       set_state (self, CROSSING_ORDER_REJECTED);
       break;
@@ -390,38 +460,291 @@ crossing_order_handle_event (CrossingOrder *self,
     }
 }
 
+void
+crossing_order_handle_event (CrossingOrder *self,
+                             const char    *event_type,
+                             const char    *data)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+  CrossingStatus status;
+
+  g_return_if_fail (CROSSING_IS_ORDER (self));
+
+  status = event_type != NULL ? crossing_status_from_string (event_type) : CROSSING_STATUS_INVALID;
+  if (status == CROSSING_STATUS_INVALID || data == NULL || !is_following (self))
+    return;
+
+  parser = json_parser_new ();
+  /* json-glib recurses once per nesting level: no stack for a hostile depth. */
+  if (!crossing_json_is_strict (data, strlen (data), CROSSING_JSON_MAX_DEPTH) ||
+      !json_parser_load_from_data (parser, data, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_debug ("ignoring a malformed %s event", event_type);
+      return;
+    }
+  apply_update (self, status, json_node_get_object (root));
+}
+
+/* ---- following: events, else polling -------------------------------------
+ *
+ * An order is followed on its event stream. A stream that proves nothing
+ * (no event and no keepalive) within the first keepalive window, or whose
+ * connection is lost twice before it proves itself, is given up for polling
+ * GET /status at the order's interval (raised by SLOW_DOWN). A stream the
+ * server refuses or breaks is an error, as before: /status would be refused
+ * the same way. While polling, the stream is tried again now and then from
+ * the last sequence number seen (Last-Event-ID); once it proves itself,
+ * polling stops. The window only shows a quiet note while polling. */
+
+static void follow_events (CrossingOrder *self);
+static void poll_status   (CrossingOrder *self);
+
+static void
+stream_proven (CrossingOrder *self)
+{
+  self->stream_proven = TRUE;
+  self->stream_losses = 0;
+  self->prefer_polling = FALSE;
+  g_clear_handle_id (&self->window_id, g_source_remove);
+  if (self->polling)
+    {
+      g_clear_handle_id (&self->probe_id, g_source_remove);
+      g_clear_handle_id (&self->poll_id, g_source_remove);
+      set_polling (self, FALSE);
+    }
+}
+
+static gboolean
+on_probe_due (gpointer user_data)
+{
+  CrossingOrder *self = user_data;
+
+  self->probe_id = 0;
+  if (self->polling && is_following (self))
+    {
+      g_debug ("trying the event stream again");
+      follow_events (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The stream did not come through: poll, and try the stream later. */
+static void
+fall_back_to_polling (CrossingOrder *self,
+                      const char    *why)
+{
+  gboolean was_reconnecting = crossing_order_get_reconnecting (self);
+
+  drop_stream (self);
+  g_clear_handle_id (&self->probe_id, g_source_remove);
+  self->probe_id = g_timeout_add (self->probe_ms, on_probe_due, self);
+  if (self->polling)
+    {
+      g_debug ("the event stream still does not come through (%s)", why);
+      return;
+    }
+  g_debug ("the event stream does not come through (%s)", why);
+  self->prefer_polling = TRUE;
+  set_polling (self, TRUE);
+  if (was_reconnecting && !crossing_order_get_reconnecting (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
+  poll_status (self);
+}
+
 static void
 on_event (CrossingOrder *self,
           const char    *event_type,
           const char    *data,
           const char    *last_event_id)
 {
+  guint64 id;
+
+  stream_proven (self);
+  if (last_event_id != NULL &&
+      g_ascii_string_to_unsigned (last_event_id, 10, 0, G_MAXINT64, &id, NULL))
+    self->sequence = (gint64) id;
   crossing_order_handle_event (self, event_type, data);
+}
+
+static void
+on_events_alive (CrossingOrder *self)
+{
+  stream_proven (self);
+}
+
+static void
+on_events_lost (CrossingOrder *self,
+                const GError  *error)
+{
+  /* A stream that breaks the protocol is a broken server, not a proxy in
+   * the way: the stream client gives up on it by itself. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+    return;
+  if (self->stream_proven)
+    {
+      /* It worked: a reconnection is a hiccup, and must prove itself anew. */
+      self->stream_proven = FALSE;
+      self->stream_losses = 0;
+    }
+  if (++self->stream_losses >= 2 || self->polling)
+    fall_back_to_polling (self, "lost twice");
 }
 
 static void
 on_events_failed (CrossingOrder *self,
                   const GError  *error)
 {
-  if (is_following (self))
-    fail (self, error);
+  if (!is_following (self))
+    return;
+  /* While polling, the stream was only being tried: polling goes on. */
+  if (self->polling)
+    {
+      fall_back_to_polling (self, error->message);
+      return;
+    }
+  /* Refused (the order is gone, or its token: /status would say the same),
+   * or broken by the server itself. */
+  fail (self, error);
+}
+
+static gboolean
+on_window_over (gpointer user_data)
+{
+  CrossingOrder *self = user_data;
+
+  self->window_id = 0;
+  if (!self->stream_proven)
+    fall_back_to_polling (self, "nothing within the keepalive window");
+  return G_SOURCE_REMOVE;
 }
 
 static void
 follow_events (CrossingOrder *self)
 {
   g_autofree char *url = crossing_api_events_url (self->api, self->order_id, self->event_token);
+  g_autofree char *from = self->sequence >= 0
+                          ? g_strdup_printf ("%" G_GINT64_FORMAT, self->sequence)
+                          /* Without it, a stream opened after the phone claimed would
+                           * carry only the current state, "waiting_user", which has no
+                           * check code: replaying from the start brings the "claimed"
+                           * event that does. */
+                          : g_strdup ("0");
 
+  drop_stream (self);
   self->events = crossing_sse_client_new (url);
-  /* Without it, a stream opened after the phone claimed would carry only
-   * the current state, "waiting_user", which has no check code: replaying
-   * from the start brings the "claimed" event that does. */
-  crossing_sse_client_set_initial_event_id (self->events, "0");
+  crossing_sse_client_set_initial_event_id (self->events, from);
   g_signal_connect_swapped (self->events, "event", G_CALLBACK (on_event), self);
+  g_signal_connect_swapped (self->events, "alive", G_CALLBACK (on_events_alive), self);
+  g_signal_connect_swapped (self->events, "lost", G_CALLBACK (on_events_lost), self);
   g_signal_connect_swapped (self->events, "failed", G_CALLBACK (on_events_failed), self);
   g_signal_connect_swapped (self->events, "notify::reconnecting",
                             G_CALLBACK (on_events_reconnecting), self);
+  self->stream_proven = FALSE;
+  self->stream_losses = 0;
+  self->window_id = g_timeout_add (self->window_ms, on_window_over, self);
   crossing_sse_client_start (self->events);
+}
+
+/* A new order: on its stream, unless the last order's never came through;
+ * then polling at once, with the stream tried in a while. */
+static void
+follow_order (CrossingOrder *self)
+{
+  if (self->prefer_polling)
+    fall_back_to_polling (self, "it did not for the last order");
+  else
+    follow_events (self);
+}
+
+static gboolean
+on_poll_due (gpointer user_data)
+{
+  CrossingOrder *self = user_data;
+
+  self->poll_id = 0;
+  poll_status (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_poll (CrossingOrder *self,
+               guint          seconds)
+{
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  /* Not g_timeout_add_seconds(): it may fire early, and the server counts. */
+  self->poll_id = g_timeout_add (MAX (seconds, 1) * 1000, on_poll_due, self);
+}
+
+static void
+set_poll_failing (CrossingOrder *self,
+                  gboolean       failing)
+{
+  if (self->poll_failing == failing)
+    return;
+  self->poll_failing = failing;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
+}
+
+static void
+on_polled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(CrossingOrder) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrossingStatusReply) reply = NULL;
+
+  reply = crossing_api_status_finish (CROSSING_API (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->polling ||
+      !is_following (self))
+    return;
+
+  if (reply == NULL && error->domain == CROSSING_ERROR && error->code != CROSSING_ERROR_INTERNAL)
+    {
+      /* The server knows no such order, or refuses its token. */
+      fail (self, error);
+      return;
+    }
+  if (reply == NULL)
+    {
+      /* Not reached, or not answered: again, ever more slowly. */
+      guint delay = MIN (self->poll_interval << MIN (self->poll_failures, 4), 30);
+
+      self->poll_failures++;
+      g_debug ("status: %s; polling again in %u s", error->message, delay);
+      set_poll_failing (self, TRUE);
+      schedule_poll (self, delay);
+      return;
+    }
+
+  self->poll_failures = 0;
+  set_poll_failing (self, FALSE);
+  if (reply->interval > 0)
+    self->poll_interval = reply->interval;
+  if (reply->too_early)
+    {
+      g_debug ("status polled too early: the interval is now %u s", self->poll_interval);
+      schedule_poll (self, MAX (self->poll_interval, reply->retry_after));
+      return;
+    }
+  if (reply->sequence >= 0)
+    self->sequence = reply->sequence;
+  apply_update (self, reply->status, reply->data);
+  if (self->polling && is_following (self))
+    schedule_poll (self, self->poll_interval);
+}
+
+static void
+poll_status (CrossingOrder *self)
+{
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  if (!self->polling || !is_following (self))
+    return;
+  crossing_api_status_async (self->api, self->order_id, self->event_token, self->cancellable,
+                             on_polled, g_object_ref (self));
 }
 
 /* ---- start, cancel, sign out ---------------------------------------------- */
@@ -502,22 +825,61 @@ on_started (GObject      *source,
   g_free (self->claim_url);
   self->claim_url = g_steal_pointer (&reply->claim_url);
   self->expires_at = reply->expires_at;
+  self->user_code = g_steal_pointer (&reply->user_code);
+  self->verification_uri = g_steal_pointer (&reply->verification_uri);
+  /* Only what the companion echoes is promised: an older one ignores the
+   * subject it was asked for, and anyone may approve. */
+  self->order_subject = g_steal_pointer (&reply->subject);
 
   set_state (self, CROSSING_ORDER_WAITING);
-  follow_events (self);
+  follow_order (self);
 }
 
 static void
 start_order (CrossingOrder *self)
 {
+  CrossingStartRequest request = {
+    .kind = self->kind,
+    .title = self->title,
+    .summary = self->summary,
+    .payload_hash = self->payload_hash,
+    .user_code = TRUE,
+    .subject = self->wanted_subject,
+  };
+
   drop_order (self);
   clear_result (self);
   g_clear_pointer (&self->order_id, g_free);
   g_clear_pointer (&self->claim_url, g_free);
+  self->poll_interval = CROSSING_ORDER_DEFAULT_POLL_INTERVAL;
   set_state (self, CROSSING_ORDER_STARTING);
-  crossing_api_start_async (self->api, self->kind, self->title, self->summary,
-                            self->payload_hash, self->cancellable, on_started,
+  crossing_api_start_async (self->api, &request, self->cancellable, on_started,
                             g_object_ref (self));
+}
+
+static void
+on_retired (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!crossing_api_cancel_finish (CROSSING_API (source), result, &error))
+    g_debug ("cancelling the replaced order: %s", error->message);
+  else
+    g_debug ("the replaced order is cancelled");
+}
+
+/* An order replaced by a new one on request is cancelled on the server: no
+ * phone can approve a code nobody waits for any more. Not tied to the
+ * order's cancellable, which the new order's start cancels. */
+static void
+retire_live_order (CrossingOrder *self)
+{
+  if (!crossing_order_is_live (self) || self->desktop_token == NULL)
+    return;
+  crossing_api_cancel_async (self->api, self->order_id, self->desktop_token, NULL, on_retired,
+                             NULL);
 }
 
 void
@@ -525,6 +887,22 @@ crossing_order_start (CrossingOrder *self)
 {
   g_return_if_fail (CROSSING_IS_ORDER (self));
 
+  retire_live_order (self);
+  g_clear_pointer (&self->wanted_subject, g_free);
+  self->renewals = 0;
+  start_order (self);
+}
+
+void
+crossing_order_start_identified (CrossingOrder *self,
+                                 const char    *subject)
+{
+  g_return_if_fail (CROSSING_IS_ORDER (self));
+  g_return_if_fail (subject != NULL);
+
+  retire_live_order (self);
+  g_free (self->wanted_subject);
+  self->wanted_subject = g_strdup (subject);
   self->renewals = 0;
   start_order (self);
 }
@@ -568,6 +946,16 @@ crossing_order_cancel (CrossingOrder *self)
                              on_cancelled, g_object_ref (self));
 }
 
+/* Who was signed in, for "Sign in again as". */
+static void
+remember_subject (CrossingOrder *self)
+{
+  if (self->subject == NULL)
+    return;
+  g_free (self->last_subject);
+  self->last_subject = g_strdup (self->subject);
+}
+
 static void
 on_signed_out (GObject      *source,
                GAsyncResult *result,
@@ -585,6 +973,7 @@ on_signed_out (GObject      *source,
     }
   else
     g_debug ("signed out on the server");
+  remember_subject (self);
   clear_result (self);
   set_state (self, CROSSING_ORDER_IDLE);
   g_signal_emit (self, signals[SESSION_ENDED], 0);
@@ -597,6 +986,7 @@ crossing_order_sign_out (CrossingOrder *self)
 
   if (self->session_token == NULL)
     {
+      remember_subject (self);
       clear_result (self);
       set_state (self, CROSSING_ORDER_IDLE);
       return;
@@ -629,12 +1019,9 @@ crossing_order_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->events != NULL)
-    {
-      crossing_sse_client_stop (self->events);
-      g_signal_handlers_disconnect_by_data (self->events, self);
-      g_clear_object (&self->events);
-    }
+  drop_stream (self);
+  g_clear_handle_id (&self->probe_id, g_source_remove);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_object (&self->api);
 
   G_OBJECT_CLASS (crossing_order_parent_class)->dispose (object);
@@ -655,6 +1042,8 @@ crossing_order_finalize (GObject *object)
   g_free (self->desktop_token);
   g_free (self->event_token);
   g_free (self->claim_url);
+  g_free (self->wanted_subject);
+  g_free (self->last_subject);
 
   G_OBJECT_CLASS (crossing_order_parent_class)->finalize (object);
 }
@@ -674,6 +1063,9 @@ crossing_order_get_property (GObject    *object,
       break;
     case PROP_RECONNECTING:
       g_value_set_boolean (value, crossing_order_get_reconnecting (self));
+      break;
+    case PROP_SLOW_CONNECTION:
+      g_value_set_boolean (value, self->polling);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -696,6 +1088,9 @@ crossing_order_class_init (CrossingOrderClass *klass)
   properties[PROP_RECONNECTING] =
     g_param_spec_boolean ("reconnecting", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SLOW_CONNECTION] =
+    g_param_spec_boolean ("slow-connection", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SESSION_STARTED] =
@@ -711,6 +1106,10 @@ crossing_order_init (CrossingOrder *self)
 {
   self->cancellable = g_cancellable_new ();
   self->kind = CROSSING_KIND_LOGIN;
+  self->sequence = -1;
+  self->window_ms = CROSSING_ORDER_DEFAULT_WINDOW_MS;
+  self->probe_ms = CROSSING_ORDER_DEFAULT_PROBE_MS;
+  self->poll_interval = CROSSING_ORDER_DEFAULT_POLL_INTERVAL;
 }
 
 #define GETTER(type, name, field) \
@@ -737,6 +1136,12 @@ GETTER (const char *, signature, signature)
 GETTER (const char *, public_key, public_key)
 GETTER (const char *, signed_message, signed_message)
 GETTER (guint, renewals, renewals)
+GETTER (CrossingRejectReason, reject_reason, reject_reason)
+GETTER (const char *, user_code, user_code)
+GETTER (const char *, verification_uri, verification_uri)
+GETTER (const char *, required_subject, order_subject)
+GETTER (const char *, last_subject, last_subject)
+GETTER (gboolean, slow_connection, polling)
 
 const char *
 crossing_order_get_server_url (CrossingOrder *self)
@@ -749,6 +1154,8 @@ gboolean
 crossing_order_get_reconnecting (CrossingOrder *self)
 {
   g_return_val_if_fail (CROSSING_IS_ORDER (self), FALSE);
+  if (self->polling)
+    return self->poll_failing;
   return self->events != NULL && crossing_sse_client_get_reconnecting (self->events);
 }
 
@@ -809,4 +1216,26 @@ crossing_order_follow_for_test (CrossingOrder *self,
   self->renewals = renewals;
   self->expires_at = crossing_now_ms () + 120000;
   set_state (self, CROSSING_ORDER_WAITING);
+}
+
+void
+crossing_order_set_last_subject (CrossingOrder *self,
+                                 const char    *subject)
+{
+  g_return_if_fail (CROSSING_IS_ORDER (self));
+
+  g_free (self->last_subject);
+  self->last_subject = subject != NULL && *subject != '\0' ? g_strdup (subject) : NULL;
+}
+
+void
+crossing_order_set_stream_timing (CrossingOrder *self,
+                                  guint          window_ms,
+                                  guint          probe_ms)
+{
+  g_return_if_fail (CROSSING_IS_ORDER (self));
+  g_return_if_fail (window_ms > 0 && probe_ms > 0);
+
+  self->window_ms = window_ms;
+  self->probe_ms = probe_ms;
 }

@@ -34,6 +34,21 @@ typedef enum {
 } CrossingOrderState;
 
 #define CROSSING_ORDER_MAX_RENEWALS 3
+/* The companion sends a keepalive at least every 15 s: a stream that shows
+ * nothing for longer is held back on its way (a buffering proxy). */
+#define CROSSING_ORDER_DEFAULT_WINDOW_MS 20000
+/* While polling, how long until the stream is tried again. */
+#define CROSSING_ORDER_DEFAULT_PROBE_MS 30000
+/* Seconds between polls until the server says otherwise (its poll-interval). */
+#define CROSSING_ORDER_DEFAULT_POLL_INTERVAL 3
+
+/* Why an order was rejected, from the `reason` of its rejected event. */
+typedef enum {
+  CROSSING_REJECT_UNKNOWN,           /* none given (an older companion) or not one of these */
+  CROSSING_REJECT_USER,              /* "user": declined on the phone */
+  CROSSING_REJECT_CHECK_CODE,        /* "check_code": three wrong check codes */
+  CROSSING_REJECT_SUBJECT_MISMATCH,  /* "subject_mismatch": signed by another account */
+} CrossingRejectReason;
 
 #define CROSSING_TYPE_ORDER (crossing_order_get_type ())
 G_DECLARE_FINAL_TYPE (CrossingOrder, crossing_order, CROSSING, ORDER, GObject)
@@ -72,6 +87,29 @@ const char         *crossing_order_get_public_key   (CrossingOrder *self);
 const char         *crossing_order_get_signed_message (CrossingOrder *self);
 gboolean            crossing_order_has_session      (CrossingOrder *self);
 guint               crossing_order_get_renewals     (CrossingOrder *self);
+/* Meaningful in the REJECTED state. */
+CrossingRejectReason crossing_order_get_reject_reason (CrossingOrder *self);
+/* The code to type instead of scanning ("WDJB-MJHT") and where to type it,
+ * while the QR is shown; NULL when the companion gave none. */
+const char         *crossing_order_get_user_code    (CrossingOrder *self);
+const char         *crossing_order_get_verification_uri (CrossingOrder *self);
+/* The only signer who may approve the order on screen, when the companion
+ * confirmed it (an identified order); else NULL. */
+const char         *crossing_order_get_required_subject (CrossingOrder *self);
+/* Who was signed in before a sign-out or an expired session, for "Sign in
+ * again as"; the app sets it from the keyring. */
+const char         *crossing_order_get_last_subject (CrossingOrder *self);
+void                crossing_order_set_last_subject (CrossingOrder *self,
+                                                     const char    *subject);
+/* TRUE while the order is followed by polling: its event stream did not
+ * come through. */
+gboolean            crossing_order_get_slow_connection (CrossingOrder *self);
+/* How long a new stream has to show an event or a keepalive before the
+ * order polls instead, and how long polling goes on before the stream is
+ * tried again. */
+void                crossing_order_set_stream_timing (CrossingOrder *self,
+                                                      guint          window_ms,
+                                                      guint          probe_ms);
 
 /* Whether an order is on the server that a phone could still approve. */
 gboolean            crossing_order_is_live          (CrossingOrder *self);
@@ -82,6 +120,9 @@ void                crossing_order_resume           (CrossingOrder *self,
                                                      const char    *session_token);
 /* Starts a fresh order (cancelling the local follow-up of any previous). */
 void                crossing_order_start            (CrossingOrder *self);
+/* Starts an order only @subject may approve (an identified order). */
+void                crossing_order_start_identified (CrossingOrder *self,
+                                                     const char    *subject);
 /* Cancels the order on the companion. */
 void                crossing_order_cancel           (CrossingOrder *self);
 /* Ends the session on the companion and goes back to IDLE. */

@@ -92,3 +92,35 @@ crossing_secret_clear_finish (GAsyncResult  *result,
 {
   return secret_password_clear_finish (result, error);
 }
+
+void
+crossing_secret_lookup_subject_async (const char          *server_url,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (server_url != NULL);
+
+  /* Attributes only: the secret is neither loaded nor unlocked for this. */
+  secret_password_search (session_schema (), SECRET_SEARCH_NONE, cancellable, callback, user_data,
+                          "server", server_url, NULL);
+}
+
+char *
+crossing_secret_lookup_subject_finish (GAsyncResult  *result,
+                                       GError       **error)
+{
+  GList *items = secret_password_search_finish (result, error);
+  char *subject = NULL;
+
+  if (items != NULL)
+    {
+      g_autoptr(GHashTable) attributes = secret_retrievable_get_attributes (items->data);
+      const char *value = g_hash_table_lookup (attributes, "subject");
+
+      if (value != NULL && *value != '\0')
+        subject = g_strdup (value);
+    }
+  g_list_free_full (items, g_object_unref);
+  return subject;
+}

@@ -31,6 +31,15 @@ void      crossing_secret_lookup_async  (const char           *server_url,
 char     *crossing_secret_lookup_finish (GAsyncResult         *result,
                                          GError              **error);
 
+/* The subject the stored session was for, or NULL without an error when
+ * there is none; read from the item's attributes, without its secret. */
+void      crossing_secret_lookup_subject_async  (const char           *server_url,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+char     *crossing_secret_lookup_subject_finish (GAsyncResult         *result,
+                                                 GError              **error);
+
 void      crossing_secret_clear_async  (const char           *server_url,
                                         GCancellable         *cancellable,
                                         GAsyncReadyCallback   callback,

@@ -71,6 +71,8 @@ enum {
 enum {
   EVENT,
   FAILED,
+  ALIVE,
+  LOST,
   N_SIGNALS
 };
 
@@ -146,7 +148,10 @@ on_parser_comment (const char *comment,
   /* Keepalives prove the stream alive, not that it works: the stall clock
    * restarts, the backoff does not. */
   if (self->cancellable != NULL && self->violation == NULL)
-    arm_stall_clock (self);
+    {
+      arm_stall_clock (self);
+      g_signal_emit (self, signals[ALIVE], 0);
+    }
 }
 
 static gboolean
@@ -181,6 +186,7 @@ static void
 connection_lost (CrossingSseClient *self,
                  const GError      *error)
 {
+  g_autoptr(CrossingSseClient) hold = g_object_ref (self);
   guint delay;
 
   g_clear_handle_id (&self->stall_id, g_source_remove);
@@ -205,6 +211,8 @@ connection_lost (CrossingSseClient *self,
   set_reconnecting (self, TRUE);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
   self->reconnect_id = g_timeout_add (delay, on_reconnect_timeout, self);
+  /* Last: a handler may stop us, which also forgets the reconnection. */
+  g_signal_emit (self, signals[LOST], 0, error);
 }
 
 static void fail (CrossingSseClient *self,
@@ -600,6 +608,13 @@ crossing_sse_client_class_init (CrossingSseClientClass *klass)
                                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   signals[FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /* A keepalive arrived: the stream is alive, whether or not it has news. */
+  signals[ALIVE] = g_signal_new ("alive", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                 NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A connection ended or broke, and a reconnection is due (the error, or
+   * NULL when the server ended the stream). */
+  signals[LOST] = g_signal_new ("lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void

@@ -18,6 +18,10 @@
  * for the stall timeout (G_IO_ERROR_TIMED_OUT). Only an event resets the
  * backoff; CROSSING_SSE_CLIENT_MAX_VIOLATIONS in a row emit ::failed with the
  * last one.
+ *
+ * ::alive says a keepalive arrived, ::lost that a connection ended or broke
+ * (a reconnection is then due): what a caller needs to tell a stream that
+ * works from one a proxy holds back.
  */
 #pragma once
 

@@ -18,6 +18,19 @@ start_action (GtkWidget  *widget,
   crossing_order_start (CROSSING_WINDOW (widget)->order);
 }
 
+/* An identified order for whoever was signed in before. */
+static void
+start_again_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CrossingOrder *order = CROSSING_WINDOW (widget)->order;
+  g_autofree char *subject = g_strdup (crossing_order_get_last_subject (order));
+
+  if (subject != NULL)
+    crossing_order_start_identified (order, subject);
+}
+
 static void
 cancel_action (GtkWidget  *widget,
                const char *action_name,
@@ -149,6 +162,7 @@ void
 crossing_window_class_add_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.start", NULL, start_action);
+  gtk_widget_class_install_action (widget_class, "win.start-again", NULL, start_again_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.undo-sign-out", NULL, undo_sign_out_action);

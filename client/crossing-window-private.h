@@ -42,6 +42,15 @@ struct _CrossingWindow
   GtkPicture           *qr_picture;
   GtkLabel             *time_left_label;
   GtkLabel             *link_label;
+  GtkWidget            *identified_label;
+  GtkWidget            *qr_again_button;
+  GtkWidget            *other_account_button;
+  GtkWidget            *user_code_box;
+  GtkToggleButton      *user_code_toggle;
+  GtkLabel             *verification_uri_label;
+  GtkLabel             *user_code_label;
+  GtkWidget            *start_again_button;
+  GtkRevealer          *slow_revealer;
   AdwStatusPage        *scanned_page;
   GtkLabel             *check_code_label;
   GtkSpinner           *scanned_spinner;

@@ -90,16 +90,93 @@ show_working (CrossingWindow *self,
   gtk_stack_set_visible_child_name (self->stack, "working");
 }
 
-/* "ed25519:" and the first 16 hex digits, as the companion names a user
- * that has no name; a Nimiq address as it is written. */
+/* The subject's short form of the contract ("Sessions"), the same on the
+ * phone and in the terminal: "ed25519:" and the first 16 hex digits; a
+ * Nimiq address as it is written. */
 static char *
 short_subject (const char *subject)
 {
   if (subject == NULL)
     return g_strdup (_("Unknown"));
   if (g_str_has_prefix (subject, "ed25519:") && strlen (subject) > 8 + 16)
-    return g_strdup_printf ("%.24s…", subject);
+    return g_strdup_printf ("%.24s", subject);
   return g_strdup (subject);
+}
+
+/* Letters one by one, so a screen reader spells the code. */
+static char *
+spelled (const char *code)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = code; *p != '\0'; p++)
+    {
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* "Can't scan?": the code and where to type it, for this order. */
+static void
+render_user_code (CrossingWindow *self)
+{
+  const char *code = crossing_order_get_user_code (self->order);
+  const char *uri = crossing_order_get_verification_uri (self->order);
+  g_autofree char *code_text = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *letters = NULL;
+
+  gtk_widget_set_visible (self->user_code_box, code != NULL && uri != NULL);
+  if (code == NULL || uri == NULL)
+    return;
+  letters = spelled (code);
+  /* Translators: read out by screen readers; %s is the code, letter by letter */
+  code_text = g_strdup_printf (_("Code to type: %s"), letters);
+  /* Translators: read out by screen readers; %s is a web address */
+  where = g_strdup_printf (_("Type it at %s on your phone"), uri);
+  gtk_label_set_label (self->user_code_label, code);
+  gtk_label_set_label (self->verification_uri_label, uri);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->user_code_label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, code_text,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, where, -1);
+}
+
+/* Who may approve: only the account an identified order names; else,
+ * after a sign-out or an expired session, a way to ask for that account. */
+static void
+render_accounts (CrossingWindow *self)
+{
+  CrossingOrder *order = self->order;
+  const char *required = crossing_order_get_required_subject (order);
+  const char *last = crossing_order_get_last_subject (order);
+  gboolean login = crossing_order_get_kind (order) == CROSSING_KIND_LOGIN;
+  g_autofree char *only = NULL;
+  g_autofree char *again = NULL;
+
+  if (required != NULL)
+    {
+      g_autofree char *who = short_subject (required);
+
+      /* Translators: %s is a key ("ed25519:…") or a Nimiq address */
+      only = g_strdup_printf (_("Only %s can approve"), who);
+      gtk_label_set_label (GTK_LABEL (self->identified_label), only);
+    }
+  gtk_widget_set_visible (self->identified_label, required != NULL);
+  gtk_widget_set_visible (self->other_account_button, required != NULL && login);
+
+  if (last != NULL && required == NULL && login)
+    {
+      g_autofree char *who = short_subject (last);
+
+      /* Translators: %s is a key ("ed25519:…") or a Nimiq address */
+      again = g_strdup_printf (_("Sign _In Again as %s"), who);
+      gtk_button_set_label (GTK_BUTTON (self->qr_again_button), again);
+      gtk_button_set_label (GTK_BUTTON (self->start_again_button), again);
+    }
+  gtk_widget_set_visible (self->qr_again_button, again != NULL);
+  gtk_widget_set_visible (self->start_again_button, again != NULL);
 }
 
 static void
@@ -228,6 +305,34 @@ render_done (CrossingWindow *self)
   gtk_stack_set_visible_child_name (self->stack, "done");
 }
 
+/* In the words of what happened, from the reason the companion gave. */
+static void
+render_rejected (CrossingWindow *self)
+{
+  switch (crossing_order_get_reject_reason (self->order))
+    {
+    case CROSSING_REJECT_USER:
+      show_ended (self, "action-unavailable-symbolic", _("Declined on Your Phone"),
+                  _("The request was declined on your phone. Nothing was signed."));
+      break;
+    case CROSSING_REJECT_CHECK_CODE:
+      show_ended (self, "dialog-warning-symbolic", _("Too Many Wrong Codes"),
+                  _("The number shown here was typed wrong on the phone three times, so the "
+                    "request was stopped. Start again to get a new code."));
+      break;
+    case CROSSING_REJECT_SUBJECT_MISMATCH:
+      show_ended (self, "dialog-warning-symbolic", _("Signed by Another Account"),
+                  _("The phone signed three times with an account other than the one this "
+                    "request was for, so the request was stopped."));
+      break;
+    case CROSSING_REJECT_UNKNOWN:
+    default:
+      show_ended (self, "action-unavailable-symbolic", _("Request Declined"),
+                  _("The request was declined on your phone. Nothing was signed."));
+      break;
+    }
+}
+
 /* The page's main button takes the focus; otherwise the first selectable
  * label would, with all its text selected. */
 static void
@@ -279,6 +384,7 @@ crossing_window_render (CrossingWindow *self)
       break;
 
     case CROSSING_ORDER_IDLE:
+      render_accounts (self);
       adw_status_page_set_icon_name (self->start_page, APP_ID "-symbolic");
       gtk_stack_set_visible_child_name (self->stack, "start");
       break;
@@ -294,6 +400,8 @@ crossing_window_render (CrossingWindow *self)
       gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
       gtk_label_set_label (self->link_label, crossing_order_get_claim_url (order));
       render_order_details (self);
+      render_user_code (self);
+      render_accounts (self);
       update_time_left (self);
       /* No cross-fade: a half-transparent code does not scan. */
       gtk_stack_set_visible_child_full (self->stack, "qr", GTK_STACK_TRANSITION_TYPE_NONE);
@@ -330,8 +438,7 @@ crossing_window_render (CrossingWindow *self)
       break;
 
     case CROSSING_ORDER_REJECTED:
-      show_ended (self, "action-unavailable-symbolic", _("Request Declined"),
-                  _("The request was declined on your phone. Nothing was signed."));
+      render_rejected (self);
       break;
 
     case CROSSING_ORDER_CANCELLED:
@@ -371,6 +478,9 @@ crossing_window_render (CrossingWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-sign-out", self->sign_out_pending);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start",
                                  crossing_order_get_state (order) != CROSSING_ORDER_SIGNED_IN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-again",
+                                 crossing_order_get_state (order) != CROSSING_ORDER_SIGNED_IN &&
+                                 crossing_order_get_last_subject (order) != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-proof",
                                  state == CROSSING_ORDER_DONE);
 
@@ -387,6 +497,13 @@ on_reconnecting_changed (CrossingWindow *self)
 {
   gtk_revealer_set_reveal_child (self->offline_revealer,
                                  crossing_order_get_reconnecting (self->order));
+}
+
+static void
+on_slow_connection_changed (CrossingWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->slow_revealer,
+                                 crossing_order_get_slow_connection (self->order));
 }
 
 void
@@ -462,6 +579,15 @@ crossing_window_class_init (CrossingWindowClass *klass)
   BIND (qr_picture);
   BIND (time_left_label);
   BIND (link_label);
+  BIND (identified_label);
+  BIND (qr_again_button);
+  BIND (other_account_button);
+  BIND (user_code_box);
+  BIND (user_code_toggle);
+  BIND (verification_uri_label);
+  BIND (user_code_label);
+  BIND (start_again_button);
+  BIND (slow_revealer);
   BIND (scanned_page);
   BIND (check_code_label);
   BIND (scanned_spinner);
@@ -524,7 +650,10 @@ crossing_window_new (GtkApplication *application,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (order, "notify::reconnecting", G_CALLBACK (on_reconnecting_changed),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (order, "notify::slow-connection",
+                           G_CALLBACK (on_slow_connection_changed), self, G_CONNECT_SWAPPED);
   crossing_window_render (self);
   on_reconnecting_changed (self);
+  on_slow_connection_changed (self);
   return self;
 }

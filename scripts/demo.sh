@@ -100,6 +100,10 @@ while IFS= read -r line <&"${client[0]}"; do
   if [[ $line == "link: "* ]]; then
     printf '\n    New code. In a terminal, approve it as a phone would:\n\n'
     printf "      %s approve '%s'\n\n" "$companion" "${line#link: }"
+  elif [[ $line == "code: "* ]]; then
+    read -r _ code address <<<"$line"
+    printf '    or with the code under "Can'"'"'t scan?":\n\n'
+    printf "      %s approve --code %s --server '%s'\n\n" "$companion" "$code" "$address"
   else
     printf '%s\n' "$line"
   fi

@@ -21,6 +21,8 @@ test_packages=(
   gnome-keyring libsecret-tools openssl xdotool
   libmaxmind-db-writer-perl
   postgresql haproxy
+  # the client's end-to-end tests read the code to type off the screen
+  tesseract-ocr
 )
 
 case "${1:-all}" in

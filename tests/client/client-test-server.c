@@ -49,10 +49,15 @@ handle (SoupServer        *server,
                                 "\"status\":\"created\",\"claimToken\":\"claim%u\","
                                 "\"claimUrl\":\"%s/cross-device/claim/ORDER%u?token=claim%u\","
                                 "\"eventToken\":\"event%u\",\"desktopToken\":\"desktop%u\","
-                                "\"expiresAt\":%" G_GINT64_FORMAT "}",
+                                "\"expiresAt\":%" G_GINT64_FORMAT ",\"userCode\":\"WDJB-MJH%c\","
+                                "\"verificationUri\":\"%s/cross-device/code\"%s%s%s}",
                                 self->n_start, self->n_start, self->url, self->n_start,
                                 self->n_start, self->n_start, self->n_start,
-                                g_get_real_time () / 1000 + 120000);
+                                g_get_real_time () / 1000 + 120000,
+                                'B' + (char) MIN (self->n_start, 20), self->url,
+                                self->start_subject != NULL ? ",\"subject\":\"" : "",
+                                self->start_subject != NULL ? self->start_subject : "",
+                                self->start_subject != NULL ? "\"" : "");
       reply (msg, self->start_status, body);
     }
   else if (g_str_equal (path, "/api/auth/cross-device/events"))
@@ -75,10 +80,17 @@ handle (SoupServer        *server,
                  "{\"code\":\"INVALID_EVENT_TOKEN\",\"message\":\"Invalid event token\"}");
           return;
         }
-      text = g_queue_pop_head (&self->event_bodies);
       soup_server_message_set_status (msg, 200, NULL);
       soup_message_headers_replace (response_headers, "Content-Type", self->events_type);
       soup_message_headers_replace (response_headers, "Cache-Control", "no-cache");
+      if (self->n_events <= self->events_silent)
+        {
+          /* Held back on its way: the headers, and not one byte after. */
+          soup_message_headers_set_encoding (response_headers, SOUP_ENCODING_CHUNKED);
+          g_ptr_array_add (self->held, g_object_ref (msg));
+          return;
+        }
+      text = g_queue_pop_head (&self->event_bodies);
       if (text != NULL)
         {
           soup_message_body_append (soup_server_message_get_response_body (msg),
@@ -90,6 +102,34 @@ handle (SoupServer        *server,
       soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
                                 ": idle\n\n", 8);
       g_ptr_array_add (self->held, g_object_ref (msg));
+    }
+  else if (g_str_equal (path, "/api/auth/cross-device/status"))
+    {
+      gint64 now = g_get_monotonic_time ();
+      const char *text = g_queue_get_length (&self->status_bodies) > 1
+                         ? g_queue_peek_head (&self->status_bodies)
+                         : g_queue_peek_tail (&self->status_bodies);
+
+      self->n_status++;
+      g_array_append_val (self->status_times, now);
+      if (self->n_status == self->status_slow_down_at)
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Retry-After", "2");
+          reply (msg, 429, "{\"code\":\"SLOW_DOWN\",\"message\":\"Polled too early\","
+                           "\"interval\":2}");
+          return;
+        }
+      if (text == NULL)
+        {
+          reply (msg, 404, "{\"code\":\"ORDER_NOT_FOUND\",\"message\":\"Order not found\"}");
+          return;
+        }
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Cache-Control", "no-store");
+      reply (msg, 200, text);
+      if (g_queue_get_length (&self->status_bodies) > 1)
+        g_free (g_queue_pop_head (&self->status_bodies));
     }
   else if (g_str_equal (path, "/api/auth/cross-device/finalize"))
     {
@@ -137,6 +177,8 @@ test_server_new (void)
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   g_queue_init (&self->event_bodies);
+  g_queue_init (&self->status_bodies);
+  self->status_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->events_type = g_strdup ("text/event-stream");
   self->events_status = 200;
   self->start_status = 200;
@@ -152,6 +194,9 @@ test_server_free (TestServer *self)
   g_ptr_array_unref (self->held);
   g_clear_object (&self->server);
   g_queue_clear_full (&self->event_bodies, g_free);
+  g_queue_clear_full (&self->status_bodies, g_free);
+  g_array_unref (self->status_times);
+  g_free (self->start_subject);
   g_ptr_array_unref (self->last_event_ids);
   g_free (self->url);
   g_free (self->events_type);
@@ -168,6 +213,13 @@ test_server_queue_events (TestServer *self,
                           const char *text)
 {
   g_queue_push_tail (&self->event_bodies, g_strdup (text));
+}
+
+void
+test_server_queue_status (TestServer *self,
+                          const char *text)
+{
+  g_queue_push_tail (&self->status_bodies, g_strdup (text));
 }
 
 char *

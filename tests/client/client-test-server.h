@@ -26,6 +26,10 @@ typedef struct {
   char       *start_body;     /* default: a fresh order "ORDER{n}" */
   char       *finalize_body;  /* default: a login session */
   char       *session_body;   /* default: user "Ada" */
+  guint       events_silent;  /* the first N GET /events send nothing (a buffering proxy) */
+  GQueue      status_bodies;  /* char *, one per GET /status; the last one repeats */
+  guint       status_slow_down_at; /* answer this GET /status with 429 SLOW_DOWN, interval 2 */
+  char       *start_subject;  /* echoed as the default start answer's subject */
 
   /* record */
   guint       n_start;
@@ -33,6 +37,8 @@ typedef struct {
   guint       n_finalize;
   guint       n_cancel;
   guint       n_sign_out;
+  guint       n_status;
+  GArray     *status_times;   /* gint64, monotonic µs of each GET /status */
   GPtrArray  *last_event_ids; /* char *, "" when the header was absent */
   char       *last_authorization;
   char       *last_body;
@@ -43,6 +49,9 @@ TestServer *test_server_new           (void);
 void        test_server_free          (TestServer  *self);
 /* Queues "id: ID\nevent: STATUS\ndata: {...}\n\n" lines for the next stream. */
 void        test_server_queue_events  (TestServer  *self,
+                                       const char  *text);
+/* Queues the answer of a later GET /status. */
+void        test_server_queue_status  (TestServer  *self,
                                        const char  *text);
 char       *test_event                (guint        id,
                                        const char  *status,

@@ -64,7 +64,7 @@ read_qr() {  # SHOT-NAME
   done
 }
 
-launch() {  # NAME SERVER [CLIENT OPTION…]
+launch() {  # NAME SERVER [CLIENT OPTION…]; CLAIM_BASE: where claim links start, when not SERVER
   local t0 t_qr
   t0=$(date +%H:%M:%S.%N | seconds_of_day)
   G_MESSAGES_DEBUG=crossing G_DEBUG= "$client" --server "$2" "${@:3}" >"$tmp/$1.log" 2>&1 &
@@ -75,7 +75,8 @@ launch() {  # NAME SERVER [CLIENT OPTION…]
   echo "# $1: launch to QR drawn in $(awk -v a="$t0" -v b="$t_qr" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms"
   read_qr "$1-qr" || fail "$1: zbarimg read no QR"
   order=$(sed -n 's/.*state: waiting, order \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/$1.log" | tail -n 1)
-  [[ $claim == "$2/cross-device/claim/$order?token="* ]] || fail "$1: QR says '$claim', not a claim link of order $order"
+  [[ $claim == "${CLAIM_BASE:-$2}/cross-device/claim/$order?token="* ]] ||
+    fail "$1: QR says '$claim', not a claim link of order $order"
 }
 
 # Both programs are stopped the way a person or systemd stops them, and must

@@ -10,6 +10,9 @@
 #include "crossing-api.h"
 #include "crossing-error.h"
 
+/* A plain login, as the desktop starts one. */
+static const CrossingStartRequest login_request = { .kind = CROSSING_KIND_LOGIN };
+
 static void
 test_refusals_keep_the_servers_message (void)
 {
@@ -218,7 +221,7 @@ test_untrusted_certificate_in_words (void)
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   api = crossing_api_new (url, NULL);
-  crossing_api_start_async (api, CROSSING_KIND_LOGIN, NULL, NULL, NULL, NULL, on_started, &error);
+  crossing_api_start_async (api, &login_request, NULL, on_started, &error);
   while (error == NULL)
     g_main_context_iteration (NULL, TRUE);
 
@@ -248,6 +251,83 @@ test_loopback_servers_use_no_proxy (void)
     g_assert_false (crossing_api_url_is_loopback (remote[i]));
 }
 
+static JsonObject *
+object_from (const char *text)
+{
+  g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+  g_autoptr(GError) error = NULL;
+  JsonObject *object = crossing_api_parse_reply (200, NULL, body, &error);
+
+  g_assert_no_error (error);
+  return object;
+}
+
+#define START_FIELDS "\"orderId\":\"ORDER1\",\"desktopToken\":\"desktop1\"," \
+  "\"eventToken\":\"event1\",\"claimUrl\":\"http://127.0.0.1/cross-device/claim/ORDER1?token=c\""
+
+/* A code to type is shown only in the contract's form, with its address. */
+static void
+test_start_reply_user_code (void)
+{
+  static const struct {
+    const char *extra;
+    const char *code;
+  } cases[] = {
+    { ",\"userCode\":\"WDJB-MJHT\",\"verificationUri\":\"http://127.0.0.1/cross-device/code\"",
+      "WDJB-MJHT" },
+    { ",\"userCode\":\"WDJB-MJHT\"", NULL },                            /* no address */
+    { ",\"userCode\":\"wdjb mjht\",\"verificationUri\":\"http://x/code\"", NULL },
+    { ",\"userCode\":\"WDJB\\nMJHT\",\"verificationUri\":\"http://x/code\"", NULL },
+    { ",\"userCode\":\"WDJB-MJHT\",\"verificationUri\":\"javascript:alert(1)\"", NULL },
+    { ",\"userCode\":42,\"verificationUri\":\"http://x/code\"", NULL },
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strconcat ("{" START_FIELDS, cases[i].extra, "}", NULL);
+      g_autoptr(JsonObject) object = object_from (text);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CrossingStartReply) reply = crossing_api_start_reply_from_json (object, &error);
+
+      /* Whatever the code, the order itself is good. */
+      g_assert_no_error (error);
+      g_assert_cmpstr (reply->user_code, ==, cases[i].code);
+      g_assert_true ((reply->verification_uri != NULL) == (cases[i].code != NULL));
+    }
+}
+
+static void
+test_status_reply (void)
+{
+  g_autoptr(JsonObject) object =
+    object_from ("{\"orderId\":\"O\",\"status\":\"claimed\",\"kind\":\"login\",\"checkCode\":\"42\","
+                 "\"sequence\":2,\"expiresAt\":1795341720000,\"interval\":3}");
+  g_autoptr(JsonObject) odd = object_from ("{\"orderId\":\"O\",\"status\":\"claimed\","
+                                           "\"sequence\":-4,\"interval\":99999}");
+  g_autoptr(JsonObject) unknown = object_from ("{\"orderId\":\"O\",\"status\":\"dancing\"}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrossingStatusReply) reply = crossing_api_status_reply_from_json (object, &error);
+  g_autoptr(CrossingStatusReply) odd_reply = NULL;
+  g_autoptr(CrossingStatusReply) unknown_reply = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (reply->status, ==, CROSSING_STATUS_CLAIMED);
+  g_assert_cmpint (reply->sequence, ==, 2);
+  g_assert_cmpuint (reply->interval, ==, 3);
+  g_assert_false (reply->too_early);
+
+  /* No sequence rather than a negative one; a sane wait rather than a day. */
+  odd_reply = crossing_api_status_reply_from_json (odd, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (odd_reply->sequence, ==, -1);
+  g_assert_cmpuint (odd_reply->interval, ==, 300);
+
+  unknown_reply = crossing_api_status_reply_from_json (unknown, &error);
+  g_assert_null (unknown_reply);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,6 +337,8 @@ main (int argc, char **argv)
                    test_refusals_keep_the_servers_message);
   g_test_add_func ("/client/api/success-and-null", test_success_and_null);
   g_test_add_func ("/client/api/urls", test_urls);
+  g_test_add_func ("/client/api/start-reply-user-code", test_start_reply_user_code);
+  g_test_add_func ("/client/api/status-reply", test_status_reply);
   g_test_add_func ("/client/api/session-epoch-ms-or-iso-8601", test_session_both_shapes);
   g_test_add_func ("/client/api/loopback-servers-use-no-proxy", test_loopback_servers_use_no_proxy);
   g_test_add_func ("/client/error/sentences-a-person-reads", test_error_sentences);

@@ -43,6 +43,9 @@ typedef struct {
   gsize               max_buffered;
 } FrameClock;
 
+/* A plain login, as the desktop starts one. */
+static const CrossingStartRequest login_request = { .kind = CROSSING_KIND_LOGIN };
+
 static gboolean
 on_frame (gpointer user_data)
 {
@@ -422,7 +425,7 @@ test_api_case (gconstpointer data)
   frame_clock_start (&clock);
   started = g_get_monotonic_time ();
   if (g_str_equal (api_case->endpoint, "start"))
-    crossing_api_start_async (api, CROSSING_KIND_LOGIN, NULL, NULL, NULL, NULL, on_api_done,
+    crossing_api_start_async (api, &login_request, NULL, on_api_done,
                               &error);
   else if (g_str_equal (api_case->endpoint, "finalize"))
     crossing_api_finalize_async (api, "ORDER1", "desktop1", NULL, on_api_done, &error);

@@ -400,6 +400,40 @@ test_server_refusal_shows_its_message (void)
 }
 
 static void
+test_rejected_says_why (void)
+{
+  static const struct {
+    const char *reason;
+    CrossingRejectReason expected;
+  } cases[] = {
+    { "user", CROSSING_REJECT_USER },
+    { "check_code", CROSSING_REJECT_CHECK_CODE },
+    { "subject_mismatch", CROSSING_REJECT_SUBJECT_MISMATCH },
+    { "something_new", CROSSING_REJECT_UNKNOWN },
+    { NULL, CROSSING_REJECT_UNKNOWN },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(CrossingOrder) order = waiting_order (0);
+      g_autofree char *data = NULL;
+
+      if (cases[i].reason != NULL)
+        data = g_strdup_printf ("{\"orderId\":\"ORDER\",\"status\":\"rejected\","
+                                "\"kind\":\"login\",\"reason\":\"%s\"}", cases[i].reason);
+      else
+        data = g_strdup (event_data ("rejected", "ORDER"));
+      send_event (order, "claimed");
+      crossing_order_handle_event (order, "rejected", data);
+      g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_REJECTED);
+      g_assert_cmpint (crossing_order_get_reject_reason (order), ==, cases[i].expected);
+      /* A fresh order forgets it. */
+      crossing_order_follow_for_test (order, "ORDER", 0);
+      g_assert_cmpint (crossing_order_get_reject_reason (order), ==, CROSSING_REJECT_UNKNOWN);
+    }
+}
+
+static void
 test_refused_stream_is_an_error (void)
 {
   g_autoptr(TestServer) server = test_server_new ();
@@ -423,6 +457,248 @@ test_malformed_start_reply_is_an_error (void)
   g_assert_true (test_wait_until (is_settled, order, 5000));
   g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_ERROR);
   g_assert_null (crossing_order_get_claim_url (order));
+}
+
+/* ---- a code to type, identified orders ------------------------------------ */
+
+static void
+test_start_asks_for_a_code_to_type (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  g_autofree char *uri = g_strconcat (server->url, "/cross-device/code", NULL);
+
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  g_assert_nonnull (strstr (server->last_body, "\"userCode\":true"));
+  g_assert_null (strstr (server->last_body, "\"subject\""));
+  g_assert_cmpstr (crossing_order_get_user_code (order), ==, "WDJB-MJHC");
+  g_assert_cmpstr (crossing_order_get_verification_uri (order), ==, uri);
+  g_assert_null (crossing_order_get_required_subject (order));
+
+  /* A new order, a new code. */
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  g_assert_cmpstr (crossing_order_get_user_code (order), ==, "WDJB-MJHD");
+}
+
+static gboolean
+cancel_arrived (gpointer data)
+{
+  return ((TestServer *) data)->n_cancel > 0;
+}
+
+/* A code on screen replaced by another on request is cancelled on the
+ * server; one that expired and is renewed is not asked about. */
+static void
+test_replaced_order_is_cancelled (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  crossing_order_start_identified (order, "ed25519:abcd");
+  g_assert_true (test_wait_until (cancel_arrived, server, 5000));
+  g_assert_cmpuint (server->n_cancel, ==, 1);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  g_assert_cmpuint (server->n_start, ==, 2);
+}
+
+static void
+test_identified_order_names_its_signer (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  const char *subject = "NQ71 CT4K 7R9R EHSB 7HY9 TSTP XNRQ L2RK 8U4U";
+
+  /* A companion that ignores the subject: the order is not said to be
+   * identified. */
+  crossing_order_start_identified (order, subject);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  g_assert_nonnull (strstr (server->last_body, "\"subject\":\"NQ71 CT4K"));
+  g_assert_null (crossing_order_get_required_subject (order));
+
+  server->start_subject = g_strdup (subject);
+  crossing_order_start_identified (order, subject);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  g_assert_cmpstr (crossing_order_get_required_subject (order), ==, subject);
+
+  /* A plain start afterwards asks for nobody in particular. */
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  g_assert_null (strstr (server->last_body, "\"subject\""));
+}
+
+/* ---- polling when the stream does not come through ------------------------- */
+
+static char *
+status_body (const char *status,
+             guint       order,
+             guint       sequence,
+             guint       interval)
+{
+  return g_strdup_printf ("{\"orderId\":\"ORDER%u\",\"status\":\"%s\",\"kind\":\"login\","
+                          "\"redirectTo\":\"/\"%s,\"sequence\":%u,\"expiresAt\":1900000000000,"
+                          "\"interval\":%u}",
+                          order, status, g_str_equal (status, "claimed") ? ",\"checkCode\":\"47\"" : "",
+                          sequence, interval);
+}
+
+static void
+record_slow (CrossingOrder *order,
+             GParamSpec    *pspec,
+             guint         *changes)
+{
+  (*changes)++;
+}
+
+static gboolean
+is_scanned (gpointer data)
+{
+  return crossing_order_get_state (data) == CROSSING_ORDER_SCANNED;
+}
+
+static gboolean
+is_slow (gpointer data)
+{
+  return crossing_order_get_slow_connection (data);
+}
+
+static void
+test_silent_stream_falls_back_to_polling (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  g_autofree char *claimed = status_body ("claimed", 1, 1, 1);
+  g_autofree char *approved = status_body ("approved", 1, 3, 1);
+  guint slow_changes = 0;
+  gint64 gap;
+
+  server->events_silent = 100;
+  test_server_queue_status (server, claimed);
+  test_server_queue_status (server, approved);
+  crossing_order_set_stream_timing (order, 300, 60000);
+  g_signal_connect (order, "notify::slow-connection", G_CALLBACK (record_slow), &slow_changes);
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_slow, order, 5000));
+  /* No event arrived in the window: a poll brings the check code. */
+  g_assert_true (test_wait_until (is_scanned, order, 5000));
+  g_assert_cmpstr (crossing_order_get_check_code (order), ==, "47");
+  g_assert_false (crossing_order_get_reconnecting (order));
+  g_assert_true (test_wait_until (is_settled, order, 10000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SIGNED_IN);
+  g_assert_cmpuint (server->n_status, ==, 2);
+  g_assert_cmpuint (server->n_finalize, ==, 1);
+  /* Polled at the order's interval, not faster. */
+  gap = g_array_index (server->status_times, gint64, 1) - g_array_index (server->status_times, gint64, 0);
+  g_assert_cmpint (gap, >=, 950000);
+  /* The note went on, and off once the order was done. */
+  g_assert_cmpuint (slow_changes, ==, 2);
+  g_assert_false (crossing_order_get_slow_connection (order));
+}
+
+static void
+test_slow_down_raises_the_interval (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  g_autofree char *created = status_body ("created", 1, 0, 1);
+  g_autofree char *created2 = status_body ("created", 1, 0, 2);
+  g_autofree char *approved = status_body ("approved", 1, 3, 2);
+  gint64 *t;
+
+  server->events_silent = 100;
+  server->status_slow_down_at = 2;
+  test_server_queue_status (server, created);
+  test_server_queue_status (server, created2);
+  test_server_queue_status (server, created2);
+  test_server_queue_status (server, approved);
+  crossing_order_set_stream_timing (order, 300, 60000);
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_settled, order, 20000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SIGNED_IN);
+  g_assert_cmpuint (server->n_status, ==, 5);
+  t = (gint64 *) server->status_times->data;
+  /* 1 s, then SLOW_DOWN: 2 s (its Retry-After), and 2 s from then on. */
+  g_assert_cmpint (t[1] - t[0], >=, 950000);
+  g_assert_cmpint (t[2] - t[1], >=, 1950000);
+  g_assert_cmpint (t[3] - t[2], >=, 1950000);
+  g_assert_cmpint (t[4] - t[3], >=, 1950000);
+}
+
+static void
+test_events_again_after_polling (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  g_autofree char *claimed = status_body ("claimed", 1, 1, 1);
+  g_autofree char *approved = test_event (2, "approved", "ORDER1");
+
+  /* The first stream is held back; the one tried later comes through. */
+  server->events_silent = 1;
+  test_server_queue_status (server, claimed);
+  test_server_queue_events (server, approved);
+  crossing_order_set_stream_timing (order, 300, 1500);
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_scanned, order, 5000));
+  g_assert_true (crossing_order_get_slow_connection (order));
+  g_assert_true (test_wait_until (is_settled, order, 10000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SIGNED_IN);
+  /* The stream was asked to go on from the sequence the poll gave. */
+  g_assert_cmpuint (server->last_event_ids->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (server->last_event_ids, 0), ==, "0");
+  g_assert_cmpstr (g_ptr_array_index (server->last_event_ids, 1), ==, "1");
+  g_assert_false (crossing_order_get_slow_connection (order));
+}
+
+static void
+test_stream_lost_twice_falls_back_to_polling (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  g_autofree char *approved = status_body ("approved", 1, 3, 1);
+
+  /* Two connections that end before anything happens. */
+  test_server_queue_events (server, "retry: 100\n\n");
+  test_server_queue_events (server, "retry: 100\n\n");
+  test_server_queue_status (server, approved);
+  crossing_order_set_stream_timing (order, 10000, 60000);
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SIGNED_IN);
+  g_assert_cmpuint (server->n_events, ==, 2);
+  g_assert_cmpuint (server->n_status, ==, 1);
+}
+
+static void
+test_working_stream_does_not_poll (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+
+  /* The idle stream sends a keepalive: it works, nothing to poll. */
+  crossing_order_set_stream_timing (order, 300, 60000);
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  test_wait_until (is_slow, order, 1000);
+  g_assert_false (crossing_order_get_slow_connection (order));
+  g_assert_cmpuint (server->n_status, ==, 0);
+}
+
+static void
+test_polled_order_gone_is_an_error (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+
+  /* Nothing queued: /status answers 404 ORDER_NOT_FOUND. */
+  server->events_silent = 100;
+  crossing_order_set_stream_timing (order, 300, 60000);
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_settled, order, 5000));
+  g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_ERROR);
+  g_assert_nonnull (strstr (crossing_order_get_error (order), "no longer knows"));
 }
 
 int
@@ -449,6 +725,19 @@ main (int argc, char **argv)
   g_test_add_func ("/client/order/server-refusal-shows-its-message",
                    test_server_refusal_shows_its_message);
   g_test_add_func ("/client/order/refused-stream-is-an-error", test_refused_stream_is_an_error);
+  g_test_add_func ("/client/order/rejected-says-why", test_rejected_says_why);
+  g_test_add_func ("/client/order/start-asks-for-a-code-to-type", test_start_asks_for_a_code_to_type);
+  g_test_add_func ("/client/order/replaced-order-is-cancelled", test_replaced_order_is_cancelled);
+  g_test_add_func ("/client/order/identified-order-names-its-signer",
+                   test_identified_order_names_its_signer);
+  g_test_add_func ("/client/order/silent-stream-falls-back-to-polling",
+                   test_silent_stream_falls_back_to_polling);
+  g_test_add_func ("/client/order/slow-down-raises-the-interval", test_slow_down_raises_the_interval);
+  g_test_add_func ("/client/order/events-again-after-polling", test_events_again_after_polling);
+  g_test_add_func ("/client/order/stream-lost-twice-falls-back-to-polling",
+                   test_stream_lost_twice_falls_back_to_polling);
+  g_test_add_func ("/client/order/working-stream-does-not-poll", test_working_stream_does_not_poll);
+  g_test_add_func ("/client/order/polled-order-gone-is-an-error", test_polled_order_gone_is_an_error);
   g_test_add_func ("/client/order/resume-valid-session-signs-in-without-an-order",
                    test_resume_valid_session);
   g_test_add_func ("/client/order/resume-revoked-session-ends-it-and-starts-an-order",

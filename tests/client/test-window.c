@@ -167,9 +167,37 @@ test_pages_from_scripted_events (void)
   assert_shows (window, "scanned", "Enter This Number on Your Phone");
   screenshot (window, "scanned");
 
+  /* A companion that gives no reason: declined, in general words. */
   crossing_order_handle_event (order, "rejected", event_data ("rejected"));
+  assert_shows (window, "ended", "Request Declined");
   assert_shows (window, "ended", "declined on your phone");
-  screenshot (window, "rejected");
+
+  /* Each reason in its own words. */
+  {
+    static const struct {
+      const char *reason;
+      const char *title;
+      const char *shot;
+    } reasons[] = {
+      { "user", "Declined on Your Phone", "rejected" },
+      { "check_code", "Too Many Wrong Codes", "rejected-check-code" },
+      { "subject_mismatch", "Signed by Another Account", "rejected-subject-mismatch" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+      {
+        g_autofree char *data = g_strdup_printf ("{\"orderId\":\"ORDER\",\"status\":\"rejected\","
+                                                 "\"kind\":\"login\",\"reason\":\"%s\"}",
+                                                 reasons[i].reason);
+
+        crossing_order_follow_for_test (order, "ORDER", 0);
+        crossing_order_handle_event (order, "claimed", event_data ("claimed"));
+        assert_shows (window, "scanned", "47");
+        crossing_order_handle_event (order, "rejected", data);
+        assert_shows (window, "ended", reasons[i].title);
+        screenshot (window, reasons[i].shot);
+      }
+  }
 
   crossing_order_follow_for_test (order, "ORDER", 0);
   crossing_order_handle_event (order, "cancelled", event_data ("cancelled"));
@@ -256,6 +284,109 @@ test_signed_in_and_sign_out (void)
     g_main_context_iteration (NULL, TRUE);
   assert_shows (window, "start", "Sign in with your phone");
   g_assert_cmpuint (server->n_sign_out, ==, 1);
+
+  /* Signed out: the same account again, in an order only it may approve. */
+  assert_shows (window, "start", "Sign _In Again as ed25519:abcd");
+  screenshot (window, "signed-out-again");
+  server->start_subject = g_strdup ("ed25519:abcd");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start-again", NULL));
+  assert_shows (window, "qr", "Only ed25519:abcd can approve");
+  assert_shows (window, "qr", "Another Account");
+  g_assert_nonnull (strstr (server->last_body, "\"subject\":\"ed25519:abcd\""));
+  screenshot (window, "qr-identified");
+  /* Anyone, after all. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  g_clear_pointer (&server->start_subject, g_free);
+  assert_shows (window, "qr", "Sign _In Again as ed25519:abcd");
+  g_assert_null (strstr (server->last_body, "\"subject\""));
+  g_assert_false (find_label (GTK_WIDGET (window), "can approve"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static GtkToggleButton *
+find_toggle (GtkWidget *widget)
+{
+  if (GTK_IS_TOGGLE_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "Can’t _scan?") == 0)
+    return GTK_TOGGLE_BUTTON (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkToggleButton *found = find_toggle (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_waiting (gpointer data)
+{
+  return crossing_order_get_state (data) == CROSSING_ORDER_WAITING;
+}
+
+/* "Can't scan?" under the code: the code to type and where, for the order
+ * on screen. */
+static void
+test_cant_scan_shows_the_code (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  g_autofree char *uri = g_strconcat (server->url, "/cross-device/code", NULL);
+  CrossingWindow *window = new_window (order);
+  GtkToggleButton *toggle;
+
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  assert_shows (window, "qr", "Can’t _scan?");
+  /* Folded away until asked for. */
+  g_assert_false (find_label (GTK_WIDGET (window), "WDJB-MJHC"));
+  toggle = find_toggle (GTK_WIDGET (window));
+  g_assert_nonnull (toggle);
+  gtk_toggle_button_set_active (toggle, TRUE);
+  assert_shows (window, "qr", "WDJB-MJHC");
+  assert_shows (window, "qr", uri);
+  screenshot (window, "qr-user-code");
+
+  /* A new order brings its own code. */
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_waiting, order, 5000));
+  assert_shows (window, "qr", "WDJB-MJHD");
+  g_assert_false (find_label (GTK_WIDGET (window), "WDJB-MJHC"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+is_scanned (gpointer data)
+{
+  return crossing_order_get_state (data) == CROSSING_ORDER_SCANNED;
+}
+
+/* Polling instead of events: a quiet note, and the order goes on. */
+static void
+test_slow_connection_note (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  CrossingWindow *window = new_window (order);
+
+  server->events_silent = 100;
+  test_server_queue_status (server, "{\"orderId\":\"ORDER1\",\"status\":\"created\","
+                                    "\"kind\":\"login\",\"sequence\":0,\"interval\":1}");
+  test_server_queue_status (server, "{\"orderId\":\"ORDER1\",\"status\":\"claimed\","
+                                    "\"kind\":\"login\",\"checkCode\":\"47\",\"sequence\":1,"
+                                    "\"interval\":1}");
+  crossing_order_set_stream_timing (order, 300, 60000);
+  crossing_order_start (order);
+  assert_shows (window, "qr", "Slow connection");
+  g_assert_false (find_label (GTK_WIDGET (window), "Reconnecting"));
+  screenshot (window, "qr-slow-connection");
+  g_assert_true (test_wait_until (is_scanned, order, 5000));
+  assert_shows (window, "scanned", "47");
+  assert_shows (window, "scanned", "Slow connection");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -445,6 +576,8 @@ main (int argc, char **argv)
   g_test_add_func ("/client/window/pages-from-scripted-events", test_pages_from_scripted_events);
   g_test_add_func ("/client/window/signed-in-and-sign-out-with-undo", test_signed_in_and_sign_out);
   g_test_add_func ("/client/window/signature-result", test_signature_result);
+  g_test_add_func ("/client/window/cant-scan-shows-the-code", test_cant_scan_shows_the_code);
+  g_test_add_func ("/client/window/slow-connection-note", test_slow_connection_note);
   g_test_add_func ("/client/window/server-message-is-text-not-markup",
                    test_server_message_is_text_not_markup);
   g_test_add_func ("/client/qr/crisp-at-any-size", test_qr_is_crisp);

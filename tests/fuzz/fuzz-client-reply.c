@@ -49,6 +49,16 @@ check_start (const CrossingStartReply *reply)
                  g_str_has_prefix (reply->claim_url, "https://"));
   g_assert_cmpint (reply->expires_at, >=, 0);
   g_assert_cmpint (reply->expires_at, <, G_GINT64_CONSTANT (1000000000000000));
+  /* A code comes with its address, and both are fit to show. */
+  g_assert_true ((reply->user_code == NULL) == (reply->verification_uri == NULL));
+  if (reply->user_code != NULL)
+    {
+      g_assert_true (crossing_string_is_clean (reply->user_code));
+      g_assert_cmpuint (strlen (reply->user_code), <=, 16);
+      g_assert_true (crossing_string_is_clean (reply->verification_uri));
+    }
+  if (reply->subject != NULL)
+    check_text (reply->subject);
 }
 
 static void
@@ -119,6 +129,21 @@ LLVMFuzzerTestOneInput (const guint8 *data,
               g_assert_null (object);
             if (info != NULL)
               g_assert_cmpint (info->expires_at, >=, 0);
+          }
+          break;
+        case 3:
+          {
+            g_autoptr(CrossingStatusReply) reply =
+              crossing_api_status_reply_from_json (object, &error);
+
+            g_assert_true ((reply == NULL) != (error == NULL));
+            if (reply != NULL)
+              {
+                g_assert_cmpint (reply->status, !=, CROSSING_STATUS_INVALID);
+                g_assert_nonnull (reply->data);
+                g_assert_cmpuint (reply->interval, <=, 300);
+                g_assert_false (reply->too_early);
+              }
           }
           break;
         default:
