@@ -699,6 +699,7 @@ companion_ledger_result_clear (CompanionLedgerResult *result)
   g_clear_pointer (&result->entry, companion_ledger_entry_free);
   g_clear_pointer (&result->hold, companion_ledger_hold_free);
   g_clear_pointer (&result->body, g_free);
+  g_clear_pointer (&result->cancelled_order_id, g_free);
   memset (result, 0, sizeof *result);
 }
 

@@ -231,6 +231,9 @@ static const char *const ledger_steps[] = {
   "  body TEXT NOT NULL,"
   "  entry_seq INTEGER NOT NULL"
   ") WITHOUT ROWID;",
+  /* 2 (issue 12): a hold attached to an order is found by it when the
+   * order moves. */
+  "CREATE INDEX ledger_holds_order ON ledger_holds (order_id) WHERE order_id IS NOT NULL;",
 };
 /* *INDENT-ON* */
 

@@ -98,6 +98,7 @@ typedef enum {
   STMT_LEDGER_INSERT_HOLD,
   STMT_LEDGER_GET_HOLD,
   STMT_LEDGER_RESOLVE_HOLD,
+  STMT_LEDGER_GET_ORDER_HOLD,
   STMT_LEDGER_LIST_DUE_HOLDS,
   STMT_LEDGER_NEXT_HOLD_EXPIRY,
   N_STMTS
@@ -243,6 +244,8 @@ static const char *stmt_sql[N_STMTS] = {
     "SELECT " LEDGER_HOLD_COLUMNS " FROM ledger_holds WHERE status = 0 AND expires_at <= ?1"
     " ORDER BY expires_at LIMIT ?2",
   [STMT_LEDGER_NEXT_HOLD_EXPIRY] = "SELECT min (expires_at) FROM ledger_holds WHERE status = 0",
+  /* issue 12 */
+  [STMT_LEDGER_GET_ORDER_HOLD] = "SELECT id FROM ledger_holds WHERE order_id = ?1",
 };
 
 struct _CompanionSqliteStore
@@ -476,16 +479,12 @@ user_from_row (sqlite3_stmt *s,
 }
 
 static gboolean
-companion_sqlite_store_insert_order (CompanionStore        *store,
-                                     const CompanionOrder  *o,
-                                     GError               **error)
+insert_order_row (CompanionSqliteStore  *self,
+                  const CompanionOrder  *o,
+                  GError               **error)
 {
-  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
   sqlite3_stmt *s;
   int i = 1;
-
-  if (!check_open (self, error))
-    return FALSE;
 
   s = stmt (self, STMT_INSERT_ORDER);
   bind_text (s, i++, o->id);
@@ -530,6 +529,18 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
   if (!step_done (self, s, "insert order", error))
     return FALSE;
   return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_insert_order (CompanionStore        *store,
+                                     const CompanionOrder  *o,
+                                     GError               **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+
+  if (!check_open (self, error))
+    return FALSE;
+  return insert_order_row (self, o, error);
 }
 
 /* The one order @which (bound to @key) selects, or NULL. */
@@ -581,7 +592,13 @@ companion_sqlite_store_get_order_by_challenge_hash (CompanionStore  *store,
                        challenge_id_hash, error);
 }
 
-/* Inside a transaction: the compare-and-set and the event it appends. */
+static gboolean settle_order_hold (CompanionSqliteStore  *self,
+                                   const char            *order_id,
+                                   CrossingStatus         to,
+                                   GError               **error);
+
+/* Inside a transaction: the compare-and-set, the event it appends and the
+ * settling of a hold attached to the order. */
 static gboolean
 transition_locked (CompanionSqliteStore        *self,
                    const char                  *order_id,
@@ -632,6 +649,9 @@ transition_locked (CompanionSqliteStore        *self,
   bind_text (s, 4, event_data);
   sqlite3_bind_int64 (s, 5, crossing_now_ms ());
   if (!step_done (self, s, "insert event", error))
+    return FALSE;
+
+  if (!settle_order_hold (self, order_id, c->to, error))
     return FALSE;
 
   if (out_seq != NULL)
@@ -1726,10 +1746,12 @@ read_balance (CompanionSqliteStore  *self,
   return TRUE;
 }
 
-/* Inside the transaction: TRUE with the outcome, FALSE for a store error. */
+/* Inside the transaction: TRUE with the outcome, FALSE for a store error.
+ * @by_order: the settling of a hold by its order's transition. */
 static gboolean
 ledger_post_locked (CompanionSqliteStore          *self,
                     const CompanionLedgerPosting  *p,
+                    gboolean                       by_order,
                     CompanionLedgerResult         *out,
                     GError                       **error)
 {
@@ -1792,6 +1814,8 @@ ledger_post_locked (CompanionSqliteStore          *self,
         out->outcome = COMPANION_LEDGER_HOLD_EXPIRED;
       else if (hold->status != COMPANION_HOLD_HELD)
         out->outcome = COMPANION_LEDGER_HOLD_NOT_HELD;
+      else if (p->capture != 0 && hold->order_id != NULL && !by_order)
+        out->outcome = COMPANION_LEDGER_HOLD_AWAITING_APPROVAL;
       else if (p->capture > hold->amount)
         out->outcome = COMPANION_LEDGER_CAPTURE_TOO_LARGE;
       if (out->outcome != COMPANION_LEDGER_APPLIED)
@@ -1903,6 +1927,10 @@ ledger_post_locked (CompanionSqliteStore          *self,
   if (!step_done (self, s, "put balance", error))
     return FALSE;
 
+  if (p->kind == COMPANION_POSTING_HOLD && p->order != NULL &&
+      !insert_order_row (self, p->order, error))
+    return FALSE;
+
   if (p->kind == COMPANION_POSTING_HOLD)
     {
       hold = g_new0 (CompanionLedgerHold, 1);
@@ -1912,6 +1940,7 @@ ledger_post_locked (CompanionSqliteStore          *self,
       hold->amount = p->amount;
       hold->status = COMPANION_HOLD_HELD;
       hold->reason = g_strdup (p->reason);
+      hold->order_id = p->order != NULL ? g_strdup (p->order->id) : NULL;
       hold->expires_at = p->expires_at;
       hold->created_at = p->now;
       hold->captured_amount = -1;
@@ -1944,6 +1973,35 @@ ledger_post_locked (CompanionSqliteStore          *self,
       /* Checked above in this transaction; only a bug gets here. */
       if (sqlite3_changes (self->db) != 1)
         return set_error (error, COMPANION_STORE_ERROR_CONFLICT, "The hold is no longer held");
+
+      /* issue 12: releasing a hold cancels the order it waits for. The
+       * order's own settling then finds the hold released. */
+      if (p->kind == COMPANION_POSTING_RESOLVE && p->capture == 0 && !by_order &&
+          hold->order_id != NULL)
+        {
+          CompanionOrderChange change = { .to = CROSSING_STATUS_CANCELLED };
+          g_autoptr(GError) local_error = NULL;
+          gint64 seq = 0;
+
+          if (p->order_event_data == NULL)
+            return set_error (error, COMPANION_STORE_ERROR_FAILED,
+                              "Releasing a hold with an order needs the order's event");
+          if (transition_locked (self, hold->order_id,
+                                 COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED) |
+                                 COMPANION_STATUS_BIT (CROSSING_STATUS_CLAIMED) |
+                                 COMPANION_STATUS_BIT (CROSSING_STATUS_WAITING_USER),
+                                 &change, NULL, p->order_event_data, &seq, &local_error))
+            {
+              out->cancelled_order_id = g_strdup (hold->order_id);
+              out->cancelled_order_seq = seq;
+            }
+          else if (!g_error_matches (local_error, COMPANION_STORE_ERROR,
+                                     COMPANION_STORE_ERROR_CONFLICT))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+        }
     }
 
   out->outcome = COMPANION_LEDGER_APPLIED;
@@ -1971,6 +2029,97 @@ ledger_post_locked (CompanionSqliteStore          *self,
   return TRUE;
 }
 
+/* Inside a transition's transaction (issue 12): the hold attached to
+ * @order_id, if any, follows the order to @to. */
+static gboolean
+settle_order_hold (CompanionSqliteStore  *self,
+                   const char            *order_id,
+                   CrossingStatus         to,
+                   GError               **error)
+{
+  g_auto(CompanionLedgerResult) result = { 0, };
+  g_autoptr(CompanionLedgerHold) hold = NULL;
+  CompanionLedgerPosting p = { 0, };
+  g_autofree char *hold_id = NULL;
+  g_autofree char *entry_id = NULL;
+  sqlite3_stmt *s;
+  int rc;
+
+  switch (to)
+    {
+    case CROSSING_STATUS_APPROVED:
+      p.kind = COMPANION_POSTING_RESOLVE;
+      p.reason = "order_approved";
+      p.type = "capture";
+      p.capture = -1;
+      p.hold_status = COMPANION_HOLD_CAPTURED;
+      break;
+    case CROSSING_STATUS_REJECTED:
+      p.reason = "order_rejected";
+      break;
+    case CROSSING_STATUS_CANCELLED:
+      p.reason = "order_cancelled";
+      break;
+    case CROSSING_STATUS_EXPIRED:
+      p.reason = "order_expired";
+      break;
+    default:
+      return TRUE;
+    }
+
+  s = stmt (self, STMT_LEDGER_GET_ORDER_HOLD);
+  bind_text (s, 1, order_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    hold_id = column_text (s, 0);
+  sqlite3_reset (s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self, error, "get the order's hold");
+  if (hold_id == NULL)
+    return TRUE;
+
+  p.now = crossing_now_ms ();
+  if (to != CROSSING_STATUS_APPROVED)
+    {
+      /* Released once: a hold no longer held stays as it is. */
+      hold = find_hold (self, hold_id, error);
+      if (hold == NULL)
+        return error == NULL || *error == NULL;
+      if (hold->status != COMPANION_HOLD_HELD)
+        return TRUE;
+      p.type = "release";
+      if (hold->expires_at <= p.now)
+        p.kind = COMPANION_POSTING_EXPIRE;
+      else
+        {
+          p.kind = COMPANION_POSTING_RESOLVE;
+          p.capture = 0;
+          p.hold_status = COMPANION_HOLD_RELEASED;
+        }
+    }
+
+  entry_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  p.entry_id = entry_id;
+  p.hold_id = hold_id;
+  if (!ledger_post_locked (self, &p, TRUE, &result, error))
+    return FALSE;
+
+  switch (result.outcome)
+    {
+    case COMPANION_LEDGER_APPLIED:
+      return TRUE;
+    case COMPANION_LEDGER_HOLD_EXPIRED:
+      return set_error (error, COMPANION_STORE_ERROR_HOLD_EXPIRED,
+                        "The order's hold expired");
+    case COMPANION_LEDGER_HOLD_NOT_HELD:
+      return set_error (error, COMPANION_STORE_ERROR_HOLD_NOT_HELD,
+                        "The order's hold is no longer held");
+    default:
+      return set_error (error, COMPANION_STORE_ERROR_FAILED,
+                        "The order's hold could not be settled");
+    }
+}
+
 static gboolean
 companion_sqlite_store_ledger_post (CompanionStore                *store,
                                     const CompanionLedgerPosting  *posting,
@@ -1983,7 +2132,7 @@ companion_sqlite_store_ledger_post (CompanionStore                *store,
   if (!check_open (self, error) || !begin (self, error))
     return FALSE;
 
-  if (!ledger_post_locked (self, posting, out_result, error))
+  if (!ledger_post_locked (self, posting, FALSE, out_result, error))
     {
       rollback (self);
       companion_ledger_result_clear (out_result);
@@ -2000,6 +2149,10 @@ companion_sqlite_store_ledger_post (CompanionStore                *store,
       companion_ledger_result_clear (out_result);
       return FALSE;
     }
+  if (out_result->cancelled_order_id != NULL)
+    companion_store_emit_event_committed (store, out_result->cancelled_order_id,
+                                          out_result->cancelled_order_seq,
+                                          CROSSING_STATUS_CANCELLED, posting->order_event_data);
   return TRUE;
 }
 
