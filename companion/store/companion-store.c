@@ -152,6 +152,7 @@ companion_order_free (CompanionOrder *order)
   g_free (order->challenge_id_hash);
   g_free (order->user_code_hash);
   g_free (order->extra_details);
+  g_free (order->approved_extra);
   g_free (order);
 }
 

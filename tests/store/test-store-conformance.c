@@ -2382,17 +2382,23 @@ order_hold (Fixture     *f,
   g_auto(CompanionLedgerResult) result = { 0, };
   g_autofree char *key = new_id ();
   CompanionOrder *order = make_order (CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) stored = NULL;
+  g_autoptr(GError) error = NULL;
   CompanionLedgerPosting p = {
     .kind = COMPANION_POSTING_HOLD, .user_id = user, .asset = "coin", .amount = amount,
     .expires_at = expires_at, .now = T0, .type = "reserve", .order = order,
   };
 
   order->kind = CROSSING_KIND_TRANSACTION;
+  order->approved_extra = g_strdup ("{\"reservation\":{\"status\":\"captured\"}}");
   *out_hold_id = new_id ();
   p.hold_id = *out_hold_id;
   g_assert_cmpint (post (f, &p, key, "hold", &result), ==, COMPANION_LEDGER_APPLIED);
   g_assert_cmpstr (result.hold->order_id, ==, order->id);
   g_assert_cmpint (status_of (f, order->id), ==, CROSSING_STATUS_CREATED);
+  stored = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored->approved_extra, ==, order->approved_extra);
   return order;
 }
 

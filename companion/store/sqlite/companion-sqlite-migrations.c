@@ -174,6 +174,8 @@ static const char *const cross_device_steps[] = {
   "  authenticator_data TEXT,"
   "  signature TEXT"
   ") WITHOUT ROWID;",
+  /* 7 (issue 12): what an approval adds to its event and finalize answer */
+  "ALTER TABLE orders ADD COLUMN approved_extra TEXT;",
 };
 
 static const char *const ledger_steps[] = {

@@ -28,7 +28,7 @@
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
   " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash," \
   " poll_interval, last_poll_at, user_code_hash, identified, subject_mismatches," \
-  " extra_details"
+  " extra_details, approved_extra"
 
 #define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
@@ -155,7 +155,7 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_INSERT_ORDER] =
     "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
-    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
+    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)",
   [STMT_GET_ORDER] = "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
   [STMT_GET_ORDER_BY_CHALLENGE_HASH] =
     "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = ?1",
@@ -449,6 +449,7 @@ order_from_row (sqlite3_stmt *s)
   order->identified = sqlite3_column_int (s, i++) != 0;
   order->subject_mismatches = (guint) sqlite3_column_int (s, i++);
   order->extra_details = column_text (s, i++);
+  order->approved_extra = column_text (s, i++);
 
   /* A row written by a later version may hold values we do not know. */
   if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
@@ -525,6 +526,7 @@ insert_order_row (CompanionSqliteStore  *self,
   sqlite3_bind_int (s, i++, o->identified ? 1 : 0);
   sqlite3_bind_int (s, i++, (int) o->subject_mismatches);
   bind_text (s, i++, o->extra_details);
+  bind_text (s, i++, o->approved_extra);
 
   if (!step_done (self, s, "insert order", error))
     return FALSE;
@@ -2045,27 +2047,22 @@ settle_order_hold (CompanionSqliteStore  *self,
   sqlite3_stmt *s;
   int rc;
 
-  switch (to)
+  if (to == CROSSING_STATUS_APPROVED)
     {
-    case CROSSING_STATUS_APPROVED:
       p.kind = COMPANION_POSTING_RESOLVE;
       p.reason = "order_approved";
       p.type = "capture";
       p.capture = -1;
       p.hold_status = COMPANION_HOLD_CAPTURED;
-      break;
-    case CROSSING_STATUS_REJECTED:
-      p.reason = "order_rejected";
-      break;
-    case CROSSING_STATUS_CANCELLED:
-      p.reason = "order_cancelled";
-      break;
-    case CROSSING_STATUS_EXPIRED:
-      p.reason = "order_expired";
-      break;
-    default:
-      return TRUE;
     }
+  else if (to == CROSSING_STATUS_REJECTED)
+    p.reason = "order_rejected";
+  else if (to == CROSSING_STATUS_CANCELLED)
+    p.reason = "order_cancelled";
+  else if (to == CROSSING_STATUS_EXPIRED)
+    p.reason = "order_expired";
+  else
+    return TRUE;
 
   s = stmt (self, STMT_LEDGER_GET_ORDER_HOLD);
   bind_text (s, 1, order_id);
@@ -2104,20 +2101,14 @@ settle_order_hold (CompanionSqliteStore  *self,
   if (!ledger_post_locked (self, &p, TRUE, &result, error))
     return FALSE;
 
-  switch (result.outcome)
-    {
-    case COMPANION_LEDGER_APPLIED:
-      return TRUE;
-    case COMPANION_LEDGER_HOLD_EXPIRED:
-      return set_error (error, COMPANION_STORE_ERROR_HOLD_EXPIRED,
-                        "The order's hold expired");
-    case COMPANION_LEDGER_HOLD_NOT_HELD:
-      return set_error (error, COMPANION_STORE_ERROR_HOLD_NOT_HELD,
-                        "The order's hold is no longer held");
-    default:
-      return set_error (error, COMPANION_STORE_ERROR_FAILED,
-                        "The order's hold could not be settled");
-    }
+  if (result.outcome == COMPANION_LEDGER_APPLIED)
+    return TRUE;
+  if (result.outcome == COMPANION_LEDGER_HOLD_EXPIRED)
+    return set_error (error, COMPANION_STORE_ERROR_HOLD_EXPIRED, "The order's hold expired");
+  if (result.outcome == COMPANION_LEDGER_HOLD_NOT_HELD)
+    return set_error (error, COMPANION_STORE_ERROR_HOLD_NOT_HELD,
+                      "The order's hold is no longer held");
+  return set_error (error, COMPANION_STORE_ERROR_FAILED, "The order's hold could not be settled");
 }
 
 static gboolean
