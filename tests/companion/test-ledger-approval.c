@@ -11,10 +11,12 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "crossing-token.h"
 
+#include "companion-approve.h"
 #include "companion-test-utils.h"
 
 #define API "/api/auth/ledger/"
@@ -504,6 +506,87 @@ test_errors (Fixture       *fx,
   g_assert_cmpuint (companion_store_count_pending (store, NULL), ==, 0);
 }
 
+typedef struct {
+  int    argc;
+  char **argv;
+  int    status;
+  gint   done;
+} Phone;
+
+static gpointer
+run_phone (gpointer data)
+{
+  Phone *phone = data;
+
+  phone->status = companion_approve_main (phone->argc, phone->argv);
+  fflush (stdout);
+  g_atomic_int_set (&phone->done, 1);
+  return NULL;
+}
+
+static gboolean
+phone_done (gpointer data)
+{
+  return g_atomic_int_get (&((Phone *) data)->done) != 0;
+}
+
+/* The terminal phone (crossing-companion approve) with the owner's key
+ * shows the charge above the summary and its approval captures. */
+static void
+test_terminal_phone (Fixture       *fx,
+                     gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(CtOrder) order = NULL;
+      g_autoptr(CompanionLedgerHold) hold = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *hold_id = NULL;
+      g_autofree char *key_path = g_build_filename (fx->f.tmp_dir, "device-key", NULL);
+      g_autofree char *seed_hex = NULL;
+      g_autofree char *key_text = NULL;
+      guint8 seed[CROSSING_ED25519_SEED_BYTES];
+      char *argv[6];
+      Phone phone = { 0, };
+      GThread *thread;
+
+      ct_seed_for (0, seed);
+      seed_hex = g_malloc (CROSSING_ED25519_SEED_BYTES * 2 + 1);
+      for (guint i = 0; i < CROSSING_ED25519_SEED_BYTES; i++)
+        g_snprintf (seed_hex + 2 * i, 3, "%02x", seed[i]);
+      key_text = g_strconcat (seed_hex, "\n", NULL);
+      g_assert_true (g_file_set_contents_full (key_path, key_text, -1,
+                                               G_FILE_SET_CONTENTS_NONE, 0600, &error));
+      g_assert_no_error (error);
+
+      fx->f.config->check_code = FALSE;
+      credit_eur (fx, 2000);
+      order = start_approval (fx, 1250, &hold_id);
+      argv[0] = (char *) "approve";
+      argv[1] = (char *) "--yes";
+      argv[2] = (char *) "--key";
+      argv[3] = key_path;
+      argv[4] = order->claim_url;
+      argv[5] = NULL;
+      phone.argc = 5;
+      phone.argv = argv;
+      thread = g_thread_new ("phone", run_phone, &phone);
+      g_assert_true (ct_wait_until (phone_done, &phone, CT_TIMEOUT_MS));
+      g_thread_join (thread);
+      g_assert_cmpint (phone.status, ==, COMPANION_APPROVE_EXIT_APPROVED);
+
+      hold = get_hold (fx, hold_id);
+      g_assert_cmpint (hold->status, ==, COMPANION_HOLD_CAPTURED);
+      g_assert_cmpint (eur (fx, TRUE), ==, 750);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*AMOUNT:*12.50 eur*Title:*Hotel Crossing*"
+                             "Summary:*Pay 12.50 eur: Room 12*Approved.*");
+}
+
 #define N_APPROVALS 20
 
 /* 20 approvals of one order at once: one wins, the hold is captured once. */
@@ -579,6 +662,7 @@ main (int    argc,
   ADD ("release-cancels-order", setup, test_release_cancels_order);
   ADD ("errors-and-no-order-when-refused", setup, test_errors);
   ADD ("racing-approvals-capture-once", setup, test_racing_approvals);
+  ADD ("terminal-phone-shows-amount-and-captures", setup, test_terminal_phone);
 
   return g_test_run ();
 }
