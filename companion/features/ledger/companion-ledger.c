@@ -808,7 +808,10 @@ post_with_approval (CompanionLedger         *self,
   if (owner == NULL)
     {
       if (g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND))
-        return companion_fail (error, CROSSING_ERROR_USER_NOT_FOUND);
+        {
+          result->outcome = COMPANION_LEDGER_NO_USER;
+          return companion_fail (error, CROSSING_ERROR_USER_NOT_FOUND);
+        }
       g_propagate_error (error, g_steal_pointer (&local_error));
       companion_error_from_store (error);
       return FALSE;
