@@ -468,6 +468,46 @@ test_release_cancels_order (Fixture       *fx,
   g_assert_cmpuint (n, ==, 3);
 }
 
+/* A hold expired by the ledger's own timer (here: a store expiry with a
+ * late clock) cannot be captured: the approval is 409 RESERVATION_EXPIRED
+ * and the order stays waiting, without an approved event. */
+static void
+test_approve_expired_hold_fails (Fixture       *fx,
+                                 gconstpointer  data)
+{
+  g_autoptr(CtOrder) order = NULL;
+  g_autoptr(CtResponse) approve = NULL;
+  g_autoptr(CompanionOrder) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CompanionLedgerResult) expired = { 0, };
+  g_autofree char *hold_id = NULL;
+  g_autofree char *entry_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  CompanionLedgerPosting p = {
+    .kind = COMPANION_POSTING_EXPIRE, .entry_id = entry_id, .type = "release",
+    .reason = "expired", .now = G_MAXINT64 / 2,
+  };
+
+  credit_eur (fx, 1000);
+  order = start_approval (fx, 300, &hold_id);
+  ct_order_claim (&fx->f, order);
+  ct_order_read_check_code (&fx->f, order);
+  json_node_unref (ct_order_challenge (&fx->f, order));
+  ct_order_sign (order);
+
+  p.hold_id = hold_id;
+  g_assert_true (companion_store_ledger_post (ct_fixture_get_store (&fx->f), &p, &expired,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (expired.outcome, ==, COMPANION_LEDGER_APPLIED);
+
+  approve = ct_order_send_approve (&fx->f, order);
+  ct_response_assert_error (approve, 409, "RESERVATION_EXPIRED");
+  stored = companion_store_get_order (ct_fixture_get_store (&fx->f), order->order_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (stored->status, ==, CROSSING_STATUS_WAITING_USER);
+  g_assert_cmpint (eur (fx, TRUE), ==, 1000);
+}
+
 /* What a reserve with requireApproval refuses, and that a refused one
  * leaves no order. */
 static void
@@ -660,6 +700,7 @@ main (int    argc,
   ADD ("cancel-releases", setup, test_cancel_releases);
   ADD ("expiry-releases", setup_short_ttl, test_expiry_releases);
   ADD ("release-cancels-order", setup, test_release_cancels_order);
+  ADD ("approve-of-expired-hold-fails-cleanly", setup, test_approve_expired_hold_fails);
   ADD ("errors-and-no-order-when-refused", setup, test_errors);
   ADD ("racing-approvals-capture-once", setup, test_racing_approvals);
   ADD ("terminal-phone-shows-amount-and-captures", setup, test_terminal_phone);
