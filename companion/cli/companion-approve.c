@@ -828,6 +828,43 @@ describe_place (JsonObject *requester)
   return NULL;
 }
 
+char *
+companion_approve_format_amount (const char *amount,
+                                 const char *asset,
+                                 const char *scale)
+{
+  g_autofree char *safe_asset = NULL;
+  g_autofree char *digits = NULL;
+  guint64 decimals = 0;
+  gsize len;
+
+  if (amount == NULL || *amount == '\0' || strlen (amount) > 16 ||
+      strspn (amount, "0123456789") != strlen (amount))
+    return NULL;
+  if (scale != NULL &&
+      !g_ascii_string_to_unsigned (scale, 10, 0, 18, &decimals, NULL))
+    return NULL;
+
+  /* At least one digit before the point. */
+  len = strlen (amount);
+  if (len <= decimals)
+    {
+      g_autofree char *zeros = g_strnfill (decimals + 1 - len, '0');
+
+      digits = g_strconcat (zeros, amount, NULL);
+    }
+  else
+    digits = g_strdup (amount);
+  len = strlen (digits);
+  if (asset != NULL && *asset != '\0')
+    safe_asset = printable (asset, 32);
+  if (decimals == 0)
+    return safe_asset != NULL ? g_strdup_printf ("%s %s", digits, safe_asset)
+           : g_steal_pointer (&digits);
+  return g_strdup_printf ("%.*s.%s%s%s", (int) (len - decimals), digits, digits + len - decimals,
+                          safe_asset != NULL ? " " : "", safe_asset != NULL ? safe_asset : "");
+}
+
 /* The details the person has not seen elsewhere on the screen: a start's
  * custom context, a ledger order's amount. */
 static gboolean
@@ -884,6 +921,18 @@ print_context (JsonObject   *envelope,
     time_left = companion_approve_format_time_left (time_left_ms);
 
   g_print ("\n%s asks for your approval:\n", *app != '\0' ? app : "An application");
+  /* issue 12: what a transaction charges comes first. */
+  if (kind == CROSSING_KIND_TRANSACTION)
+    {
+      JsonObject *details = member_object (envelope, "details");
+      g_autofree char *charge =
+        companion_approve_format_amount (member_string (details, "amount"),
+                                         member_string (details, "asset"),
+                                         member_string (details, "scale"));
+
+      if (charge != NULL)
+        g_print ("\n  %-14s %s\n\n", "AMOUNT:", charge);
+    }
   print_field ("Title:", member_string (display, "title"), CROSSING_MAX_TITLE_CHARS);
   print_field ("Summary:", member_string (display, "summary"), CROSSING_MAX_SUMMARY_CHARS);
   print_field ("Website:", member_string (envelope, "origin"), 200);

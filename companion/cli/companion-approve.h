@@ -40,4 +40,12 @@ JsonObject *companion_approve_parse_reply      (const char  *data,
 /* "45 s", "2 min 5 s", "expired": how long @ms milliseconds are. */
 char       *companion_approve_format_time_left (gint64       ms);
 
+/* issue 12: a transaction order's charge in major units, "12.50 eur", from
+ * its details (amount in minor units, asset, scale: decimal strings as
+ * the companion writes them); NULL when @amount is missing or not 1 to 16
+ * digits, or @scale is not 0 to 18. @asset may be NULL. */
+char       *companion_approve_format_amount    (const char  *amount,
+                                                const char  *asset,
+                                                const char  *scale);
+
 G_END_DECLS

@@ -13,6 +13,8 @@
 
 #include <glib.h>
 
+#include "companion-order-record.h"
+
 G_BEGIN_DECLS
 
 /* The largest amount or balance: exact in every JSON client. */
@@ -110,6 +112,17 @@ typedef struct {
   gint64                      now;
   CompanionLedgerRespondFunc  respond;          /* NULL: nothing is stored with the key */
   gpointer                    respond_data;
+  /* issue 12, holds attached to an order. HOLD: when not NULL, this order is
+   * inserted in the same transaction and the hold is attached to it; from
+   * then on the store settles the hold with the order's transitions (the
+   * approval captures all of it, or fails; a rejection, cancellation or
+   * expiry releases it with reason order_rejected, order_cancelled,
+   * order_expired). */
+  const CompanionOrder       *order;
+  /* RESOLVE as a release of a hold attached to an order still created,
+   * claimed or waiting: the order is cancelled in the same transaction and
+   * this is its event (required then). */
+  const char                 *order_event_data;
 } CompanionLedgerPosting;
 
 /* Why a posting did not apply, or that it did. Nothing is written unless
@@ -126,6 +139,9 @@ typedef enum {
   COMPANION_LEDGER_CAPTURE_TOO_LARGE,  /* capture > the hold's amount */
   COMPANION_LEDGER_BELOW_ZERO,         /* posted - live reserved would be < 0 */
   COMPANION_LEDGER_ABOVE_LIMIT,        /* a balance would pass the maximum */
+  /* issue 12: RESOLVE capturing a hold attached to an order: only the
+   * order's approval captures it. */
+  COMPANION_LEDGER_HOLD_AWAITING_APPROVAL,
 } CompanionLedgerOutcome;
 
 struct _CompanionLedgerResult {
@@ -137,6 +153,10 @@ struct _CompanionLedgerResult {
   /* REPLAYED: the stored answer; APPLIED: the one just stored (or NULL). */
   guint                   status;
   char                   *body;
+  /* issue 12, APPLIED: the order a release cancelled and its event's
+   * sequence number (NULL / 0 when none). */
+  char                   *cancelled_order_id;
+  gint64                  cancelled_order_seq;
 };
 
 void companion_ledger_entry_free  (CompanionLedgerEntry  *entry);

@@ -68,6 +68,10 @@ typedef struct {
    * order's amount, asset, reservationId): a JSON object of strings, or
    * NULL for none. */
   char            *extra_details;
+  /* issue 12: members (a JSON object's text) the approved event and a
+   * finalize answer add, set by the feature that made the order (a ledger
+   * order's "reservation"), or NULL. */
+  char            *approved_extra;
 } CompanionOrder;
 
 CompanionOrder *companion_order_new   (void);

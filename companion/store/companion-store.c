@@ -152,6 +152,7 @@ companion_order_free (CompanionOrder *order)
   g_free (order->challenge_id_hash);
   g_free (order->user_code_hash);
   g_free (order->extra_details);
+  g_free (order->approved_extra);
   g_free (order);
 }
 
@@ -699,6 +700,7 @@ companion_ledger_result_clear (CompanionLedgerResult *result)
   g_clear_pointer (&result->entry, companion_ledger_entry_free);
   g_clear_pointer (&result->hold, companion_ledger_hold_free);
   g_clear_pointer (&result->body, g_free);
+  g_clear_pointer (&result->cancelled_order_id, g_free);
   memset (result, 0, sizeof *result);
 }
 

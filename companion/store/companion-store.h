@@ -27,6 +27,10 @@ typedef enum {
                                         * closed; worth a retry */
   COMPANION_STORE_ERROR_CORRUPT,       /* not a database of ours, or a bad row */
   COMPANION_STORE_ERROR_UNSUPPORTED,   /* a backend not built in, a newer schema */
+  /* issue 12: an approval whose attached hold cannot be captured: it was
+   * captured or released, or it expired. */
+  COMPANION_STORE_ERROR_HOLD_NOT_HELD,
+  COMPANION_STORE_ERROR_HOLD_EXPIRED,
 } CompanionStoreError;
 
 #define COMPANION_STORE_ERROR (companion_store_error_quark ())
@@ -359,7 +363,12 @@ CompanionOrder  *companion_store_get_order      (CompanionStore             *sel
 /* The compare-and-set: applies @change when the order's status is one of
  * @from_mask (COMPANION_STATUS_BIT()s) and only_if_expires_by holds, and
  * appends the event @event_data in the same transaction. CONFLICT when it
- * did not apply (also for no such order); "event-committed" after commit. */
+ * did not apply (also for no such order); "event-committed" after commit.
+ * issue 12: a hold attached to the order (CompanionLedgerPosting.order)
+ * settles in the same transaction: to approved captures all of it, or the
+ * transition fails with HOLD_NOT_HELD or HOLD_EXPIRED and nothing is
+ * written; to rejected, cancelled or expired releases it (reason
+ * order_rejected, order_cancelled, order_expired) when it is still held. */
 gboolean         companion_store_transition     (CompanionStore             *self,
                                                  const char                 *order_id,
                                                  guint                       from_mask,

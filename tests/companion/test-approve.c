@@ -153,6 +153,38 @@ test_time_left (void)
     }
 }
 
+/* issue 12: a transaction's charge in major units. */
+static void
+test_format_amount (void)
+{
+  static const struct {
+    const char *amount, *asset, *scale, *text;
+  } cases[] = {
+    { "1250", "eur", "2", "12.50 eur" },
+    { "5", "eur", "2", "0.05 eur" },
+    { "7", "btc", "3", "0.007 btc" },
+    { "100", "coin", "0", "100 coin" },
+    { "100", "coin", NULL, "100 coin" },
+    { "9007199254740991", NULL, "18", "0.009007199254740991" },
+    { "12", "e\x1b[2Jur", "0", "12 e\xef\xbf\xbd[2Jur" },
+    { NULL, "eur", "2", NULL },
+    { "", "eur", "2", NULL },
+    { "-5", "eur", "2", NULL },
+    { "1.5", "eur", "2", NULL },
+    { "12345678901234567", "eur", "2", NULL },
+    { "5", "eur", "19", NULL },
+    { "5", "eur", "x", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = companion_approve_format_amount (cases[i].amount, cases[i].asset,
+                                                               cases[i].scale);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 /* Answers --------------------------------------------------------------------- */
 
 static void
@@ -1157,6 +1189,7 @@ main (int    argc,
   g_test_add_func ("/companion/approve/describe/message-loses-control-characters",
                    test_describe_message_loses_control_characters);
   g_test_add_func ("/companion/approve/time-left", test_time_left);
+  g_test_add_func ("/companion/approve/format-amount", test_format_amount);
   g_test_add_func ("/companion/approve/reply/object-accepted", test_reply_object_accepted);
   g_test_add_func ("/companion/approve/reply/not-an-object-refused",
                    test_reply_not_an_object_refused);

@@ -19,6 +19,7 @@
 
 #include "crossing-json.h"
 
+#include "companion-approve.h"
 #include "companion-ledger-parse.h"
 #include "companion-ledger-record.h"
 
@@ -45,6 +46,27 @@ check_amount (JsonObject *body,
   g_assert_cmpint (amount, <=, COMPANION_LEDGER_MAX_AMOUNT);
   g_assert_cmpint (amount, >=, is_signed ? -COMPANION_LEDGER_MAX_AMOUNT : 1);
   g_assert_cmpint (amount, ==, json_object_get_int_member (body, "amount"));
+  /* issue 12: in major units at every scale, the same digits with a point. */
+  if (amount > 0)
+    {
+      g_autofree char *digits = g_strdup_printf ("%" G_GINT64_FORMAT, amount);
+
+      for (guint scale = 0; scale <= 18; scale++)
+        {
+          g_autofree char *major = companion_ledger_format_major (amount, scale);
+          g_autofree char *scale_text = g_strdup_printf ("%u", scale);
+          g_autofree char *shown = companion_approve_format_amount (digits, NULL, scale_text);
+          g_autoptr(GString) plain = g_string_new (NULL);
+          const char *point = strchr (major, '.');
+
+          g_assert_cmpstr (major, ==, shown);
+          g_assert_true (scale == 0 ? point == NULL : strlen (point + 1) == scale);
+          for (const char *c = major; *c != '\0'; c++)
+            if (*c != '.')
+              g_string_append_c (plain, *c);
+          g_assert_cmpint (g_ascii_strtoll (plain->str, NULL, 10), ==, amount);
+        }
+    }
   g_assert_true (companion_ledger_raw_member (text, len, "amount", &raw, &raw_len));
   for (gsize i = raw[0] == '-' ? 1 : 0; i < raw_len; i++)
     g_assert_true (g_ascii_isdigit (raw[i]));
@@ -115,6 +137,9 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
   if (companion_ledger_key_is_valid (text))
     g_assert_cmpuint (strlen (text), <=, COMPANION_LEDGER_MAX_KEY_CHARS);
+  /* issue 12: the terminal phone's reading of a transaction's details. */
+  g_free (companion_approve_format_amount (text, text, text));
+  g_free (companion_approve_format_amount (text, "eur", "2"));
   if (companion_ledger_parse_asset (text, &code, &scale))
     g_assert_true (strlen (code) >= 1 && strlen (code) <= 32 && scale <= 18);
 

@@ -2368,6 +2368,399 @@ test_ledger_race_no_overdraft (Fixture       *f,
   assert_balance (f, user, "coin", T0, 0, 0);
 }
 
+/* ---- issue 12: holds attached to an order -------------------------------- */
+
+/* A hold of @amount until @expires_at attached to a new transaction order
+ * (inserted in the same posting); returns the order. */
+static CompanionOrder *
+order_hold (Fixture     *f,
+            const char  *user,
+            gint64       amount,
+            gint64       expires_at,
+            char       **out_hold_id)
+{
+  g_auto(CompanionLedgerResult) result = { 0, };
+  g_autofree char *key = new_id ();
+  CompanionOrder *order = make_order (CROSSING_STATUS_CREATED, 1800000000000);
+  g_autoptr(CompanionOrder) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  CompanionLedgerPosting p = {
+    .kind = COMPANION_POSTING_HOLD, .user_id = user, .asset = "coin", .amount = amount,
+    .expires_at = expires_at, .now = T0, .type = "reserve", .order = order,
+  };
+
+  order->kind = CROSSING_KIND_TRANSACTION;
+  order->approved_extra = g_strdup ("{\"reservation\":{\"status\":\"captured\"}}");
+  *out_hold_id = new_id ();
+  p.hold_id = *out_hold_id;
+  g_assert_cmpint (post (f, &p, key, "hold", &result), ==, COMPANION_LEDGER_APPLIED);
+  g_assert_cmpstr (result.hold->order_id, ==, order->id);
+  g_assert_cmpint (status_of (f, order->id), ==, CROSSING_STATUS_CREATED);
+  stored = companion_store_get_order (f->store, order->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored->approved_extra, ==, order->approved_extra);
+  return order;
+}
+
+static gboolean
+move_order (Fixture         *f,
+            const char      *order_id,
+            CrossingStatus   to,
+            GError         **error)
+{
+  CompanionOrderChange change = { .to = to };
+  guint live = COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED) |
+               COMPANION_STATUS_BIT (CROSSING_STATUS_CLAIMED) |
+               COMPANION_STATUS_BIT (CROSSING_STATUS_WAITING_USER);
+
+  if (to == CROSSING_STATUS_EXPIRED)
+    live |= COMPANION_STATUS_BIT (CROSSING_STATUS_APPROVED);
+  return companion_store_transition (f->store, order_id, live, &change, "{}", NULL, error);
+}
+
+static CompanionLedgerHold *
+get_hold (Fixture    *f,
+          const char *hold_id)
+{
+  g_autoptr(GError) error = NULL;
+  CompanionLedgerHold *h = companion_store_ledger_get_hold (f->store, hold_id, &error);
+
+  g_assert_no_error (error);
+  return h;
+}
+
+static GPtrArray *
+entries_of (Fixture    *f,
+            const char *user)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *entries = companion_store_ledger_list_entries (f->store, user, NULL, 0, 100, &error);
+
+  g_assert_no_error (error);
+  return entries;
+}
+
+/* The approval captures the whole hold in its own transaction (a capture
+ * entry with the order id); a capture by hand waits for it; an approved
+ * order that expires later leaves the capture alone. */
+static void
+test_order_hold_approve_captures (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+  g_autofree char *h = NULL;
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autoptr(CompanionLedgerHold) after = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_auto(CompanionLedgerResult) by_hand = { 0, };
+  g_autoptr(GError) error = NULL;
+  CompanionLedgerEntry *e;
+
+  g_assert_cmpint (move (f, user, "coin", 100, T0), ==, COMPANION_LEDGER_APPLIED);
+  order = order_hold (f, user, 40, T0 + 600000, &h);
+  assert_balance (f, user, "coin", T0, 100, 40);
+
+  g_assert_cmpint (resolve (f, h, COMPANION_POSTING_RESOLVE, -1, T0, &by_hand), ==,
+                   COMPANION_LEDGER_HOLD_AWAITING_APPROVAL);
+  companion_ledger_result_clear (&by_hand);
+  g_assert_cmpint (resolve (f, h, COMPANION_POSTING_RESOLVE, 10, T0, &by_hand), ==,
+                   COMPANION_LEDGER_HOLD_AWAITING_APPROVAL);
+
+  g_assert_true (move_order (f, order->id, CROSSING_STATUS_CLAIMED, &error));
+  g_assert_no_error (error);
+  g_assert_true (move_order (f, order->id, CROSSING_STATUS_APPROVED, &error));
+  g_assert_no_error (error);
+
+  after = get_hold (f, h);
+  g_assert_cmpint (after->status, ==, COMPANION_HOLD_CAPTURED);
+  g_assert_cmpint (after->captured_amount, ==, 40);
+  g_assert_cmpint (after->released_amount, ==, 0);
+  assert_balance (f, user, "coin", T0, 60, 0);
+  entries = entries_of (f, user);
+  g_assert_cmpuint (entries->len, ==, 3);
+  e = g_ptr_array_index (entries, 0);
+  g_assert_cmpstr (e->type, ==, "capture");
+  g_assert_cmpint (e->amount, ==, 40);
+  g_assert_cmpint (e->posted_delta, ==, -40);
+  g_assert_cmpint (e->reserved_delta, ==, -40);
+  g_assert_cmpstr (e->hold_id, ==, h);
+  g_assert_cmpstr (e->order_id, ==, order->id);
+
+  /* The grace runs out without a finalize: the capture stands. */
+  g_assert_true (move_order (f, order->id, CROSSING_STATUS_EXPIRED, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = entries_of (f, user);
+  g_assert_cmpuint (entries->len, ==, 3);
+  assert_balance (f, user, "coin", T0, 60, 0);
+}
+
+/* Reject, cancel and expiry each release the hold once, with their reason;
+ * a hold already past its own expiry is expired with the order's reason. */
+static void
+test_order_hold_end_releases (Fixture       *f,
+                              gconstpointer  data)
+{
+  static const struct {
+    CrossingStatus to;
+    const char    *reason;
+  } ends[] = {
+    { CROSSING_STATUS_REJECTED, "order_rejected" },
+    { CROSSING_STATUS_CANCELLED, "order_cancelled" },
+    { CROSSING_STATUS_EXPIRED, "order_expired" },
+  };
+  g_autofree char *user = add_ledger_user (f);
+  gint64 past = crossing_now_ms () - 1;
+
+  g_assert_cmpint (move (f, user, "coin", 100, T0), ==, COMPANION_LEDGER_APPLIED);
+  for (guint i = 0; i < G_N_ELEMENTS (ends) * 2; i++)
+    {
+      gboolean lapsed = i >= G_N_ELEMENTS (ends);
+      g_autofree char *h = NULL;
+      g_autoptr(CompanionOrder) order = NULL;
+      g_autoptr(CompanionLedgerHold) after = NULL;
+      g_autoptr(GPtrArray) before = entries_of (f, user);
+      g_autoptr(GPtrArray) entries = NULL;
+      g_autoptr(GError) error = NULL;
+      CompanionLedgerEntry *e;
+
+      order = order_hold (f, user, 25, lapsed ? past : T0 + 600000, &h);
+      g_assert_true (move_order (f, order->id, ends[i % G_N_ELEMENTS (ends)].to, &error));
+      g_assert_no_error (error);
+
+      after = get_hold (f, h);
+      g_assert_cmpint (after->status, ==, lapsed ? COMPANION_HOLD_EXPIRED
+                       : COMPANION_HOLD_RELEASED);
+      g_assert_cmpint (after->released_amount, ==, 25);
+      g_assert_cmpint (after->captured_amount, ==, -1);
+      entries = entries_of (f, user);
+      /* the reserve and the release */
+      g_assert_cmpuint (entries->len, ==, before->len + 2);
+      e = g_ptr_array_index (entries, 0);
+      g_assert_cmpstr (e->type, ==, "release");
+      g_assert_cmpstr (e->reason, ==, ends[i % G_N_ELEMENTS (ends)].reason);
+      g_assert_cmpstr (e->order_id, ==, order->id);
+      g_assert_cmpint (e->posted_delta, ==, 0);
+      g_assert_cmpint (e->reserved_delta, ==, -25);
+      assert_balance (f, user, "coin", T0, 100, 0);
+
+      /* A terminal order does not move again, and nothing is released twice. */
+      g_assert_false (move_order (f, order->id, CROSSING_STATUS_CANCELLED, &error));
+      g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+      g_clear_pointer (&entries, g_ptr_array_unref);
+      entries = entries_of (f, user);
+      g_assert_cmpuint (entries->len, ==, before->len + 2);
+    }
+}
+
+/* An approval whose hold cannot be captured fails and writes nothing: the
+ * order stays where it was, without an event. */
+static void
+test_order_hold_approve_fails_cleanly (Fixture       *f,
+                                       gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+  g_autofree char *h = NULL;
+  g_autofree char *h2 = NULL;
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autoptr(CompanionOrder) order2 = NULL;
+  g_autoptr(CompanionLedgerHold) after = NULL;
+  g_auto(CompanionLedgerResult) expired = { 0, };
+  g_autoptr(GError) error = NULL;
+  gint64 past = crossing_now_ms () - 1;
+
+  g_assert_cmpint (move (f, user, "coin", 100, T0), ==, COMPANION_LEDGER_APPLIED);
+
+  /* Held, but past its expiry. */
+  order = order_hold (f, user, 30, past, &h);
+  g_assert_true (move_order (f, order->id, CROSSING_STATUS_CLAIMED, &error));
+  g_assert_false (move_order (f, order->id, CROSSING_STATUS_APPROVED, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_HOLD_EXPIRED);
+  g_clear_error (&error);
+  g_assert_cmpint (status_of (f, order->id), ==, CROSSING_STATUS_CLAIMED);
+  g_assert_cmpuint (n_events (f, order->id), ==, 1);
+  after = get_hold (f, h);
+  g_assert_cmpint (after->status, ==, COMPANION_HOLD_HELD);
+
+  /* Expired by the hold timer. */
+  order2 = order_hold (f, user, 30, past, &h2);
+  g_assert_cmpint (resolve (f, h2, COMPANION_POSTING_EXPIRE, 0, past, &expired), ==,
+                   COMPANION_LEDGER_APPLIED);
+  g_assert_false (move_order (f, order2->id, CROSSING_STATUS_APPROVED, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_HOLD_EXPIRED);
+  g_assert_cmpint (status_of (f, order2->id), ==, CROSSING_STATUS_CREATED);
+  g_assert_cmpuint (n_events (f, order2->id), ==, 0);
+}
+
+/* Releasing the hold by hand cancels its order in the same transaction
+ * (one event, announced once), and the order's cancel releases nothing
+ * more; an order that cannot be inserted leaves no hold. */
+static void
+test_order_hold_release_cancels (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+  g_autofree char *h = NULL;
+  g_autofree char *h2 = NULL;
+  g_autofree char *entry_id = new_id ();
+  g_autofree char *key = new_id ();
+  g_autoptr(CompanionOrder) order = NULL;
+  g_autoptr(CompanionLedgerHold) after = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CompanionLedgerResult) released = { 0, };
+  g_auto(CompanionLedgerResult) dup = { 0, };
+  Committed committed = { 0, };
+  CompanionLedgerPosting release = {
+    .kind = COMPANION_POSTING_RESOLVE, .capture = 0, .hold_status = COMPANION_HOLD_RELEASED,
+    .now = T0, .type = "release", .reason = "changed my mind",
+    .order_event_data = "{\"status\":\"cancelled\"}",
+  };
+  CompanionLedgerPosting again = {
+    .kind = COMPANION_POSTING_HOLD, .user_id = user, .asset = "coin", .amount = 5,
+    .expires_at = T0 + 600000, .now = T0, .type = "reserve", .reason = "dup",
+    .entry_id = entry_id, .idempotency_key = key, .fingerprint = "dup", .respond = respond_with_seq,
+  };
+  gulong id;
+
+  g_assert_cmpint (move (f, user, "coin", 100, T0), ==, COMPANION_LEDGER_APPLIED);
+  order = order_hold (f, user, 40, T0 + 600000, &h);
+  g_assert_true (move_order (f, order->id, CROSSING_STATUS_CLAIMED, &error));
+  g_assert_no_error (error);
+
+  id = g_signal_connect (f->store, "event-committed", G_CALLBACK (on_committed), &committed);
+  release.hold_id = h;
+  g_assert_cmpint (post (f, &release, NULL, NULL, &released), ==, COMPANION_LEDGER_APPLIED);
+  g_signal_handler_disconnect (f->store, id);
+  g_assert_cmpstr (released.cancelled_order_id, ==, order->id);
+  g_assert_cmpint (released.cancelled_order_seq, ==, 2);
+  g_assert_cmpuint (committed.n, ==, 1);
+  g_assert_cmpstr (committed.order_id, ==, order->id);
+  g_assert_cmpint (committed.status, ==, CROSSING_STATUS_CANCELLED);
+  g_assert_cmpstr (committed.data, ==, "{\"status\":\"cancelled\"}");
+  committed_clear (&committed);
+  g_assert_cmpint (status_of (f, order->id), ==, CROSSING_STATUS_CANCELLED);
+  g_assert_cmpuint (n_events (f, order->id), ==, 2);
+
+  after = get_hold (f, h);
+  g_assert_cmpint (after->status, ==, COMPANION_HOLD_RELEASED);
+  entries = entries_of (f, user);
+  /* credit, reserve, one release with the caller's reason */
+  g_assert_cmpuint (entries->len, ==, 3);
+  g_assert_cmpstr (((CompanionLedgerEntry *) g_ptr_array_index (entries, 0))->reason, ==,
+                   "changed my mind");
+  assert_balance (f, user, "coin", T0, 100, 0);
+
+  /* The order exists already: the hold is not created either. */
+  h2 = new_id ();
+  again.hold_id = h2;
+  again.order = order;
+  g_assert_false (companion_store_ledger_post (f->store, &again, &dup, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_null (companion_store_ledger_get_hold (f->store, h2, &error));
+  g_assert_error (error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = entries_of (f, user);
+  g_assert_cmpuint (entries->len, ==, 3);
+  assert_balance (f, user, "coin", T0, 100, 0);
+}
+
+#define N_APPROVERS 20
+
+typedef struct {
+  const char     *uri;
+  const char     *order_id;
+  CrossingStatus  to;
+  gboolean        won;
+  GError         *error;
+} Settler;
+
+static gpointer
+settle (gpointer data)
+{
+  Settler *r = data;
+  g_autoptr(CompanionStore) store = companion_store_open (r->uri, &r->error);
+  CompanionOrderChange change = { .to = r->to };
+
+  if (store == NULL)
+    return NULL;
+  for (;;)
+    {
+      r->won = companion_store_transition (store, r->order_id,
+                                           COMPANION_STATUS_BIT (CROSSING_STATUS_WAITING_USER),
+                                           &change, "{}", NULL, &r->error);
+      /* Another connection held the write lock past the busy timeout. */
+      if (r->won ||
+          !g_error_matches (r->error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_UNAVAILABLE))
+        return NULL;
+      g_clear_error (&r->error);
+    }
+}
+
+/* Racers on their own connections settle one order: 20 approvals capture
+ * once; approvals mixed with rejections, cancellations and expiries resolve
+ * the hold once, as the one winner says. */
+static void
+test_order_hold_races (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *user = add_ledger_user (f);
+
+  g_assert_cmpint (move (f, user, "coin", 1000, T0), ==, COMPANION_LEDGER_APPLIED);
+  for (guint round = 0; round < 2; round++)
+    {
+      static const CrossingStatus mixed[] = {
+        CROSSING_STATUS_APPROVED, CROSSING_STATUS_REJECTED, CROSSING_STATUS_CANCELLED,
+        CROSSING_STATUS_EXPIRED,
+      };
+      g_autofree char *h = NULL;
+      g_autoptr(CompanionOrder) order = NULL;
+      g_autoptr(CompanionLedgerHold) after = NULL;
+      g_autoptr(GPtrArray) before = entries_of (f, user);
+      g_autoptr(GPtrArray) entries = NULL;
+      g_autoptr(GError) error = NULL;
+      Settler racers[N_APPROVERS] = { { 0, }, };
+      GThread *threads[N_APPROVERS];
+      CrossingStatus winner = CROSSING_STATUS_INVALID;
+      guint wins = 0;
+
+      order = order_hold (f, user, 100, T0 + 600000, &h);
+      g_assert_true (move_order (f, order->id, CROSSING_STATUS_WAITING_USER, &error));
+      g_assert_no_error (error);
+      for (guint i = 0; i < N_APPROVERS; i++)
+        {
+          racers[i].uri = f->uri;
+          racers[i].order_id = order->id;
+          racers[i].to = round == 0 ? CROSSING_STATUS_APPROVED : mixed[i % G_N_ELEMENTS (mixed)];
+          threads[i] = g_thread_new ("settler", settle, &racers[i]);
+        }
+      for (guint i = 0; i < N_APPROVERS; i++)
+        {
+          g_thread_join (threads[i]);
+          if (racers[i].won)
+            {
+              wins++;
+              winner = racers[i].to;
+            }
+          else
+            g_assert_error (racers[i].error, COMPANION_STORE_ERROR,
+                            COMPANION_STORE_ERROR_CONFLICT);
+          g_clear_error (&racers[i].error);
+        }
+
+      g_assert_cmpuint (wins, ==, 1);
+      g_assert_cmpuint (n_events (f, order->id), ==, 2);
+      after = get_hold (f, h);
+      g_assert_cmpint (after->status, ==, winner == CROSSING_STATUS_APPROVED
+                       ? COMPANION_HOLD_CAPTURED : COMPANION_HOLD_RELEASED);
+      entries = entries_of (f, user);
+      g_assert_cmpuint (entries->len, ==, before->len + 2);
+      g_assert_cmpstr (((CompanionLedgerEntry *) g_ptr_array_index (entries, 0))->type, ==,
+                       winner == CROSSING_STATUS_APPROVED ? "capture" : "release");
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2424,6 +2817,13 @@ main (int    argc,
   /* issue 16 */
   ADD ("passkeys/add-once-get-use-compare-and-set", test_passkeys);
   ADD ("webauthn-proofs/put-replace-get", test_webauthn_proofs);
+  /* issue 12: holds attached to an order */
+  ADD ("order-holds/approve-captures-once", test_order_hold_approve_captures);
+  ADD ("order-holds/reject-cancel-expire-release-once", test_order_hold_end_releases);
+  ADD ("order-holds/approve-fails-cleanly-without-hold", test_order_hold_approve_fails_cleanly);
+  ADD ("order-holds/release-cancels-order-insert-all-or-nothing",
+       test_order_hold_release_cancels);
+  ADD ("order-holds/races-threads-settle-once", test_order_hold_races);
 
   return g_test_run ();
 }

@@ -131,6 +131,18 @@ companion_engine_event_data_with_reason (const CompanionOrder *order,
       g_string_append (out, ",\"reason\":");
       append_json_string (out, reason);
     }
+  /* issue 12: the members the order's feature set, written by the engine
+   * as a JSON object ("{...}"; "{}" adds nothing). */
+  if (status == CROSSING_STATUS_APPROVED && order->approved_extra != NULL)
+    {
+      gsize len = strlen (order->approved_extra);
+
+      if (len > 2 && order->approved_extra[0] == '{' && order->approved_extra[len - 1] == '}')
+        {
+          g_string_append_c (out, ',');
+          g_string_append_len (out, order->approved_extra + 1, (gssize) len - 2);
+        }
+    }
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
 }
@@ -476,13 +488,20 @@ companion_engine_set_geoip (CompanionEngine *self,
   g_set_object (&self->geoip, geoip);
 }
 
+static JsonNode *start_response (const CompanionOrder *order,
+                                 const char           *claim_token,
+                                 const char           *claim_url,
+                                 const char           *event_token,
+                                 const char           *desktop_token,
+                                 const char           *user_code,
+                                 const char           *public_url);
+
 JsonNode *
 companion_engine_start (CompanionEngine              *self,
                         const CompanionStartRequest  *request,
                         GError                      **error)
 {
   g_autoptr(CompanionOrder) order = companion_order_new ();
-  g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *claim_token = NULL;
   g_autofree char *desktop_token = NULL;
   g_autofree char *event_token = NULL;
@@ -557,6 +576,7 @@ companion_engine_start (CompanionEngine              *self,
     ? g_strdup (request->summary)
     : g_strdup_printf ("Approve %s for %s.", noun, order->app_name);
   order->payload_hash = g_strdup (request->payload_hash);
+  order->approved_extra = g_strdup (request->approved_extra);
   order->challenge_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
   order->nonce = crossing_token_new (CROSSING_TOKEN_BYTES);
   order->requester_ip = g_strdup (request->requester_ip);
@@ -570,6 +590,20 @@ companion_engine_start (CompanionEngine              *self,
   /* Fixed at start, so every read of the challenge shows the same text. */
   order->message = companion_order_build_message (order);
 
+  claim_url = build_claim_url (self, order->id, claim_token);
+  if (request->insert != NULL)
+    {
+      g_autoptr(JsonNode) response = NULL;
+
+      g_return_val_if_fail (!request->user_code, NULL);
+      response = start_response (order, claim_token, claim_url, event_token, desktop_token,
+                                 NULL, NULL);
+      if (!request->insert (self->store, order, response, request->insert_data, error))
+        return NULL;
+      schedule_expiry (self, order->expires_at);
+      g_debug ("Order %.8s… started (%s)", order->id, crossing_kind_to_string (order->kind));
+      return g_steal_pointer (&response);
+    }
   if (request->user_code)
     {
       if (!insert_with_user_code (self, order, &user_code, error))
@@ -582,8 +616,22 @@ companion_engine_start (CompanionEngine              *self,
     }
 
   schedule_expiry (self, order->expires_at);
-  claim_url = build_claim_url (self, order->id, claim_token);
   g_debug ("Order %.8s… started (%s)", order->id, crossing_kind_to_string (order->kind));
+  return start_response (order, claim_token, claim_url, event_token, desktop_token, user_code,
+                         self->config->public_url);
+}
+
+/* What start answers. */
+static JsonNode *
+start_response (const CompanionOrder *order,
+                const char           *claim_token,
+                const char           *claim_url,
+                const char           *event_token,
+                const char           *desktop_token,
+                const char           *user_code,
+                const char           *public_url)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
@@ -596,14 +644,14 @@ companion_engine_start (CompanionEngine              *self,
   companion_json_add_string (builder, "eventToken", event_token);
   companion_json_add_string (builder, "desktopToken", desktop_token);
   companion_json_add_int (builder, "expiresAt", order->expires_at);
-  if (request->challenge_id_is_credential)
+  if (order->challenge_id_hash != NULL)
     companion_json_add_string (builder, "challengeId", order->challenge_id);
   if (order->identified)
     companion_json_add_string (builder, "subject", order->subject);
   if (user_code != NULL)
     {
       g_autofree char *shown = g_strdup_printf ("%.4s-%s", user_code, user_code + 4);
-      g_autofree char *uri = g_strconcat (self->config->public_url, "/cross-device/code", NULL);
+      g_autofree char *uri = g_strconcat (public_url, "/cross-device/code", NULL);
 
       companion_json_add_string (builder, "userCode", shown);
       companion_json_add_string (builder, "verificationUri", uri);
@@ -1184,6 +1232,27 @@ finalized_response (CompanionEngine       *self,
       if (!companion_adapter_add_artifact (self->store, order, b, error))
         return NULL;
       json_builder_end_object (b);
+    }
+  /* issue 12: what the order's feature adds (written by the engine). */
+  if (order->approved_extra != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (json_parser_load_from_data (parser, order->approved_extra, -1, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        {
+          JsonObject *extra = json_node_get_object (json_parser_get_root (parser));
+          JsonObjectIter iter;
+          const char *key;
+          JsonNode *value;
+
+          json_object_iter_init (&iter, extra);
+          while (json_object_iter_next (&iter, &key, &value))
+            {
+              json_builder_set_member_name (b, key);
+              json_builder_add_value (b, json_node_copy (value));
+            }
+        }
     }
   json_builder_end_object (b);
   return json_builder_get_root (b);

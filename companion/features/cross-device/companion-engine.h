@@ -24,6 +24,15 @@ G_DECLARE_FINAL_TYPE (CompanionEngine, companion_engine, COMPANION, ENGINE, GObj
 #define COMPANION_MAX_CHECK_CODE_FAILURES 3
 #define COMPANION_MAX_SUBJECT_MISMATCHES  3
 
+/* issue 12: inserts @order where companion_store_insert_order() would, in
+ * the caller's own store transaction with what must hold or fail with it;
+ * @response is what start answers once it returns TRUE. */
+typedef gboolean (*CompanionStartInsertFunc) (CompanionStore        *store,
+                                              const CompanionOrder  *order,
+                                              JsonNode              *response,
+                                              gpointer               user_data,
+                                              GError               **error);
+
 typedef struct {
   CrossingKind     kind;
   CrossingAdapter  adapter;
@@ -50,6 +59,13 @@ typedef struct {
    * None may be a detail the order sets itself (kind, orderId, summary,
    * title, subject) or come twice. */
   const char *const *details;
+  /* issue 12: another feature's order (a ledger hold approved on the
+   * phone). @insert (nullable; not with @user_code) writes the order;
+   * @approved_extra (nullable) is the text of a JSON object whose members
+   * the approved event and the finalize answer add, kept with the order. */
+  CompanionStartInsertFunc insert;
+  gpointer                 insert_data;
+  const char              *approved_extra;
 } CompanionStartRequest;
 
 /* issue 16: a passkey's answer (adapter webauthn), binary fields base64url. */

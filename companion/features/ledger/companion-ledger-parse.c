@@ -441,3 +441,33 @@ companion_ledger_fingerprint (const char        *route,
     }
   return crossing_sha256_hex (text->str, text->len);
 }
+
+/* ---- issue 12: a hold approved on the phone ----------------------------- */
+
+char *
+companion_ledger_format_major (gint64 amount,
+                               guint  scale)
+{
+  g_autofree char *digits = NULL;
+  gsize len;
+
+  g_return_val_if_fail (amount >= 0, NULL);
+
+  digits = g_strdup_printf ("%0*" G_GINT64_FORMAT, (int) MIN (scale, 64) + 1, amount);
+  if (scale == 0)
+    return g_steal_pointer (&digits);
+  len = strlen (digits);
+  return g_strdup_printf ("%.*s.%s", (int) (len - scale), digits, digits + len - scale);
+}
+
+char *
+companion_ledger_payload_hash (const char *reservation_id,
+                               const char *user_id,
+                               const char *asset,
+                               gint64      amount)
+{
+  g_autofree char *text = g_strdup_printf ("crossing-ledger-v1\n%s\n%s\n%s\n%" G_GINT64_FORMAT,
+                                           reservation_id, user_id, asset, amount);
+
+  return crossing_sha256_hex (text, strlen (text));
+}

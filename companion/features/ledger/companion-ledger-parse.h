@@ -80,4 +80,16 @@ char    *companion_ledger_fingerprint  (const char   *route,
                                         const char   *const *fields,
                                         gsize         n_fields);
 
+/* issue 12: @amount (minor units, >= 0) in major units with @scale
+ * decimals: 1250 at scale 2 is "12.50", 7 at scale 3 "0.007". */
+char    *companion_ledger_format_major (gint64        amount,
+                                        guint         scale);
+
+/* issue 12: SHA-256 hex of "crossing-ledger-v1\n{reservationId}\n{userId}\n
+ * {asset}\n{amount}", the payloadHash of a hold's transaction order. */
+char    *companion_ledger_payload_hash (const char   *reservation_id,
+                                        const char   *user_id,
+                                        const char   *asset,
+                                        gint64        amount);
+
 G_END_DECLS

@@ -21,6 +21,7 @@
 
 #include "companion-admin-key.h"
 #include "companion-core.h"
+#include "companion-cross-device.h"
 #include "companion-errors.h"
 #include "companion-ledger.h"
 #include "companion-ledger-cli.h"
@@ -43,6 +44,7 @@ typedef struct {
 
 typedef struct {
   CompanionCore *core;
+  CompanionEngine *engine;         /* cross-device's, for holds approved on the phone; nullable */
   GPtrArray     *assets;           /* LedgerAsset, as configured */
   guint          expiry_id;
   gint64         expiry_at;        /* when expiry_id fires, or G_MAXINT64 */
@@ -336,12 +338,12 @@ to_text (JsonBuilder *b)
 }
 
 /* The answer of a mutation, built inside its transaction and stored with
- * its key: {ok, reservation?, entry, balance}. */
+ * its key: {ok, reservation?, entry, balance, order?}. */
 static char *
-respond (const CompanionLedgerResult *result,
-         gpointer                     user_data)
+respond_with_order (const CompanionLedgerResult *result,
+                    GPtrArray                   *assets,
+                    JsonNode                    *order)
 {
-  GPtrArray *assets = user_data;
   const LedgerAsset *asset = find_asset_in (assets, result->entry->asset);
   LedgerAsset unknown = { result->entry->asset, 0 };
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -359,8 +361,20 @@ respond (const CompanionLedgerResult *result,
   json_builder_set_member_name (b, "balance");
   /* A hold made before its asset was unconfigured still resolves. */
   add_balance (b, asset != NULL ? asset : &unknown, &result->balance);
+  if (order != NULL)
+    {
+      json_builder_set_member_name (b, "order");
+      json_builder_add_value (b, json_node_copy (order));
+    }
   json_builder_end_object (b);
   return to_text (b);
+}
+
+static char *
+respond (const CompanionLedgerResult *result,
+         gpointer                     user_data)
+{
+  return respond_with_order (result, user_data, NULL);
 }
 
 static void
@@ -550,6 +564,10 @@ typedef struct {
   const char        *key;
   gint64             expires_in;        /* reserve */
   const char        *reservation_id;    /* release, capture */
+  /* issue 12, reserve: approved on the phone by the owner's key */
+  gboolean           require_approval;
+  const char        *return_to;
+  const char        *display_title;
 } Mutation;
 
 static gboolean
@@ -613,13 +631,27 @@ read_mutation (CompanionLedger   *self,
                                               MAX_HOLD_SECONDS, DEFAULT_HOLD_SECONDS,
                                               &m->expires_in, error))
             return FALSE;
-          /* A hold approved on the phone is not built yet: refused, never
-           * silently made into a plain hold. */
-          if (approval != NULL && !JSON_NODE_HOLDS_NULL (approval) &&
-              (json_node_get_value_type (approval) != G_TYPE_BOOLEAN ||
-               json_node_get_boolean (approval)))
-            return companion_invalid_request (error,
-                                              "requireApproval is not supported by this companion");
+          /* issue 12: a hold the owner approves on the phone. */
+          if (approval != NULL && !JSON_NODE_HOLDS_NULL (approval))
+            {
+              if (!JSON_NODE_HOLDS_VALUE (approval) ||
+                  json_node_get_value_type (approval) != G_TYPE_BOOLEAN)
+                return companion_invalid_request (error, "The field %s must be a boolean",
+                                                  "requireApproval");
+              m->require_approval = json_node_get_boolean (approval);
+            }
+          if (m->require_approval && self->engine == NULL)
+            return companion_invalid_request (error, "requireApproval needs the cross-device "
+                                              "feature");
+          if (m->require_approval &&
+              (!companion_request_get_string (request, "returnTo", FALSE, 2048, &m->return_to,
+                                              error) ||
+               !companion_request_get_string (request, "displayTitle", FALSE,
+                                              CROSSING_MAX_TITLE_CHARS, &m->display_title,
+                                              error)))
+            return FALSE;
+          if (m->return_to != NULL && !crossing_return_to_is_allowed (m->return_to))
+            return companion_fail (error, CROSSING_ERROR_RETURN_TO_NOT_ALLOWED);
         }
     }
 
@@ -649,9 +681,16 @@ mutation_fingerprint (const Mutation *m)
     m->reason,
     m->route == ROUTE_RESERVE ? expires_in : NULL,
     m->reservation_id,
+    /* issue 12: only with requireApproval, so the keys stored before it
+     * keep their fingerprints */
+    "requireApproval",
+    m->return_to,
+    m->display_title,
   };
 
-  return companion_ledger_fingerprint (route_names[m->route], fields, G_N_ELEMENTS (fields));
+  return companion_ledger_fingerprint (route_names[m->route], fields,
+                                       m->require_approval ? G_N_ELEMENTS (fields)
+                                       : G_N_ELEMENTS (fields) - 3);
 }
 
 static const CrossingError outcome_errors[] = {
@@ -666,9 +705,156 @@ static const CrossingError outcome_errors[] = {
   [COMPANION_LEDGER_CAPTURE_TOO_LARGE] = CROSSING_ERROR_CAPTURE_EXCEEDS_RESERVATION,
   [COMPANION_LEDGER_BELOW_ZERO] = CROSSING_ERROR_INSUFFICIENT_FUNDS,
   [COMPANION_LEDGER_ABOVE_LIMIT] = CROSSING_ERROR_BALANCE_LIMIT_EXCEEDED,
+  [COMPANION_LEDGER_HOLD_AWAITING_APPROVAL] = CROSSING_ERROR_RESERVATION_AWAITING_APPROVAL,
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (outcome_errors) == COMPANION_LEDGER_ABOVE_LIMIT + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (outcome_errors) == COMPANION_LEDGER_HOLD_AWAITING_APPROVAL + 1);
+
+/* ---- issue 12: a hold approved on the phone ----------------------------- */
+
+typedef struct {
+  CompanionLedger        *self;
+  CompanionLedgerPosting *posting;
+  CompanionLedgerResult  *result;
+  gint64                  expires_in_ms;
+  JsonNode               *order;        /* start's answer, while posting */
+} ApprovalInsert;
+
+static char *
+respond_approval (const CompanionLedgerResult *result,
+                  gpointer                     user_data)
+{
+  ApprovalInsert *insert = user_data;
+
+  return respond_with_order (result, insert->self->assets, insert->order);
+}
+
+/* The engine's insert: the hold and its order in one store posting, so
+ * neither exists without the other. A refused posting fails start with the
+ * outcome's error; a replay leaves the stored answer in the result. */
+static gboolean
+insert_hold_with_order (CompanionStore        *store,
+                        const CompanionOrder  *order,
+                        JsonNode              *response,
+                        gpointer               user_data,
+                        GError               **error)
+{
+  ApprovalInsert *insert = user_data;
+  CompanionConfig *config = companion_core_get_config (insert->self->core);
+  CompanionLedgerPosting *posting = insert->posting;
+
+  /* Finalizable until the order's expiry plus the grace, the hold lives at
+   * least as long. */
+  posting->expires_at = MAX (posting->now + insert->expires_in_ms,
+                             order->expires_at + (gint64) config->finalize_grace * 1000);
+  posting->order = order;
+  posting->respond = respond_approval;
+  posting->respond_data = insert;
+  insert->order = response;
+  if (!companion_store_ledger_post (store, posting, insert->result, error))
+    {
+      companion_error_from_store (error);
+      return FALSE;
+    }
+  insert->order = NULL;
+  if (insert->result->outcome != COMPANION_LEDGER_APPLIED &&
+      insert->result->outcome != COMPANION_LEDGER_REPLAYED)
+    return companion_fail (error, companion_ledger_outcome_error (insert->result->outcome));
+  return TRUE;
+}
+
+/* Reserve with requireApproval: an identified transaction order for the
+ * owner's subject, created by the engine inside the hold's posting. */
+static gboolean
+post_with_approval (CompanionLedger         *self,
+                    CompanionRequest        *request,
+                    const Mutation          *m,
+                    CompanionLedgerPosting  *posting,
+                    CompanionLedgerResult   *result,
+                    GError                 **error)
+{
+  g_autoptr(CompanionUser) owner = NULL;
+  g_autoptr(JsonNode) order = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *amount = g_strdup_printf ("%" G_GINT64_FORMAT, m->amount);
+  g_autofree char *scale = g_strdup_printf ("%u", m->asset->scale);
+  g_autofree char *major = companion_ledger_format_major (m->amount, m->asset->scale);
+  g_autofree char *summary = NULL;
+  g_autofree char *payload_hash = NULL;
+  g_autofree char *approved_extra = NULL;
+  g_autoptr(JsonBuilder) extra = json_builder_new ();
+  const char *details[] = {
+    "amount", amount, "asset", m->asset->code, "reservationId", posting->hold_id,
+    "scale", scale, NULL,
+  };
+  ApprovalInsert insert = {
+    .self = self, .posting = posting, .result = result,
+    .expires_in_ms = m->expires_in * 1000,
+  };
+  CompanionStartRequest start = {
+    .kind = CROSSING_KIND_TRANSACTION,
+    .adapter = CROSSING_ADAPTER_INVALID,
+    .return_to = m->return_to,
+    .title = m->display_title,
+    .requester_ip = request->client_ip,
+    .requester_user_agent = request->user_agent,
+    .details = details,
+    .insert = insert_hold_with_order,
+    .insert_data = &insert,
+  };
+
+  owner = companion_store_get_user_by_id (companion_core_get_store (self->core), m->user_id,
+                                          &local_error);
+  if (owner == NULL)
+    {
+      if (g_error_matches (local_error, COMPANION_STORE_ERROR, COMPANION_STORE_ERROR_NOT_FOUND))
+        {
+          result->outcome = COMPANION_LEDGER_NO_USER;
+          return companion_fail (error, CROSSING_ERROR_USER_NOT_FOUND);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      companion_error_from_store (error);
+      return FALSE;
+    }
+
+  summary = g_strdup_printf ("Pay %s %s: %s", major, m->asset->code, m->reason);
+  payload_hash = companion_ledger_payload_hash (posting->hold_id, m->user_id, m->asset->code,
+                                                m->amount);
+  json_builder_begin_object (extra);
+  json_builder_set_member_name (extra, "reservation");
+  json_builder_begin_object (extra);
+  companion_json_add_string (extra, "id", posting->hold_id);
+  companion_json_add_string (extra, "status", "captured");
+  companion_json_add_int (extra, "capturedAmount", m->amount);
+  json_builder_end_object (extra);
+  json_builder_end_object (extra);
+  approved_extra = to_text (extra);
+
+  start.summary = summary;
+  start.payload_hash = payload_hash;
+  start.subject = owner->subject;
+  start.approved_extra = approved_extra;
+  order = companion_engine_start (self->engine, &start, error);
+  return order != NULL;
+}
+
+/* The event of the order a release cancels with its hold, or NULL when
+ * the hold has no live order. */
+static char *
+release_order_event (CompanionLedger  *self,
+                     const char       *hold_id)
+{
+  CompanionStore *store = companion_core_get_store (self->core);
+  g_autoptr(CompanionLedgerHold) hold = companion_store_ledger_get_hold (store, hold_id, NULL);
+  g_autoptr(CompanionOrder) order = NULL;
+
+  if (hold == NULL || hold->order_id == NULL || hold->status != COMPANION_HOLD_HELD)
+    return NULL;
+  order = companion_store_get_order (store, hold->order_id, NULL);
+  if (order == NULL)
+    return NULL;
+  return companion_engine_event_data (order, CROSSING_STATUS_CANCELLED);
+}
 
 static gboolean
 mutate (CompanionLedger   *self,
@@ -680,6 +866,7 @@ mutate (CompanionLedger   *self,
   g_autofree char *entry_id = NULL;
   g_autofree char *hold_id = NULL;
   g_autofree char *fingerprint = NULL;
+  g_autofree char *order_event = NULL;
   g_auto(CompanionLedgerResult) result = { 0, };
   CompanionLedgerPosting posting = { 0, };
   Mutation m = { 0, };
@@ -725,6 +912,10 @@ mutate (CompanionLedger   *self,
       posting.hold_id = m.reservation_id;
       posting.capture = 0;
       posting.hold_status = COMPANION_HOLD_RELEASED;
+      /* issue 12: the order waiting for it is cancelled with it. */
+      if (self->engine != NULL)
+        order_event = release_order_event (self, m.reservation_id);
+      posting.order_event_data = order_event;
       break;
     case ROUTE_CAPTURE:
       posting.kind = COMPANION_POSTING_RESOLVE;
@@ -736,8 +927,17 @@ mutate (CompanionLedger   *self,
       g_assert_not_reached ();
     }
 
-  if (!companion_store_ledger_post (companion_core_get_store (self->core), &posting, &result,
-                                    error))
+  if (route == ROUTE_RESERVE && m.require_approval)
+    {
+      if (!post_with_approval (self, request, &m, &posting, &result, error))
+        {
+          if (result.outcome != COMPANION_LEDGER_APPLIED)
+            companion_core_count_ledger_mutation (self->core, route_names[route], "refused");
+          return FALSE;
+        }
+    }
+  else if (!companion_store_ledger_post (companion_core_get_store (self->core), &posting,
+                                         &result, error))
     {
       companion_error_from_store (error);
       return FALSE;
@@ -938,10 +1138,15 @@ ledger_create (CompanionCore  *core,
 {
   CompanionLedger *self = g_new0 (CompanionLedger, 1);
   CompanionConfig *config = companion_core_get_config (core);
+  CompanionCrossDevice *cross_device;
 
   self->core = core;
   self->expiry_at = G_MAXINT64;
   self->assets = assets_from_config ((const char * const *) config->ledger_assets);
+  /* issue 12: listed after cross-device, whose orders approve holds. */
+  cross_device = companion_core_get_feature (core, "cross-device");
+  if (cross_device != NULL)
+    self->engine = g_object_ref (companion_cross_device_get_engine (cross_device));
   return self;
 }
 
@@ -960,6 +1165,7 @@ ledger_destroy (gpointer state)
   CompanionLedger *self = state;
 
   g_clear_handle_id (&self->expiry_id, g_source_remove);
+  g_clear_object (&self->engine);
   g_ptr_array_unref (self->assets);
   g_free (self);
 }

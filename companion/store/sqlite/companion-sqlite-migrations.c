@@ -174,6 +174,8 @@ static const char *const cross_device_steps[] = {
   "  authenticator_data TEXT,"
   "  signature TEXT"
   ") WITHOUT ROWID;",
+  /* 7 (issue 12): what an approval adds to its event and finalize answer */
+  "ALTER TABLE orders ADD COLUMN approved_extra TEXT;",
 };
 
 static const char *const ledger_steps[] = {
@@ -231,6 +233,9 @@ static const char *const ledger_steps[] = {
   "  body TEXT NOT NULL,"
   "  entry_seq INTEGER NOT NULL"
   ") WITHOUT ROWID;",
+  /* 2 (issue 12): a hold attached to an order is found by it when the
+   * order moves. */
+  "CREATE INDEX ledger_holds_order ON ledger_holds (order_id) WHERE order_id IS NOT NULL;",
 };
 /* *INDENT-ON* */
 

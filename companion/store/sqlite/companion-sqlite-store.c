@@ -28,7 +28,7 @@
   " check_code_failures, subject, public_key_hex, signature_hex, session_id, created_at," \
   " issued_at, expires_at, approved_at, finalized_at, event_seq, challenge_id_hash," \
   " poll_interval, last_poll_at, user_code_hash, identified, subject_mismatches," \
-  " extra_details"
+  " extra_details, approved_extra"
 
 #define USER_COLUMNS "id, subject, name, role, created_at, updated_at"
 
@@ -98,6 +98,7 @@ typedef enum {
   STMT_LEDGER_INSERT_HOLD,
   STMT_LEDGER_GET_HOLD,
   STMT_LEDGER_RESOLVE_HOLD,
+  STMT_LEDGER_GET_ORDER_HOLD,
   STMT_LEDGER_LIST_DUE_HOLDS,
   STMT_LEDGER_NEXT_HOLD_EXPIRY,
   N_STMTS
@@ -154,7 +155,7 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_INSERT_ORDER] =
     "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
-    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
+    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)",
   [STMT_GET_ORDER] = "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
   [STMT_GET_ORDER_BY_CHALLENGE_HASH] =
     "SELECT " ORDER_COLUMNS " FROM orders WHERE challenge_id_hash = ?1",
@@ -243,6 +244,8 @@ static const char *stmt_sql[N_STMTS] = {
     "SELECT " LEDGER_HOLD_COLUMNS " FROM ledger_holds WHERE status = 0 AND expires_at <= ?1"
     " ORDER BY expires_at LIMIT ?2",
   [STMT_LEDGER_NEXT_HOLD_EXPIRY] = "SELECT min (expires_at) FROM ledger_holds WHERE status = 0",
+  /* issue 12 */
+  [STMT_LEDGER_GET_ORDER_HOLD] = "SELECT id FROM ledger_holds WHERE order_id = ?1",
 };
 
 struct _CompanionSqliteStore
@@ -446,6 +449,7 @@ order_from_row (sqlite3_stmt *s)
   order->identified = sqlite3_column_int (s, i++) != 0;
   order->subject_mismatches = (guint) sqlite3_column_int (s, i++);
   order->extra_details = column_text (s, i++);
+  order->approved_extra = column_text (s, i++);
 
   /* A row written by a later version may hold values we do not know. */
   if (order->status < 0 || order->status >= CROSSING_N_STATUSES ||
@@ -476,16 +480,12 @@ user_from_row (sqlite3_stmt *s,
 }
 
 static gboolean
-companion_sqlite_store_insert_order (CompanionStore        *store,
-                                     const CompanionOrder  *o,
-                                     GError               **error)
+insert_order_row (CompanionSqliteStore  *self,
+                  const CompanionOrder  *o,
+                  GError               **error)
 {
-  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
   sqlite3_stmt *s;
   int i = 1;
-
-  if (!check_open (self, error))
-    return FALSE;
 
   s = stmt (self, STMT_INSERT_ORDER);
   bind_text (s, i++, o->id);
@@ -526,10 +526,23 @@ companion_sqlite_store_insert_order (CompanionStore        *store,
   sqlite3_bind_int (s, i++, o->identified ? 1 : 0);
   sqlite3_bind_int (s, i++, (int) o->subject_mismatches);
   bind_text (s, i++, o->extra_details);
+  bind_text (s, i++, o->approved_extra);
 
   if (!step_done (self, s, "insert order", error))
     return FALSE;
   return TRUE;
+}
+
+static gboolean
+companion_sqlite_store_insert_order (CompanionStore        *store,
+                                     const CompanionOrder  *o,
+                                     GError               **error)
+{
+  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
+
+  if (!check_open (self, error))
+    return FALSE;
+  return insert_order_row (self, o, error);
 }
 
 /* The one order @which (bound to @key) selects, or NULL. */
@@ -581,7 +594,13 @@ companion_sqlite_store_get_order_by_challenge_hash (CompanionStore  *store,
                        challenge_id_hash, error);
 }
 
-/* Inside a transaction: the compare-and-set and the event it appends. */
+static gboolean settle_order_hold (CompanionSqliteStore  *self,
+                                   const char            *order_id,
+                                   CrossingStatus         to,
+                                   GError               **error);
+
+/* Inside a transaction: the compare-and-set, the event it appends and the
+ * settling of a hold attached to the order. */
 static gboolean
 transition_locked (CompanionSqliteStore        *self,
                    const char                  *order_id,
@@ -632,6 +651,9 @@ transition_locked (CompanionSqliteStore        *self,
   bind_text (s, 4, event_data);
   sqlite3_bind_int64 (s, 5, crossing_now_ms ());
   if (!step_done (self, s, "insert event", error))
+    return FALSE;
+
+  if (!settle_order_hold (self, order_id, c->to, error))
     return FALSE;
 
   if (out_seq != NULL)
@@ -1726,10 +1748,12 @@ read_balance (CompanionSqliteStore  *self,
   return TRUE;
 }
 
-/* Inside the transaction: TRUE with the outcome, FALSE for a store error. */
+/* Inside the transaction: TRUE with the outcome, FALSE for a store error.
+ * @by_order: the settling of a hold by its order's transition. */
 static gboolean
 ledger_post_locked (CompanionSqliteStore          *self,
                     const CompanionLedgerPosting  *p,
+                    gboolean                       by_order,
                     CompanionLedgerResult         *out,
                     GError                       **error)
 {
@@ -1792,6 +1816,8 @@ ledger_post_locked (CompanionSqliteStore          *self,
         out->outcome = COMPANION_LEDGER_HOLD_EXPIRED;
       else if (hold->status != COMPANION_HOLD_HELD)
         out->outcome = COMPANION_LEDGER_HOLD_NOT_HELD;
+      else if (p->capture != 0 && hold->order_id != NULL && !by_order)
+        out->outcome = COMPANION_LEDGER_HOLD_AWAITING_APPROVAL;
       else if (p->capture > hold->amount)
         out->outcome = COMPANION_LEDGER_CAPTURE_TOO_LARGE;
       if (out->outcome != COMPANION_LEDGER_APPLIED)
@@ -1903,6 +1929,10 @@ ledger_post_locked (CompanionSqliteStore          *self,
   if (!step_done (self, s, "put balance", error))
     return FALSE;
 
+  if (p->kind == COMPANION_POSTING_HOLD && p->order != NULL &&
+      !insert_order_row (self, p->order, error))
+    return FALSE;
+
   if (p->kind == COMPANION_POSTING_HOLD)
     {
       hold = g_new0 (CompanionLedgerHold, 1);
@@ -1912,6 +1942,7 @@ ledger_post_locked (CompanionSqliteStore          *self,
       hold->amount = p->amount;
       hold->status = COMPANION_HOLD_HELD;
       hold->reason = g_strdup (p->reason);
+      hold->order_id = p->order != NULL ? g_strdup (p->order->id) : NULL;
       hold->expires_at = p->expires_at;
       hold->created_at = p->now;
       hold->captured_amount = -1;
@@ -1944,6 +1975,35 @@ ledger_post_locked (CompanionSqliteStore          *self,
       /* Checked above in this transaction; only a bug gets here. */
       if (sqlite3_changes (self->db) != 1)
         return set_error (error, COMPANION_STORE_ERROR_CONFLICT, "The hold is no longer held");
+
+      /* issue 12: releasing a hold cancels the order it waits for. The
+       * order's own settling then finds the hold released. */
+      if (p->kind == COMPANION_POSTING_RESOLVE && p->capture == 0 && !by_order &&
+          hold->order_id != NULL)
+        {
+          CompanionOrderChange change = { .to = CROSSING_STATUS_CANCELLED };
+          g_autoptr(GError) local_error = NULL;
+          gint64 seq = 0;
+
+          if (p->order_event_data == NULL)
+            return set_error (error, COMPANION_STORE_ERROR_FAILED,
+                              "Releasing a hold with an order needs the order's event");
+          if (transition_locked (self, hold->order_id,
+                                 COMPANION_STATUS_BIT (CROSSING_STATUS_CREATED) |
+                                 COMPANION_STATUS_BIT (CROSSING_STATUS_CLAIMED) |
+                                 COMPANION_STATUS_BIT (CROSSING_STATUS_WAITING_USER),
+                                 &change, NULL, p->order_event_data, &seq, &local_error))
+            {
+              out->cancelled_order_id = g_strdup (hold->order_id);
+              out->cancelled_order_seq = seq;
+            }
+          else if (!g_error_matches (local_error, COMPANION_STORE_ERROR,
+                                     COMPANION_STORE_ERROR_CONFLICT))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+        }
     }
 
   out->outcome = COMPANION_LEDGER_APPLIED;
@@ -1971,6 +2031,86 @@ ledger_post_locked (CompanionSqliteStore          *self,
   return TRUE;
 }
 
+/* Inside a transition's transaction (issue 12): the hold attached to
+ * @order_id, if any, follows the order to @to. */
+static gboolean
+settle_order_hold (CompanionSqliteStore  *self,
+                   const char            *order_id,
+                   CrossingStatus         to,
+                   GError               **error)
+{
+  g_auto(CompanionLedgerResult) result = { 0, };
+  g_autoptr(CompanionLedgerHold) hold = NULL;
+  CompanionLedgerPosting p = { 0, };
+  g_autofree char *hold_id = NULL;
+  g_autofree char *entry_id = NULL;
+  sqlite3_stmt *s;
+  int rc;
+
+  if (to == CROSSING_STATUS_APPROVED)
+    {
+      p.kind = COMPANION_POSTING_RESOLVE;
+      p.reason = "order_approved";
+      p.type = "capture";
+      p.capture = -1;
+      p.hold_status = COMPANION_HOLD_CAPTURED;
+    }
+  else if (to == CROSSING_STATUS_REJECTED)
+    p.reason = "order_rejected";
+  else if (to == CROSSING_STATUS_CANCELLED)
+    p.reason = "order_cancelled";
+  else if (to == CROSSING_STATUS_EXPIRED)
+    p.reason = "order_expired";
+  else
+    return TRUE;
+
+  s = stmt (self, STMT_LEDGER_GET_ORDER_HOLD);
+  bind_text (s, 1, order_id);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    hold_id = column_text (s, 0);
+  sqlite3_reset (s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self, error, "get the order's hold");
+  if (hold_id == NULL)
+    return TRUE;
+
+  p.now = crossing_now_ms ();
+  if (to != CROSSING_STATUS_APPROVED)
+    {
+      /* Released once: a hold no longer held stays as it is. */
+      hold = find_hold (self, hold_id, error);
+      if (hold == NULL)
+        return error == NULL || *error == NULL;
+      if (hold->status != COMPANION_HOLD_HELD)
+        return TRUE;
+      p.type = "release";
+      if (hold->expires_at <= p.now)
+        p.kind = COMPANION_POSTING_EXPIRE;
+      else
+        {
+          p.kind = COMPANION_POSTING_RESOLVE;
+          p.capture = 0;
+          p.hold_status = COMPANION_HOLD_RELEASED;
+        }
+    }
+
+  entry_id = crossing_token_new (CROSSING_ORDER_ID_BYTES);
+  p.entry_id = entry_id;
+  p.hold_id = hold_id;
+  if (!ledger_post_locked (self, &p, TRUE, &result, error))
+    return FALSE;
+
+  if (result.outcome == COMPANION_LEDGER_APPLIED)
+    return TRUE;
+  if (result.outcome == COMPANION_LEDGER_HOLD_EXPIRED)
+    return set_error (error, COMPANION_STORE_ERROR_HOLD_EXPIRED, "The order's hold expired");
+  if (result.outcome == COMPANION_LEDGER_HOLD_NOT_HELD)
+    return set_error (error, COMPANION_STORE_ERROR_HOLD_NOT_HELD,
+                      "The order's hold is no longer held");
+  return set_error (error, COMPANION_STORE_ERROR_FAILED, "The order's hold could not be settled");
+}
+
 static gboolean
 companion_sqlite_store_ledger_post (CompanionStore                *store,
                                     const CompanionLedgerPosting  *posting,
@@ -1983,7 +2123,7 @@ companion_sqlite_store_ledger_post (CompanionStore                *store,
   if (!check_open (self, error) || !begin (self, error))
     return FALSE;
 
-  if (!ledger_post_locked (self, posting, out_result, error))
+  if (!ledger_post_locked (self, posting, FALSE, out_result, error))
     {
       rollback (self);
       companion_ledger_result_clear (out_result);
@@ -2000,6 +2140,10 @@ companion_sqlite_store_ledger_post (CompanionStore                *store,
       companion_ledger_result_clear (out_result);
       return FALSE;
     }
+  if (out_result->cancelled_order_id != NULL)
+    companion_store_emit_event_committed (store, out_result->cancelled_order_id,
+                                          out_result->cancelled_order_seq,
+                                          CROSSING_STATUS_CANCELLED, posting->order_event_data);
   return TRUE;
 }
 
