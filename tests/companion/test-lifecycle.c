@@ -11,6 +11,7 @@
 #include "crossing-token.h"
 
 #include "companion-feature.h"
+#include "companion-pg-migrations.h"
 #include "companion-sqlite-migrations.h"
 #include "companion-test-utils.h"
 
@@ -521,6 +522,21 @@ test_migrations_named_after_features (void)
       g_assert_true (known);
       g_assert_true (g_hash_table_add (seen, (gpointer) feature));
       g_assert_cmpuint (companion_sqlite_migrations[f].n_steps, >, 0);
+    }
+
+  /* Both backends have the same features, in the same order, with as many
+   * steps each, so a step added to one is added to the other; but for the
+   * core's first two SQLite steps, which came before PostgreSQL and are its
+   * core step 1. */
+  g_assert_cmpuint (companion_pg_n_migrations, ==, companion_sqlite_n_migrations);
+  for (gsize f = 0; f < companion_sqlite_n_migrations; f++)
+    {
+      gsize folded = f == 0 ? 1 : 0;
+
+      g_assert_cmpstr (companion_pg_migrations[f].feature, ==,
+                       companion_sqlite_migrations[f].feature);
+      g_assert_cmpuint (companion_pg_migrations[f].n_steps + folded, ==,
+                        companion_sqlite_migrations[f].n_steps);
     }
 }
 

@@ -185,8 +185,15 @@ static const char *const cross_device_6[] = {
   NULL
 };
 
+static const char *const cross_device_7[] = {
+  /* issue 12: what an approval adds to its event and finalize answer */
+  "ALTER TABLE orders ADD COLUMN approved_extra TEXT",
+  NULL
+};
+
 static const char *const *const cross_device_steps[] = {
   cross_device_1, cross_device_2, cross_device_3, cross_device_4, cross_device_5, cross_device_6,
+  cross_device_7,
 };
 
 static const char *const ledger_1[] = {
@@ -246,7 +253,14 @@ static const char *const ledger_1[] = {
   NULL
 };
 
-static const char *const *const ledger_steps[] = { ledger_1 };
+static const char *const ledger_2[] = {
+  /* issue 12: a hold attached to an order is found by it when the order
+   * moves */
+  "CREATE INDEX ledger_holds_order ON ledger_holds (order_id) WHERE order_id IS NOT NULL",
+  NULL
+};
+
+static const char *const *const ledger_steps[] = { ledger_1, ledger_2 };
 /* *INDENT-ON* */
 
 #define STEPS(feature, steps) { feature, steps, G_N_ELEMENTS (steps) }
