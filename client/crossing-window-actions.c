@@ -39,6 +39,80 @@ cancel_action (GtkWidget  *widget,
   crossing_order_cancel (CROSSING_WINDOW (widget)->order);
 }
 
+/* libadwaita 1.2 (Debian 12's) frees a toast's state when its hide
+ * animation ends but leaves its show animation's "done" handler connected:
+ * a toast dismissed while it still slides in crashes the app when both
+ * animations end on one frame, which a slow frame does (upstream commit
+ * 1674ebc9, "toast-overlay: Prevent show_done from firing after hide_done",
+ * in 1.3). So the sign-out toast is dismissed by us only on a frame at or
+ * past the end of its show animation (at most 500 ms, when it replaces
+ * another toast), which then ends first. tests/client/test-window.c's
+ * /client/window/toast-dismissed-while-showing makes that frame slow. The
+ * toast's own Undo button dismisses it from inside libadwaita, which this
+ * cannot reach; people do not click in the first half second. */
+#define TOAST_SHOW_USEC (500 * G_TIME_SPAN_MILLISECOND)
+
+typedef struct {
+  AdwToast *toast;
+  gint64    shown_at;
+} DismissLater;
+
+static void
+dismiss_later_free (gpointer data)
+{
+  DismissLater *later = data;
+
+  g_object_unref (later->toast);
+  g_free (later);
+}
+
+static gboolean
+dismiss_later_tick (GtkWidget     *overlay,
+                    GdkFrameClock *clock,
+                    gpointer       data)
+{
+  DismissLater *later = data;
+
+  if (gdk_frame_clock_get_frame_time (clock) < later->shown_at)
+    return G_SOURCE_CONTINUE;
+  adw_toast_dismiss (later->toast);
+  return G_SOURCE_REMOVE;
+}
+
+/* When the toast was added: when its show animation will have ended. */
+static gint64
+toast_shown_at (CrossingWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->toast_overlay));
+
+  /* Unmapped, libadwaita plays no animation. */
+  if (clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->toast_overlay)))
+    return 0;
+  return gdk_frame_clock_get_frame_time (clock) + TOAST_SHOW_USEC;
+}
+
+static void
+dismiss_sign_out_toast (CrossingWindow *self)
+{
+  GtkWidget *overlay = GTK_WIDGET (self->toast_overlay);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (overlay);
+  DismissLater *later;
+
+  g_signal_handlers_disconnect_by_data (self->sign_out_toast, self);
+  if (clock == NULL || !gtk_widget_get_mapped (overlay) ||
+      gdk_frame_clock_get_frame_time (clock) >= self->sign_out_toast_shown_at)
+    {
+      adw_toast_dismiss (self->sign_out_toast);
+      g_clear_object (&self->sign_out_toast);
+      return;
+    }
+
+  later = g_new0 (DismissLater, 1);
+  later->toast = g_steal_pointer (&self->sign_out_toast);
+  later->shown_at = self->sign_out_toast_shown_at;
+  gtk_widget_add_tick_callback (overlay, dismiss_later_tick, later, dismiss_later_free);
+}
+
 gboolean
 crossing_window_commit_sign_out (CrossingWindow *self)
 {
@@ -49,11 +123,7 @@ crossing_window_commit_sign_out (CrossingWindow *self)
     return FALSE;
   self->sign_out_pending = FALSE;
   if (self->sign_out_toast != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->sign_out_toast, self);
-      adw_toast_dismiss (self->sign_out_toast);
-      g_clear_object (&self->sign_out_toast);
-    }
+    dismiss_sign_out_toast (self);
   crossing_order_sign_out (self->order);
   return TRUE;
 }
@@ -100,6 +170,7 @@ sign_out_action (GtkWidget  *widget,
   g_signal_connect_object (self->sign_out_toast, "dismissed",
                            G_CALLBACK (on_sign_out_toast_dismissed), self, G_CONNECT_SWAPPED);
   adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (self->sign_out_toast));
+  self->sign_out_toast_shown_at = toast_shown_at (self);
   self->sign_out_id = g_timeout_add_seconds (self->undo_seconds, sign_out_timeout, self);
   crossing_window_render (self);
 }
@@ -116,11 +187,7 @@ undo_sign_out_action (GtkWidget  *widget,
   self->sign_out_pending = FALSE;
   g_clear_handle_id (&self->sign_out_id, g_source_remove);
   if (self->sign_out_toast != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->sign_out_toast, self);
-      adw_toast_dismiss (self->sign_out_toast);
-      g_clear_object (&self->sign_out_toast);
-    }
+    dismiss_sign_out_toast (self);
   crossing_window_render (self);
 }
 

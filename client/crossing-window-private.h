@@ -19,6 +19,7 @@ struct _CrossingWindow
   guint                 sign_out_id;
   guint                 undo_seconds;
   AdwToast             *sign_out_toast;
+  gint64                sign_out_toast_shown_at;  /* frame time, µs; 0: at once */
   gboolean              wide;
   guint                 layout_id;
 

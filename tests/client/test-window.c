@@ -304,6 +304,39 @@ test_signed_in_and_sign_out (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* libadwaita 1.2 crashes when a toast dismissed while it slides in has
+ * both its animations end on one frame (see crossing-window-actions.c):
+ * Undo at once, then one slow frame. The window defers its dismissal. */
+static void
+test_toast_dismissed_while_showing (void)
+{
+  g_autoptr(TestServer) server = test_server_new ();
+  g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+  g_autofree char *claimed = test_event (1, "claimed", "ORDER1");
+  g_autofree char *approved = test_event (2, "approved", "ORDER1");
+  g_autofree char *events = g_strconcat (claimed, approved, NULL);
+  CrossingWindow *window = new_window (order);
+
+  test_server_queue_events (server, events);
+  crossing_order_start (order);
+  g_assert_true (test_wait_until (is_state, order, 10000));
+  assert_shows (window, "signed-in", "Signed In as Ada");
+
+  for (guint round = 0; round < 3; round++)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
+      iterate (60);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-sign-out", NULL);
+      /* The next frame comes after both animations' ends. */
+      g_usleep (800 * 1000);
+      iterate (1200);
+      g_assert_cmpint (crossing_order_get_state (order), ==, CROSSING_ORDER_SIGNED_IN);
+    }
+  g_assert_cmpuint (server->n_sign_out, ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static GtkToggleButton *
 find_toggle (GtkWidget *widget)
 {
@@ -575,6 +608,8 @@ main (int argc, char **argv)
 
   g_test_add_func ("/client/window/pages-from-scripted-events", test_pages_from_scripted_events);
   g_test_add_func ("/client/window/signed-in-and-sign-out-with-undo", test_signed_in_and_sign_out);
+  g_test_add_func ("/client/window/toast-dismissed-while-showing",
+                   test_toast_dismissed_while_showing);
   g_test_add_func ("/client/window/signature-result", test_signature_result);
   g_test_add_func ("/client/window/cant-scan-shows-the-code", test_cant_scan_shows_the_code);
   g_test_add_func ("/client/window/slow-connection-note", test_slow_connection_note);
