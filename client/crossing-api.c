@@ -1157,6 +1157,26 @@ is_entry_type (const char *type)
   return FALSE;
 }
 
+/* A reason is the operator's text: clean, and without the C1 controls or
+ * the bidirectional formatting characters that would turn its words (or
+ * its digits) around on screen. */
+static gboolean
+is_plain_text (const char *str,
+               gsize       max_len)
+{
+  if (!is_showable (str, max_len))
+    return FALSE;
+  for (const char *p = str; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if ((c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f ||
+          (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gpointer
 ledger_entries_reply (JsonObject  *object,
                       GError     **error)
@@ -1188,7 +1208,7 @@ ledger_entries_reply (JsonObject  *object,
       /* The reason is 1–120 characters of the contract, or null. */
       if (reason_node != NULL && !JSON_NODE_HOLDS_NULL (reason_node) &&
           (reason == NULL || *reason == '\0' || g_utf8_strlen (reason, -1) > 120 ||
-           !is_showable (reason, 480)))
+           !is_plain_text (reason, 480)))
         return invalid (error, "a readable reason");
       entry->id = g_strdup (id);
       entry->type = g_strdup (type);
