@@ -121,6 +121,7 @@ on_entries (GObject      *source,
       return;
     }
   show_status (self, NULL);
+  g_debug ("ledger: %u entries shown", entries->len);
   for (guint i = 0; i < entries->len; i++)
     {
       CrossingLedgerEntry *entry = entries->pdata[i];
@@ -197,6 +198,7 @@ on_balance (GObject      *source,
       suffix = g_strdup_printf (_("%s available"), available);
       gtk_list_box_append (self->balances_list, new_row (balance->asset, subtitle, suffix));
     }
+  g_debug ("ledger: %u balances shown", balances->len);
   if (token == NULL)
     return;
   crossing_api_ledger_entries_async (CROSSING_API (source), token, ENTRIES_SHOWN,
