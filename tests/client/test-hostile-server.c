@@ -195,13 +195,13 @@ gzip_bomb (gsize *len)
   return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (memory));
 }
 
-/* More entries than a page of the contract holds (100), well under 256 KiB. */
+/* One entry more than a page of the contract holds (100). */
 static char *
 too_many_entries (gsize *len)
 {
   GString *body = g_string_new ("{\"entries\":[");
 
-  for (guint i = 0; i < 1000; i++)
+  for (guint i = 0; i < 101; i++)
     g_string_append_printf (body, "%s{\"id\":\"e%u\",\"type\":\"credit\",\"asset\":\"coin\","
                             "\"amount\":1,\"postedDelta\":1,\"reservedDelta\":0,\"reason\":\"r\"}",
                             i > 0 ? "," : "", i);
