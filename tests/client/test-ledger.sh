@@ -43,15 +43,29 @@ scroll_down() {
   sleep 0.5
 }
 
+# Scrolls and reads the window until every pattern is on screen; under the
+# sanitizers a frame reaches the X server a good while after it was made.
+wait_for_screen() {  # SHOT-NAME PATTERN…: sets text
+  local deadline=$((SECONDS + 20)) pattern missing
+  while :; do
+    scroll_down
+    text=$(screen_text "$1")
+    missing=
+    for pattern in "${@:2}"; do
+      grep -qF -- "$pattern" <<<"$text" || { missing=$pattern; break; }
+    done
+    [[ -z $missing ]] && return 0
+    ((SECONDS < deadline)) || fail "$1: «$missing» is not on screen: $text"
+  done
+}
+
 # 1. Signed in: the ledger is read, and it is empty.
 launch main "$url"
 approve_from_log main
 wait_for "$tmp/main.log" "state: signed-in" 20 || fail "never signed in"
 wait_for "$tmp/main.log" "ledger: 0 entries shown" 10 || fail "the empty ledger was not shown"
 grep -q "ledger: 1 balances shown" "$tmp/main.log" || fail "not one balance (coin)"
-scroll_down
-text=$(screen_text ledger-empty)
-grep -q "No entries yet" <<<"$text" || fail "no empty state on screen: $text"
+wait_for_screen ledger-empty "0.00 available" "No entries yet"
 echo "ok 1 signed in, the ledger says there are no entries yet"
 
 # 2. Credited with the admin key (12.50 coin at scale 2): shown once the
@@ -73,13 +87,7 @@ xdotool windowfocus --sync "$prefs"
 xdotool windowfocus --sync "$main"
 wait_for "$tmp/main.log" "ledger: 1 entries shown" 10 || fail "regaining focus did not read the ledger again"
 xdotool windowfocus --sync "$prefs" key --clearmodifiers Escape
-scroll_down
-deadline=$((SECONDS + 10))
-until text=$(screen_text ledger-credited) && grep -q "12.50 available" <<<"$text" &&
-      grep -q "Welcome bonus" <<<"$text" && grep -q "+12.50 coin" <<<"$text"; do
-  ((SECONDS < deadline)) || fail "the balance and the entry are not on screen: $text"
-  sleep 0.3
-done
+wait_for_screen ledger-credited "12.50 available" "Welcome bonus" "+12.50 coin"
 echo "ok 2 credited with the admin key: the window shows 12.50 available and the entry"
 stop_client
 
@@ -132,8 +140,7 @@ client_pid=$!
 pids+=($client_pid)
 wait_for "$tmp/stub.log" "state: signed-in" 20 || fail "stub: not signed in with the kept session"
 wait_for "$tmp/stub.log" "the companion has no ledger" 10 || fail "stub: the 404 was not taken as no ledger"
-scroll_down
-text=$(screen_text no-ledger)
+wait_for_screen no-ledger "Session Expires" "Sign Out"
 grep -q "Balance\|No entries\|could not be read" <<<"$text" && fail "stub: the ledger section shows: $text"
 stop_client
 echo "ok 3 a companion without the ledger shows no ledger section"
