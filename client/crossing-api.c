@@ -183,6 +183,21 @@ member_time (JsonObject *object,
   return MAX (0, g_date_time_to_unix (time) * 1000 + g_date_time_get_microsecond (time) / 1000);
 }
 
+/* TRUE and the value when @name is a JSON boolean. */
+static gboolean
+member_boolean (JsonObject *object,
+                const char *name,
+                gboolean   *value)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
 static JsonObject *
 member_object (JsonObject *object,
                const char *name)
@@ -904,6 +919,14 @@ session_reply (JsonObject  *object,
   info->subject = g_strdup (subject);
   info->expires_at = member_time (session, "expiresAt");
   info->created_at = member_time (session, "createdAt");
+  /* Only a passkey subject has the flags; anything but two booleans says nothing. */
+  if (subject != NULL && g_str_has_prefix (subject, "passkey:"))
+    {
+      JsonObject *passkey = member_object (user, "passkey");
+
+      info->passkey = member_boolean (passkey, "backupEligible", &info->passkey_backup_eligible) &&
+                      member_boolean (passkey, "backupState", &info->passkey_backup_state);
+    }
   return info;
 }
 
@@ -993,6 +1016,275 @@ crossing_api_health_finish (CrossingApi   *self,
                             GError       **error)
 {
   return finish_call (self, result, crossing_api_health_async, error);
+}
+
+/* ---- ledger -------------------------------------------------------------- */
+
+void
+crossing_ledger_balance_free (CrossingLedgerBalance *balance)
+{
+  if (balance == NULL)
+    return;
+  g_free (balance->asset);
+  g_free (balance);
+}
+
+void
+crossing_ledger_entry_free (CrossingLedgerEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->id);
+  g_free (entry->type);
+  g_free (entry->asset);
+  g_free (entry->reason);
+  g_free (entry);
+}
+
+char *
+crossing_ledger_format_amount (gint64 minor,
+                               guint  scale)
+{
+  /* The magnitude as unsigned, so that even G_MININT64 has one. */
+  guint64 magnitude = minor < 0 ? (guint64) (-(minor + 1)) + 1 : (guint64) minor;
+  guint64 unit = 1;
+  const char *sign = minor < 0 ? "-" : "";
+
+  g_return_val_if_fail (scale <= CROSSING_LEDGER_MAX_SCALE, NULL);
+
+  if (scale == 0)
+    return g_strdup_printf ("%s%" G_GUINT64_FORMAT, sign, magnitude);
+  for (guint i = 0; i < scale; i++)
+    unit *= 10;
+  return g_strdup_printf ("%s%" G_GUINT64_FORMAT ".%0*" G_GUINT64_FORMAT, sign,
+                          magnitude / unit, (int) scale, magnitude % unit);
+}
+
+/* An integer member within [@min, @max]; a float, a string or anything
+ * else is not one. */
+static gboolean
+member_bounded_int (JsonObject *object,
+                    const char *name,
+                    gint64      min,
+                    gint64      max,
+                    gint64     *value)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *value = json_node_get_int (node);
+  return *value >= min && *value <= max;
+}
+
+static gboolean
+is_asset_code (const char *code)
+{
+  gsize len = code != NULL ? strlen (code) : 0;
+
+  if (len < 1 || len > 32 || !g_ascii_islower (code[0]))
+    return FALSE;
+  for (gsize i = 1; i < len; i++)
+    if (!g_ascii_islower (code[i]) && !g_ascii_isdigit (code[i]) && code[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* The member @name: an array of at most @max objects. */
+static JsonArray *
+member_object_array (JsonObject *object,
+                     const char *name,
+                     guint       max)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) > max)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
+      return NULL;
+  return array;
+}
+
+static gpointer
+ledger_balances_reply (JsonObject  *object,
+                       GError     **error)
+{
+  JsonArray *rows = member_object_array (object, "balances", CROSSING_LEDGER_MAX_BALANCES);
+  g_autoptr(GPtrArray) balances = NULL;
+
+  if (rows == NULL)
+    return invalid (error, "the balances");
+  balances = g_ptr_array_new_with_free_func ((GDestroyNotify) crossing_ledger_balance_free);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      const char *asset = member_string (row, "asset");
+      g_autoptr(CrossingLedgerBalance) balance = g_new0 (CrossingLedgerBalance, 1);
+      gint64 scale = 0;
+
+      if (!is_asset_code (asset) ||
+          !member_bounded_int (row, "scale", 0, CROSSING_LEDGER_MAX_SCALE, &scale) ||
+          !member_bounded_int (row, "posted", 0, CROSSING_LEDGER_MAX_AMOUNT, &balance->posted) ||
+          !member_bounded_int (row, "reserved", 0, CROSSING_LEDGER_MAX_AMOUNT, &balance->reserved) ||
+          !member_bounded_int (row, "available", 0, CROSSING_LEDGER_MAX_AMOUNT, &balance->available))
+        return invalid (error, "a readable balance");
+      for (guint j = 0; j < balances->len; j++)
+        if (g_str_equal (((CrossingLedgerBalance *) balances->pdata[j])->asset, asset))
+          return invalid (error, "one balance per asset");
+      balance->asset = g_strdup (asset);
+      balance->scale = (guint) scale;
+      g_ptr_array_add (balances, g_steal_pointer (&balance));
+    }
+  return g_steal_pointer (&balances);
+}
+
+static gboolean
+is_entry_type (const char *type)
+{
+  static const char *const types[] = {
+    "credit", "debit", "adjust", "reserve", "release", "capture"
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    if (g_strcmp0 (type, types[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A reason is the operator's text: clean, and without the C1 controls or
+ * the bidirectional formatting characters that would turn its words (or
+ * its digits) around on screen. */
+static gboolean
+is_plain_text (const char *str,
+               gsize       max_len)
+{
+  if (!is_showable (str, max_len))
+    return FALSE;
+  for (const char *p = str; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if ((c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f ||
+          (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gpointer
+ledger_entries_reply (JsonObject  *object,
+                      GError     **error)
+{
+  JsonArray *rows = member_object_array (object, "entries", 100);
+  g_autoptr(GPtrArray) entries = NULL;
+
+  if (rows == NULL)
+    return invalid (error, "the entries");
+  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) crossing_ledger_entry_free);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      const char *id = member_string (row, "id");
+      const char *type = member_string (row, "type");
+      const char *asset = member_string (row, "asset");
+      const char *reason = member_string (row, "reason");
+      JsonNode *reason_node = json_object_get_member (row, "reason");
+      g_autoptr(CrossingLedgerEntry) entry = g_new0 (CrossingLedgerEntry, 1);
+
+      if (id == NULL || *id == '\0' || !is_showable (id, 128) || !is_entry_type (type) ||
+          !is_asset_code (asset) ||
+          !member_bounded_int (row, "amount", 1, CROSSING_LEDGER_MAX_AMOUNT, &entry->amount) ||
+          !member_bounded_int (row, "postedDelta", -CROSSING_LEDGER_MAX_AMOUNT,
+                               CROSSING_LEDGER_MAX_AMOUNT, &entry->posted_delta) ||
+          !member_bounded_int (row, "reservedDelta", -CROSSING_LEDGER_MAX_AMOUNT,
+                               CROSSING_LEDGER_MAX_AMOUNT, &entry->reserved_delta))
+        return invalid (error, "a readable entry");
+      /* The reason is 1–120 characters of the contract, or null. */
+      if (reason_node != NULL && !JSON_NODE_HOLDS_NULL (reason_node) &&
+          (reason == NULL || *reason == '\0' || g_utf8_strlen (reason, -1) > 120 ||
+           !is_plain_text (reason, 480)))
+        return invalid (error, "a readable reason");
+      entry->id = g_strdup (id);
+      entry->type = g_strdup (type);
+      entry->asset = g_strdup (asset);
+      entry->reason = g_strdup (reason != NULL ? reason : "");
+      entry->created_at = member_time (row, "createdAt");
+      g_ptr_array_add (entries, g_steal_pointer (&entry));
+    }
+  return g_steal_pointer (&entries);
+}
+
+void
+crossing_api_ledger_balance_async (CrossingApi         *self,
+                                   const char          *session_token,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (CROSSING_IS_API (self));
+  g_return_if_fail (session_token != NULL);
+
+  url = g_strconcat (self->base_url, "/ledger/balance", NULL);
+  send_call (self, SOUP_METHOD_GET, url, NULL, session_token, ledger_balances_reply,
+             (GDestroyNotify) g_ptr_array_unref, crossing_api_ledger_balance_async,
+             cancellable, callback, user_data);
+}
+
+GPtrArray *
+crossing_api_ledger_balance_finish (CrossingApi   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return finish_call (self, result, crossing_api_ledger_balance_async, error);
+}
+
+void
+crossing_api_ledger_entries_async (CrossingApi         *self,
+                                   const char          *session_token,
+                                   guint                limit,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (CROSSING_IS_API (self));
+  g_return_if_fail (session_token != NULL);
+
+  url = g_strdup_printf ("%s/ledger/entries?limit=%u", self->base_url, CLAMP (limit, 1, 100));
+  send_call (self, SOUP_METHOD_GET, url, NULL, session_token, ledger_entries_reply,
+             (GDestroyNotify) g_ptr_array_unref, crossing_api_ledger_entries_async,
+             cancellable, callback, user_data);
+}
+
+GPtrArray *
+crossing_api_ledger_entries_finish (CrossingApi   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return finish_call (self, result, crossing_api_ledger_entries_async, error);
+}
+
+GPtrArray *
+crossing_api_ledger_balances_from_json (JsonObject  *object,
+                                        GError     **error)
+{
+  return ledger_balances_reply (object, error);
+}
+
+GPtrArray *
+crossing_api_ledger_entries_from_json (JsonObject  *object,
+                                       GError     **error)
+{
+  return ledger_entries_reply (object, error);
 }
 
 /* ---- object -------------------------------------------------------------- */

@@ -75,6 +75,10 @@ typedef struct {
   char   *subject;
   gint64  expires_at;    /* epoch ms, 0 when unknown */
   gint64  created_at;    /* epoch ms, 0 when unknown */
+  /* A passkey subject's user.passkey, when given as two booleans. */
+  gboolean passkey;
+  gboolean passkey_backup_eligible;
+  gboolean passkey_backup_state;
 } CrossingSessionInfo;
 
 void crossing_start_reply_free    (CrossingStartReply    *reply);
@@ -200,6 +204,72 @@ CrossingSessionInfo   *crossing_api_session_info_from_json   (JsonObject  *objec
                                                               GError     **error);
 CrossingStatusReply   *crossing_api_status_reply_from_json   (JsonObject  *object,
                                                               GError     **error);
+
+/* ---- ledger (PROTOCOL.md "Ledger" → "Reads") ---------------------------- */
+
+/* No configured asset has more decimals than this here: 2^53 − 1 minor
+ * units at scale 18 are still shown exactly. */
+#define CROSSING_LEDGER_MAX_SCALE 18
+/* Amounts and balances are JSON integers of at most 2^53 − 1. */
+#define CROSSING_LEDGER_MAX_AMOUNT G_GINT64_CONSTANT (9007199254740991)
+#define CROSSING_LEDGER_MAX_BALANCES 64
+
+typedef struct {
+  char   *asset;       /* ^[a-z][a-z0-9_]{0,31}$ */
+  guint   scale;       /* decimals, at most CROSSING_LEDGER_MAX_SCALE */
+  gint64  posted;
+  gint64  reserved;
+  gint64  available;
+} CrossingLedgerBalance;
+
+typedef struct {
+  char   *id;
+  char   *type;          /* "credit", "debit", "adjust", "reserve", "release", "capture" */
+  char   *asset;
+  gint64  amount;        /* > 0; the signs are in the deltas */
+  gint64  posted_delta;
+  gint64  reserved_delta;
+  char   *reason;        /* "" when the server gave none */
+  gint64  created_at;    /* epoch ms, 0 when unknown */
+} CrossingLedgerEntry;
+
+void crossing_ledger_balance_free (CrossingLedgerBalance *balance);
+void crossing_ledger_entry_free   (CrossingLedgerEntry   *entry);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrossingLedgerBalance, crossing_ledger_balance_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrossingLedgerEntry, crossing_ledger_entry_free)
+
+/* @minor minor units of an asset with @scale decimals, in major units with
+ * integer arithmetic only: 1250 at scale 2 is "12.50", -5 at 2 "-0.05". */
+char                  *crossing_ledger_format_amount       (gint64                minor,
+                                                            guint                 scale);
+
+/* GET {basePath}/ledger/balance: a GPtrArray of CrossingLedgerBalance. A
+ * companion without the ledger answers 404 (CROSSING_ERROR_NOT_FOUND). */
+void                   crossing_api_ledger_balance_async   (CrossingApi          *self,
+                                                            const char           *session_token,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+GPtrArray             *crossing_api_ledger_balance_finish  (CrossingApi          *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+/* GET {basePath}/ledger/entries?limit=@limit (1–100): a GPtrArray of
+ * CrossingLedgerEntry, newest first. */
+void                   crossing_api_ledger_entries_async   (CrossingApi          *self,
+                                                            const char           *session_token,
+                                                            guint                 limit,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+GPtrArray             *crossing_api_ledger_entries_finish  (CrossingApi          *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+/* The calls' reading of a 2xx object, for tests and the fuzz target. */
+GPtrArray             *crossing_api_ledger_balances_from_json (JsonObject  *object,
+                                                               GError     **error);
+GPtrArray             *crossing_api_ledger_entries_from_json  (JsonObject  *object,
+                                                               GError     **error);
 
 /* Whether @url's host is this machine (localhost, 127.0.0.0/8, ::1). No
  * proxy can reach such a server, so the sessions for it look none up: the

@@ -76,6 +76,7 @@ struct _CrossingOrder
   char               *user_name;
   gint64              session_expires_at;
   gint64              session_created_at;
+  CrossingPasskey     passkey;
   char               *signature;
   char               *public_key;
   char               *signed_message;
@@ -224,6 +225,7 @@ clear_result (CrossingOrder *self)
   self->reject_reason = CROSSING_REJECT_UNKNOWN;
   self->session_expires_at = 0;
   self->session_created_at = 0;
+  self->passkey = CROSSING_PASSKEY_NONE;
 }
 
 static void
@@ -238,6 +240,14 @@ fail (CrossingOrder *self,
 }
 
 /* ---- finalize and session ------------------------------------------------ */
+
+static CrossingPasskey
+passkey_of (const CrossingSessionInfo *info)
+{
+  if (!info->passkey)
+    return CROSSING_PASSKEY_NONE;
+  return info->passkey_backup_state ? CROSSING_PASSKEY_SYNCED : CROSSING_PASSKEY_DEVICE;
+}
 
 static void
 on_session (GObject      *source,
@@ -268,6 +278,7 @@ on_session (GObject      *source,
         }
       self->session_expires_at = info->expires_at;
       self->session_created_at = info->created_at;
+      self->passkey = passkey_of (info);
     }
   if (self->session_created_at == 0)
     self->session_created_at = crossing_now_ms ();
@@ -308,6 +319,7 @@ on_resumed (GObject      *source,
   self->subject = g_strdup (info->subject);
   self->session_expires_at = info->expires_at;
   self->session_created_at = info->created_at;
+  self->passkey = passkey_of (info);
   g_debug ("resumed the remembered session");
   set_state (self, CROSSING_ORDER_SIGNED_IN);
 }
@@ -1131,6 +1143,7 @@ GETTER (const char *, subject, subject)
 GETTER (const char *, user_name, user_name)
 GETTER (gint64, session_expires_at, session_expires_at)
 GETTER (gint64, session_created_at, session_created_at)
+GETTER (CrossingPasskey, passkey, passkey)
 GETTER (const char *, session_token, session_token)
 GETTER (const char *, signature, signature)
 GETTER (const char *, public_key, public_key)
@@ -1142,6 +1155,13 @@ GETTER (const char *, verification_uri, verification_uri)
 GETTER (const char *, required_subject, order_subject)
 GETTER (const char *, last_subject, last_subject)
 GETTER (gboolean, slow_connection, polling)
+
+CrossingApi *
+crossing_order_get_api (CrossingOrder *self)
+{
+  g_return_val_if_fail (CROSSING_IS_ORDER (self), NULL);
+  return self->api;
+}
 
 const char *
 crossing_order_get_server_url (CrossingOrder *self)

@@ -13,9 +13,16 @@
 
 #include <glib-object.h>
 
+#include "crossing-api.h"
 #include "crossing-protocol.h"
 
 G_BEGIN_DECLS
+
+typedef enum {
+  CROSSING_PASSKEY_NONE,    /* not a passkey subject, or no flags given */
+  CROSSING_PASSKEY_DEVICE,  /* a passkey on this device only */
+  CROSSING_PASSKEY_SYNCED,  /* a passkey backed up (synced) */
+} CrossingPasskey;
 
 typedef enum {
   CROSSING_ORDER_IDLE,
@@ -58,6 +65,8 @@ CrossingOrder      *crossing_order_new              (const char    *server_url,
                                                      const char    *base_path);
 
 const char         *crossing_order_get_server_url   (CrossingOrder *self);
+/* The companion's calls, for reads beside the order (the ledger). */
+CrossingApi        *crossing_order_get_api          (CrossingOrder *self);
 void                crossing_order_set_kind         (CrossingOrder *self,
                                                      CrossingKind   kind);
 CrossingKind        crossing_order_get_kind         (CrossingOrder *self);
@@ -79,6 +88,8 @@ const char         *crossing_order_get_subject      (CrossingOrder *self);
 const char         *crossing_order_get_user_name    (CrossingOrder *self);
 gint64              crossing_order_get_session_expires_at (CrossingOrder *self);
 gint64              crossing_order_get_session_created_at (CrossingOrder *self);
+/* How a passkey user signed in (get-session's user.passkey.backupState). */
+CrossingPasskey     crossing_order_get_passkey      (CrossingOrder *self);
 /* The token of the session, for the keyring only: never log it. */
 const char         *crossing_order_get_session_token (CrossingOrder *self);
 const char         *crossing_order_get_signature    (CrossingOrder *self);

@@ -57,9 +57,17 @@ struct _CrossingWindow
   GtkSpinner           *scanned_spinner;
   AdwStatusPage        *signed_in_page;
   GtkLabel             *subject_label;
+  GtkLabel             *passkey_label;
   GtkLabel             *session_expiry_label;
   GtkLabel             *session_since_label;
   GtkLabel             *session_server_label;
+  /* the ledger, under the signed-in details (crossing-window-ledger.c) */
+  GtkWidget            *ledger_box;
+  GtkListBox           *balances_list;
+  GtkListBox           *entries_list;
+  GtkLabel             *ledger_status_label;
+  GCancellable         *ledger_cancellable;
+  GHashTable           *ledger_scales;   /* asset code → scale */
   AdwStatusPage        *done_page;
   GtkLabel             *signer_label;
   GtkLabel             *signature_label;
@@ -74,6 +82,11 @@ struct _CrossingWindow
   GtkWidget            *error_button;
 };
 
+/* Reads the balances and entries again, cancelling a read under way. */
+void crossing_window_ledger_refresh    (CrossingWindow *self);
+/* Cancels the reads; @forget also empties and hides the section. */
+void crossing_window_ledger_stop       (CrossingWindow *self,
+                                        gboolean        forget);
 void crossing_window_class_add_actions (GtkWidgetClass *widget_class);
 void crossing_window_render            (CrossingWindow *self);
 void crossing_window_show_toast        (CrossingWindow *self,

@@ -91,7 +91,8 @@ show_working (CrossingWindow *self,
 }
 
 /* The subject's short form of the contract ("Sessions"), the same on the
- * phone and in the terminal: "ed25519:" and the first 16 hex digits; a
+ * phone and in the terminal: "ed25519:" and the first 16 hex digits,
+ * "passkey:" and the first 16 characters of the id; a
  * Nimiq address as it is written. */
 static char *
 short_subject (const char *subject)
@@ -99,6 +100,8 @@ short_subject (const char *subject)
   if (subject == NULL)
     return g_strdup (_("Unknown"));
   if (g_str_has_prefix (subject, "ed25519:") && strlen (subject) > 8 + 16)
+    return g_strdup_printf ("%.24s", subject);
+  if (g_str_has_prefix (subject, "passkey:") && strlen (subject) > 8 + 16)
     return g_strdup_printf ("%.24s", subject);
   return g_strdup (subject);
 }
@@ -204,6 +207,21 @@ render_signed_in (CrossingWindow *self)
   gtk_label_set_label (self->subject_label, account != NULL ? account : who);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->subject_label),
                                crossing_order_get_subject (order));
+  switch (crossing_order_get_passkey (order))
+    {
+    case CROSSING_PASSKEY_SYNCED:
+      gtk_label_set_label (self->passkey_label, _("Signed in with a passkey (synced)"));
+      break;
+    case CROSSING_PASSKEY_DEVICE:
+      gtk_label_set_label (self->passkey_label, _("Signed in with a passkey (this device only)"));
+      break;
+    case CROSSING_PASSKEY_NONE:
+    default:
+      gtk_label_set_label (self->passkey_label, "");
+      break;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->passkey_label),
+                          crossing_order_get_passkey (order) != CROSSING_PASSKEY_NONE);
   gtk_label_set_label (self->session_since_label, since);
   gtk_label_set_label (self->session_server_label, crossing_order_get_server_url (order));
   gtk_label_set_label (self->session_expiry_label, expiry);
@@ -377,6 +395,10 @@ crossing_window_render (CrossingWindow *self)
   if (state == CROSSING_ORDER_SIGNED_IN && self->sign_out_pending)
     state = CROSSING_ORDER_IDLE;
 
+  /* The ledger is read only while its page shows. */
+  if (state != CROSSING_ORDER_SIGNED_IN)
+    crossing_window_ledger_stop (self, TRUE);
+
   switch (state)
     {
     case CROSSING_ORDER_RESUMING:
@@ -431,6 +453,7 @@ crossing_window_render (CrossingWindow *self)
 
     case CROSSING_ORDER_SIGNED_IN:
       render_signed_in (self);
+      crossing_window_ledger_refresh (self);
       break;
 
     case CROSSING_ORDER_DONE:
@@ -541,6 +564,7 @@ crossing_window_dispose (GObject *object)
   if (self->sign_out_toast != NULL)
     g_signal_handlers_disconnect_by_data (self->sign_out_toast, self);
   g_clear_object (&self->sign_out_toast);
+  crossing_window_ledger_stop (self, TRUE);
   g_clear_object (&self->order);
   gtk_widget_dispose_template (GTK_WIDGET (self), CROSSING_TYPE_WINDOW);
 
@@ -593,9 +617,14 @@ crossing_window_class_init (CrossingWindowClass *klass)
   BIND (scanned_spinner);
   BIND (signed_in_page);
   BIND (subject_label);
+  BIND (passkey_label);
   BIND (session_expiry_label);
   BIND (session_since_label);
   BIND (session_server_label);
+  BIND (ledger_box);
+  BIND (balances_list);
+  BIND (entries_list);
+  BIND (ledger_status_label);
   BIND (done_page);
   BIND (signer_label);
   BIND (signature_label);
@@ -627,6 +656,15 @@ crossing_window_set_undo_seconds (CrossingWindow *self,
   self->undo_seconds = MAX (1, seconds);
 }
 
+/* Back at the window, the balance may have moved meanwhile. */
+static void
+on_active_changed (CrossingWindow *self)
+{
+  if (gtk_window_is_active (GTK_WINDOW (self)) && !self->sign_out_pending &&
+      crossing_order_get_state (self->order) == CROSSING_ORDER_SIGNED_IN)
+    crossing_window_ledger_refresh (self);
+}
+
 CrossingWindow *
 crossing_window_new (GtkApplication *application,
                      CrossingOrder  *order)
@@ -652,6 +690,7 @@ crossing_window_new (GtkApplication *application,
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (order, "notify::slow-connection",
                            G_CALLBACK (on_slow_connection_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (on_active_changed), NULL);
   crossing_window_render (self);
   on_reconnecting_changed (self);
   on_slow_connection_changed (self);

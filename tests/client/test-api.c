@@ -112,6 +112,235 @@ test_session_both_shapes (void)
   g_assert_cmpint (now->created_at, ==, G_GINT64_CONSTANT (1795600800000));
 }
 
+/* get-session's user.passkey: two booleans for a passkey subject; anything
+ * else, or another subject, says nothing. */
+static void
+test_session_passkey (void)
+{
+  static const struct {
+    const char *user;
+    gboolean passkey;
+    gboolean synced;
+  } cases[] = {
+    { "\"subject\":\"passkey:AbCdEfGhIjKlMnOpQr\","
+      "\"passkey\":{\"backupEligible\":true,\"backupState\":true}", TRUE, TRUE },
+    { "\"subject\":\"passkey:AbCdEfGhIjKlMnOpQr\","
+      "\"passkey\":{\"backupEligible\":true,\"backupState\":false}", TRUE, FALSE },
+    { "\"subject\":\"passkey:AbCdEfGhIjKlMnOpQr\","
+      "\"passkey\":{\"backupEligible\":false,\"backupState\":false}", TRUE, FALSE },
+    /* not two booleans */
+    { "\"subject\":\"passkey:x\",\"passkey\":{\"backupEligible\":1,\"backupState\":1}", FALSE, FALSE },
+    { "\"subject\":\"passkey:x\",\"passkey\":{\"backupState\":true}", FALSE, FALSE },
+    { "\"subject\":\"passkey:x\",\"passkey\":[true,true]", FALSE, FALSE },
+    { "\"subject\":\"passkey:x\",\"passkey\":null", FALSE, FALSE },
+    { "\"subject\":\"passkey:x\"", FALSE, FALSE },
+    /* another subject's flags are not believed */
+    { "\"subject\":\"ed25519:00ff\","
+      "\"passkey\":{\"backupEligible\":true,\"backupState\":true}", FALSE, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"session\":{},\"user\":{%s}}", cases[i].user);
+      g_autoptr(CrossingSessionInfo) info = session_from (json);
+
+      g_assert_cmpint (info->passkey, ==, cases[i].passkey);
+      g_assert_cmpint (info->passkey_backup_state, ==, cases[i].synced);
+    }
+}
+
+/* Major units by integer division, whatever the scale and sign. */
+static void
+test_ledger_format_amount (void)
+{
+  static const struct {
+    gint64 minor;
+    guint scale;
+    const char *text;
+  } cases[] = {
+    { 0, 0, "0" },
+    { 1250, 0, "1250" },
+    { 1250, 2, "12.50" },
+    { 5, 2, "0.05" },
+    { 100, 2, "1.00" },
+    { -5, 2, "-0.05" },
+    { -1250, 2, "-12.50" },
+    { -20, 0, "-20" },
+    { 1, 18, "0.000000000000000001" },
+    { G_GINT64_CONSTANT (1000000000000000000), 18, "1.000000000000000000" },
+    { CROSSING_LEDGER_MAX_AMOUNT, 0, "9007199254740991" },
+    { CROSSING_LEDGER_MAX_AMOUNT, 2, "90071992547409.91" },
+    { CROSSING_LEDGER_MAX_AMOUNT, 18, "0.009007199254740991" },
+    { -CROSSING_LEDGER_MAX_AMOUNT, 18, "-0.009007199254740991" },
+    /* beyond the contract, still exact */
+    { G_MAXINT64, 2, "92233720368547758.07" },
+    { G_MININT64, 2, "-92233720368547758.08" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = crossing_ledger_format_amount (cases[i].minor, cases[i].scale);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+static JsonObject *
+ledger_object (const char *json)
+{
+  g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+  g_autoptr(GError) error = NULL;
+  JsonObject *object = crossing_api_parse_reply (200, "OK", body, &error);
+
+  g_assert_no_error (error);
+  return object;
+}
+
+static void
+test_ledger_balances (void)
+{
+  static const char *const refused[] = {
+    "{}",
+    "{\"balances\":{}}",
+    "{\"balances\":[1]}",
+    "{\"balances\":[{\"asset\":\"coin\",\"scale\":2,\"posted\":1,\"reserved\":0}]}",
+    "{\"balances\":[{\"asset\":\"coin\",\"scale\":2.0,\"posted\":1,\"reserved\":0,\"available\":1}]}",
+    "{\"balances\":[{\"asset\":\"coin\",\"scale\":19,\"posted\":1,\"reserved\":0,\"available\":1}]}",
+    "{\"balances\":[{\"asset\":\"coin\",\"scale\":-1,\"posted\":1,\"reserved\":0,\"available\":1}]}",
+    "{\"balances\":[{\"asset\":\"coin\",\"scale\":0,\"posted\":\"1\",\"reserved\":0,\"available\":1}]}",
+    "{\"balances\":[{\"asset\":\"coin\",\"scale\":0,\"posted\":-1,\"reserved\":0,\"available\":0}]}",
+    "{\"balances\":[{\"asset\":\"coin\",\"scale\":0,\"posted\":9007199254740992,\"reserved\":0,\"available\":0}]}",
+    "{\"balances\":[{\"asset\":\"Coin\",\"scale\":0,\"posted\":1,\"reserved\":0,\"available\":1}]}",
+    "{\"balances\":[{\"asset\":\"c\\u001bin\",\"scale\":0,\"posted\":1,\"reserved\":0,\"available\":1}]}",
+    "{\"balances\":[{\"asset\":\"coin\",\"scale\":0,\"posted\":1,\"reserved\":0,\"available\":1},"
+    "{\"asset\":\"coin\",\"scale\":2,\"posted\":1,\"reserved\":0,\"available\":1}]}",
+  };
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GPtrArray) balances = NULL;
+  g_autoptr(GError) error = NULL;
+  CrossingLedgerBalance *usd;
+  GString *many = g_string_new ("{\"balances\":[");
+
+  object = ledger_object ("{\"balances\":[{\"asset\":\"coin\",\"scale\":0,\"posted\":100,"
+                        "\"reserved\":30,\"available\":70},{\"asset\":\"usd\",\"scale\":2,"
+                        "\"posted\":1250,\"reserved\":0,\"available\":1250,\"extra\":true}]}");
+  balances = crossing_api_ledger_balances_from_json (object, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (balances->len, ==, 2);
+  usd = balances->pdata[1];
+  g_assert_cmpstr (usd->asset, ==, "usd");
+  g_assert_cmpuint (usd->scale, ==, 2);
+  g_assert_cmpint (usd->posted, ==, 1250);
+  g_assert_cmpint (usd->available, ==, 1250);
+  g_assert_cmpint (((CrossingLedgerBalance *) balances->pdata[0])->reserved, ==, 30);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(JsonObject) bad = ledger_object (refused[i]);
+      g_autoptr(GError) bad_error = NULL;
+
+      g_assert_null (crossing_api_ledger_balances_from_json (bad, &bad_error));
+      g_assert_error (bad_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    }
+  /* a "null" body, and more rows than any companion configures */
+  g_assert_null (crossing_api_ledger_balances_from_json (NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  for (guint i = 0; i <= CROSSING_LEDGER_MAX_BALANCES; i++)
+    g_string_append_printf (many, "%s{\"asset\":\"a%u\",\"scale\":0,\"posted\":0,"
+                            "\"reserved\":0,\"available\":0}", i > 0 ? "," : "", i);
+  g_string_append (many, "]}");
+  {
+    g_autoptr(JsonObject) bad = ledger_object (many->str);
+
+    g_assert_null (crossing_api_ledger_balances_from_json (bad, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  }
+  g_string_free (many, TRUE);
+}
+
+#define ENTRY(fields) "{\"entries\":[{" fields "}],\"nextCursor\":null}"
+#define GOOD_ENTRY "\"id\":\"e1\",\"type\":\"capture\",\"asset\":\"coin\",\"amount\":20," \
+  "\"postedDelta\":-20,\"reservedDelta\":-50,\"posted\":80,\"reserved\":0,"
+
+static void
+test_ledger_entries (void)
+{
+  static const char *const refused[] = {
+    "{}",
+    "{\"entries\":null}",
+    ENTRY (GOOD_ENTRY "\"reason\":7,\"createdAt\":1"),
+    ENTRY (GOOD_ENTRY "\"reason\":\"\",\"createdAt\":1"),
+    ENTRY (GOOD_ENTRY "\"reason\":\"a\\u0007b\",\"createdAt\":1"),
+    ENTRY ("\"id\":\"e1\",\"type\":\"gift\",\"asset\":\"coin\",\"amount\":20,"
+           "\"postedDelta\":20,\"reservedDelta\":0,\"reason\":\"r\""),
+    ENTRY ("\"id\":\"e1\",\"type\":\"credit\",\"asset\":\"coin\",\"amount\":0,"
+           "\"postedDelta\":0,\"reservedDelta\":0,\"reason\":\"r\""),
+    ENTRY ("\"id\":\"e1\",\"type\":\"credit\",\"asset\":\"coin\",\"amount\":1e2,"
+           "\"postedDelta\":100,\"reservedDelta\":0,\"reason\":\"r\""),
+    ENTRY ("\"id\":\"e1\",\"type\":\"debit\",\"asset\":\"coin\",\"amount\":1,"
+           "\"postedDelta\":-9007199254740992,\"reservedDelta\":0,\"reason\":\"r\""),
+    ENTRY ("\"id\":\"\",\"type\":\"credit\",\"asset\":\"coin\",\"amount\":1,"
+           "\"postedDelta\":1,\"reservedDelta\":0,\"reason\":\"r\""),
+    ENTRY ("\"id\":\"e1\",\"type\":\"credit\",\"amount\":1,"
+           "\"postedDelta\":1,\"reservedDelta\":0,\"reason\":\"r\""),
+  };
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  CrossingLedgerEntry *entry;
+  g_autofree char *long_reason = g_strnfill (121, 'x');
+  g_autofree char *too_long = NULL;
+  GString *many = g_string_new ("{\"entries\":[");
+
+  object = ledger_object ("{\"entries\":[{" GOOD_ENTRY "\"reason\":\"order_paid\","
+                        "\"reservationId\":\"r1\",\"orderId\":null,\"createdAt\":1795600800000},"
+                        "{\"id\":\"e0\",\"type\":\"release\",\"asset\":\"coin\",\"amount\":5,"
+                        "\"postedDelta\":0,\"reservedDelta\":-5,\"reason\":null,"
+                        "\"createdAt\":\"2026-11-25T10:00:00.000Z\"}],\"nextCursor\":\"abc\"}");
+  entries = crossing_api_ledger_entries_from_json (object, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 2);
+  entry = entries->pdata[0];
+  g_assert_cmpstr (entry->type, ==, "capture");
+  g_assert_cmpint (entry->amount, ==, 20);
+  g_assert_cmpint (entry->posted_delta, ==, -20);
+  g_assert_cmpint (entry->reserved_delta, ==, -50);
+  g_assert_cmpstr (entry->reason, ==, "order_paid");
+  g_assert_cmpint (entry->created_at, ==, G_GINT64_CONSTANT (1795600800000));
+  entry = entries->pdata[1];
+  g_assert_cmpstr (entry->reason, ==, "");
+  g_assert_cmpint (entry->created_at, ==, G_GINT64_CONSTANT (1796205600000) - 7 * 24 * 3600 * 1000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(JsonObject) bad = ledger_object (refused[i]);
+      g_autoptr(GError) bad_error = NULL;
+
+      g_assert_null (crossing_api_ledger_entries_from_json (bad, &bad_error));
+      g_assert_error (bad_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    }
+  too_long = g_strdup_printf (ENTRY (GOOD_ENTRY "\"reason\":\"%s\""), long_reason);
+  {
+    g_autoptr(JsonObject) bad = ledger_object (too_long);
+
+    g_assert_null (crossing_api_ledger_entries_from_json (bad, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
+  /* more than the contract's limit of 100 */
+  for (guint i = 0; i <= 100; i++)
+    g_string_append_printf (many, "%s{" GOOD_ENTRY "\"reason\":\"r\"}", i > 0 ? "," : "");
+  g_string_append (many, "]}");
+  {
+    g_autoptr(JsonObject) bad = ledger_object (many->str);
+
+    g_assert_null (crossing_api_ledger_entries_from_json (bad, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  }
+  g_string_free (many, TRUE);
+}
+
 static void
 test_urls (void)
 {
@@ -336,6 +565,10 @@ main (int argc, char **argv)
   g_test_add_func ("/client/api/refusals-keep-the-servers-message",
                    test_refusals_keep_the_servers_message);
   g_test_add_func ("/client/api/success-and-null", test_success_and_null);
+  g_test_add_func ("/client/api/session-passkey", test_session_passkey);
+  g_test_add_func ("/client/api/ledger-format-amount", test_ledger_format_amount);
+  g_test_add_func ("/client/api/ledger-balances", test_ledger_balances);
+  g_test_add_func ("/client/api/ledger-entries", test_ledger_entries);
   g_test_add_func ("/client/api/urls", test_urls);
   g_test_add_func ("/client/api/start-reply-user-code", test_start_reply_user_code);
   g_test_add_func ("/client/api/status-reply", test_status_reply);

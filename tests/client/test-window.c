@@ -261,6 +261,8 @@ test_signed_in_and_sign_out (void)
   assert_shows (window, "signed-in", "Signed In as Ada");
   assert_shows (window, "signed-in", "ed25519:abcd");
   assert_shows (window, "signed-in", server->url);
+  /* Not a passkey: nothing said about one. */
+  g_assert_false (find_label (GTK_WIDGET (window), "passkey"));
   screenshot (window, "signed-in");
   /* Enter must not sign out: Sign Out is not the default, nor focused. */
   g_assert_false (GTK_IS_BUTTON (gtk_window_get_focus (GTK_WINDOW (window))));
@@ -335,6 +337,44 @@ test_toast_dismissed_while_showing (void)
   g_assert_cmpuint (server->n_sign_out, ==, 0);
 
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* get-session's user.passkey says how a passkey user signed in; the
+ * subject is shown in its short form. */
+static void
+test_passkey_kind (void)
+{
+  static const struct {
+    const char *flags;
+    const char *text;
+  } cases[] = {
+    { "{\"backupEligible\":true,\"backupState\":true}", "Signed in with a passkey (synced)" },
+    { "{\"backupEligible\":true,\"backupState\":false}",
+      "Signed in with a passkey (this device only)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TestServer) server = test_server_new ();
+      g_autoptr(CrossingOrder) order = crossing_order_new (server->url, NULL);
+      CrossingWindow *window = new_window (order);
+
+      server->session_body =
+        g_strdup_printf ("{\"session\":{\"id\":\"s1\",\"expiresAt\":1900000000000,"
+                         "\"createdAt\":1800000000000},\"user\":{\"id\":\"u1\",\"name\":\"Ada\","
+                         "\"subject\":\"passkey:AbCdEfGhIjKlMnOpQrStUv\",\"passkey\":%s}}",
+                         cases[i].flags);
+      crossing_order_resume (order, "sessiontoken123");
+      g_assert_true (test_wait_until (is_state, order, 10000));
+      assert_shows (window, "signed-in", cases[i].text);
+      assert_shows (window, "signed-in", "Ada (passkey:AbCdEfGhIjKlMnOp)");
+      g_assert_false (find_label (GTK_WIDGET (window), "passkey:AbCdEfGhIjKlMnOpQ"));
+      /* The test server has no ledger (404): no section, no error. */
+      g_assert_false (find_label (GTK_WIDGET (window), "Recent Activity"));
+      g_assert_false (find_label (GTK_WIDGET (window), "could not be read"));
+      screenshot (window, i == 0 ? "signed-in-passkey-synced" : "signed-in-passkey-device");
+      gtk_window_destroy (GTK_WINDOW (window));
+    }
 }
 
 static GtkToggleButton *
@@ -610,6 +650,7 @@ main (int argc, char **argv)
   g_test_add_func ("/client/window/signed-in-and-sign-out-with-undo", test_signed_in_and_sign_out);
   g_test_add_func ("/client/window/toast-dismissed-while-showing",
                    test_toast_dismissed_while_showing);
+  g_test_add_func ("/client/window/signed-in-with-a-passkey", test_passkey_kind);
   g_test_add_func ("/client/window/signature-result", test_signature_result);
   g_test_add_func ("/client/window/cant-scan-shows-the-code", test_cant_scan_shows_the_code);
   g_test_add_func ("/client/window/slow-connection-note", test_slow_connection_note);

@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Byte 0 picks the call (start, finalize, get-session, cancel), bytes 1-2
+ * Byte 0 picks the call (start, finalize, get-session, status; from 0xf0 on,
+ * the ledger's balance and entries, so older seeds keep their call), bytes 1-2
  * the HTTP status; the rest is the body a hostile server sent. The answer
  * goes through crossing_api_parse_reply() and the call's own reading, as
  * on the network, then the error through crossing_error_describe(). What
@@ -86,7 +87,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   if (size < 3)
     return 0;
   fuzz_init_glib ();
-  call = data[0] % 4;
+  call = data[0] < 0xf0 ? data[0] % 4 : 4 + data[0] % 2;
   status = data[1] < G_N_ELEMENTS (statuses) ? statuses[data[1]]
                                              : 100 + (guint) ((data[1] << 8 | data[2]) % 500);
   body = g_bytes_new (data + 3, size - 3);
@@ -143,6 +144,43 @@ LLVMFuzzerTestOneInput (const guint8 *data,
                 g_assert_nonnull (reply->data);
                 g_assert_cmpuint (reply->interval, <=, 300);
                 g_assert_false (reply->too_early);
+              }
+          }
+          break;
+        case 4:
+          {
+            g_autoptr(GPtrArray) balances = crossing_api_ledger_balances_from_json (object, &error);
+
+            g_assert_true ((balances == NULL) != (error == NULL));
+            for (guint i = 0; balances != NULL && i < balances->len; i++)
+              {
+                CrossingLedgerBalance *balance = balances->pdata[i];
+                g_autofree char *text = crossing_ledger_format_amount (balance->available,
+                                                                       balance->scale);
+
+                g_assert_cmpuint (balance->scale, <=, CROSSING_LEDGER_MAX_SCALE);
+                g_assert_cmpint (balance->posted, <=, CROSSING_LEDGER_MAX_AMOUNT);
+                check_text (balance->asset);
+                check_text (text);
+              }
+          }
+          break;
+        case 5:
+          {
+            g_autoptr(GPtrArray) entries = crossing_api_ledger_entries_from_json (object, &error);
+
+            g_assert_true ((entries == NULL) != (error == NULL));
+            g_assert_true (entries == NULL || entries->len <= 100);
+            for (guint i = 0; entries != NULL && i < entries->len; i++)
+              {
+                CrossingLedgerEntry *entry = entries->pdata[i];
+                g_autofree char *text = crossing_ledger_format_amount (entry->posted_delta,
+                                                                       CROSSING_LEDGER_MAX_SCALE);
+
+                g_assert_cmpint (entry->amount, >=, 1);
+                check_text (entry->reason);
+                check_text (entry->id);
+                check_text (text);
               }
           }
           break;
