@@ -1050,21 +1050,24 @@ companion_sqlite_store_list_due_orders (CompanionStore  *store,
   return g_steal_pointer (&orders);
 }
 
+/* The one time @which selects (a min () that is NULL over no rows), or
+ * G_MAXINT64 for none and on error. */
 static gint64
-companion_sqlite_store_next_expiry (CompanionStore  *store,
-                                    GError         **error)
+earliest_time (CompanionSqliteStore  *self,
+               Stmt                   which,
+               const char            *what,
+               GError               **error)
 {
-  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
   sqlite3_stmt *s;
   gint64 next = G_MAXINT64;
 
   if (!check_open (self, error))
     return G_MAXINT64;
 
-  s = stmt (self, STMT_NEXT_EXPIRY);
+  s = stmt (self, which);
   if (sqlite3_step (s) != SQLITE_ROW)
     {
-      set_db_error (self, error, "next expiry");
+      set_db_error (self, error, what);
       sqlite3_reset (s);
       return G_MAXINT64;
     }
@@ -1072,6 +1075,13 @@ companion_sqlite_store_next_expiry (CompanionStore  *store,
     next = sqlite3_column_int64 (s, 0);
   sqlite3_reset (s);
   return next;
+}
+
+static gint64
+companion_sqlite_store_next_expiry (CompanionStore  *store,
+                                    GError         **error)
+{
+  return earliest_time (COMPANION_SQLITE_STORE (store), STMT_NEXT_EXPIRY, "next expiry", error);
 }
 
 static guint64
@@ -2263,24 +2273,8 @@ static gint64
 companion_sqlite_store_ledger_next_hold_expiry (CompanionStore  *store,
                                                 GError         **error)
 {
-  CompanionSqliteStore *self = COMPANION_SQLITE_STORE (store);
-  sqlite3_stmt *s;
-  gint64 next = G_MAXINT64;
-
-  if (!check_open (self, error))
-    return G_MAXINT64;
-
-  s = stmt (self, STMT_LEDGER_NEXT_HOLD_EXPIRY);
-  if (sqlite3_step (s) != SQLITE_ROW)
-    {
-      set_db_error (self, error, "next hold expiry");
-      sqlite3_reset (s);
-      return G_MAXINT64;
-    }
-  if (sqlite3_column_type (s, 0) != SQLITE_NULL)
-    next = sqlite3_column_int64 (s, 0);
-  sqlite3_reset (s);
-  return next;
+  return earliest_time (COMPANION_SQLITE_STORE (store), STMT_LEDGER_NEXT_HOLD_EXPIRY,
+                        "next hold expiry", error);
 }
 
 static const char *
