@@ -224,12 +224,6 @@ crossing_return_to_is_allowed (const char *value)
          strstr (value, "://") == NULL;
 }
 
-gboolean
-crossing_unichar_is_control (gunichar c)
-{
-  return c < 0x20 || c == 0x7f;
-}
-
 char *
 crossing_string_scrub (const char *text,
                        gsize       max_chars)
