@@ -71,6 +71,9 @@ start_companion() {  # LABEL NAME: sets url and cpid
     flags+=(--max-connections-per-ip 1000000 --max-starts-per-minute 1000000
       --max-failures-per-minute 1000000)
   fi
+  # Both companions of a case write to the same file: empty it here, or the
+  # loop below can read the last one's address before the new one truncates it.
+  : >"$out"
   "$bin" serve "${flags[@]}" >"$out" 2>&1 &
   cpid=$!
   pids+=("$cpid")

@@ -114,28 +114,46 @@ json_scan_number (const char *p,
   return i;
 }
 
-/* A member name and its colon; returns the index of the value, or 0. */
+/* A member name and its colon, counted in @n_members; returns the index of
+ * the value, or 0. */
 static gsize
 json_scan_name (const char *p,
                 gsize       i,
-                gsize       len)
+                gsize       len,
+                gsize      *n_members)
 {
   if (i >= len || p[i] != '"' || (i = json_scan_string (p, i, len)) == 0)
     return 0;
   i = json_skip_space (p, i, len);
   if (i >= len || p[i] != ':')
     return 0;
+  (*n_members)++;
   return json_skip_space (p, i + 1, len);
 }
 
 gboolean
-crossing_json_is_strict (const char *p,
+crossing_json_is_strict (const char *data,
                          gsize       len,
                          guint       max_depth)
+{
+  gsize n_members;
+
+  return crossing_json_scan (data, len, max_depth, &n_members);
+}
+
+gboolean
+crossing_json_scan (const char *p,
+                    gsize       len,
+                    guint       max_depth,
+                    gsize      *n_members)
 {
   char closers[CROSSING_JSON_MAX_DEPTH];
   guint depth = 0;
   gsize i = json_skip_space (p, 0, len);
+
+  g_return_val_if_fail (n_members != NULL, FALSE);
+
+  *n_members = 0;
 
   for (;;)
     {
@@ -154,7 +172,7 @@ crossing_json_is_strict (const char *p,
           else
             {
               closers[depth++] = closer;
-              if (closer == '}' && (i = json_scan_name (p, i, len)) == 0)
+              if (closer == '}' && (i = json_scan_name (p, i, len, n_members)) == 0)
                 return FALSE;
               continue;
             }
@@ -188,7 +206,7 @@ crossing_json_is_strict (const char *p,
       if (p[i] != ',')
         return FALSE;
       i = json_skip_space (p, i + 1, len);
-      if (closers[depth - 1] == '}' && (i = json_scan_name (p, i, len)) == 0)
+      if (closers[depth - 1] == '}' && (i = json_scan_name (p, i, len, n_members)) == 0)
         return FALSE;
     }
 }

@@ -25,4 +25,12 @@ gboolean crossing_json_is_strict (const char *data,
                                   gsize       len,
                                   guint       max_depth);
 
+/* crossing_json_is_strict(), and in @n_members how many object members the
+ * text writes, in all its objects at every depth: a name written twice in
+ * one object counts twice, where the parsed object holds it once. */
+gboolean crossing_json_scan      (const char *data,
+                                  gsize       len,
+                                  guint       max_depth,
+                                  gsize      *n_members);
+
 G_END_DECLS

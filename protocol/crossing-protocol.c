@@ -261,30 +261,29 @@ crossing_return_to_is_allowed (const char *value)
          strstr (value, "://") == NULL;
 }
 
-gboolean
-crossing_unichar_is_control (gunichar c)
-{
-  return c < 0x20 || c == 0x7f;
-}
-
 char *
 crossing_string_scrub (const char *text,
                        gsize       max_chars)
 {
-  g_autofree char *valid = NULL;
-  GString *clean;
+  char *clean;
+  char *p;
   gsize n = 0;
 
   if (text == NULL)
     return g_strdup ("");
 
-  valid = g_utf8_make_valid (text, -1);
-  clean = g_string_sized_new (strlen (valid));
-  for (const char *p = valid; *p != '\0' && n < max_chars; p = g_utf8_next_char (p), n++)
+  /* Once valid, one pass over the bytes: every character starts with a byte
+   * that is not 10xxxxxx, and every control character is that one byte. */
+  clean = g_utf8_make_valid (text, -1);
+  for (p = clean; *p != '\0'; p++)
     {
-      gunichar c = g_utf8_get_char (p);
-
-      g_string_append_unichar (clean, crossing_unichar_is_control (c) ? ' ' : c);
+      if (((guchar) *p & 0xc0) == 0x80)
+        continue;
+      if (n++ == max_chars)
+        break;
+      if (crossing_unichar_is_control ((guchar) *p))
+        *p = ' ';
     }
-  return g_string_free (clean, FALSE);
+  *p = '\0';
+  return clean;
 }

@@ -82,6 +82,10 @@ client_key (const char *ip)
 
   if (ip == NULL || *ip == '\0')
     return g_strdup ("?");
+  /* Every IPv6 address is written with a colon: without one there is
+   * nothing to parse (a GInetAddress made and freed per request). */
+  if (strchr (ip, ':') == NULL)
+    return g_strdup (ip);
 
   address = g_inet_address_new_from_string (ip);
   if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6)

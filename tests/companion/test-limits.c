@@ -51,6 +51,43 @@ test_starts_per_address (CtFixture     *f,
   assert_rate_limited (refused, 1, 20);
 }
 
+/* A start from @client as the trusted proxy names it: its HTTP status. */
+static guint
+start_from (CtFixture  *f,
+            const char *client)
+{
+  static const char body[] = "{\"kind\":\"login\"}";
+  g_autoptr(SoupMessage) msg = ct_message_new_post (f, "start", "application/json", body,
+                                                    sizeof body - 1);
+  g_autoptr(CtResponse) response = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For",
+                                client);
+  response = ct_send (f, msg);
+  return response->status;
+}
+
+/* An IPv6 client is its /64 (it has the rest to choose from); an IPv4 one
+ * is its address, also when written as IPv4-mapped IPv6. */
+static void
+test_starts_per_client_key (CtFixture     *f,
+                            gconstpointer  data)
+{
+  f->config->trust_proxy = TRUE;
+  f->config->max_starts_per_minute = 2;
+  ct_fixture_start (f);
+
+  g_assert_cmpuint (start_from (f, "2001:db8:1:2::1"), ==, 200);
+  g_assert_cmpuint (start_from (f, "2001:db8:1:2:ffff::9"), ==, 200);
+  g_assert_cmpuint (start_from (f, "2001:db8:1:2::3"), ==, 429);
+  g_assert_cmpuint (start_from (f, "2001:db8:1:3::1"), ==, 200);
+
+  g_assert_cmpuint (start_from (f, "198.51.100.7"), ==, 200);
+  g_assert_cmpuint (start_from (f, "::ffff:198.51.100.7"), ==, 200);
+  g_assert_cmpuint (start_from (f, "198.51.100.7"), ==, 429);
+  g_assert_cmpuint (start_from (f, "198.51.100.8"), ==, 200);
+}
+
 static void
 test_pending_orders_in_total (CtFixture     *f,
                               gconstpointer  data)
@@ -570,6 +607,7 @@ main (int    argc,
   g_test_add (path, CtFixture, NULL, setup_unstarted, fn, ct_fixture_teardown)
 
   ADD ("/limits/starts-per-address", test_starts_per_address);
+  ADD ("/limits/starts-per-client-key", test_starts_per_client_key);
   ADD ("/limits/pending-orders-in-total", test_pending_orders_in_total);
   ADD ("/limits/failures-per-address", test_failures_per_address);
   ADD ("/limits/failures-on-events-and-sessions", test_failures_on_events_and_sessions);

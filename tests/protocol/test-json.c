@@ -93,6 +93,34 @@ test_length_is_respected (void)
   g_assert_false (crossing_json_is_strict ("\"\\u00", 5, 4));
 }
 
+static void
+test_members_counted (void)
+{
+  static const struct {
+    const char *text;
+    gsize       members;
+  } cases[] = {
+    { "{}", 0 }, { "[]", 0 }, { "\"a:1\"", 0 }, { "[1,\"b\",null]", 0 },
+    { "{\"a\":1}", 1 }, { "{\"a\":1,\"b\":{}}", 2 },
+    { "{\"a\":1,\"a\":2}", 2 },                      /* a name written twice counts twice */
+    { "{\"a\":{\"b\":{\"c\":[{\"d\":1},{\"d\":2}]}}}", 5 },
+    { "[{\"a\":1},[{\"b\":2,\"c\":3}]]", 3 },
+    { "{\"a:b\":\"c,d:e\",\"{\\\"f\\\":1}\":\"}\"}", 2 },  /* names and values in strings */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize members = G_MAXSIZE;
+
+      if (!crossing_json_scan (cases[i].text, strlen (cases[i].text), CROSSING_JSON_MAX_DEPTH,
+                               &members))
+        g_error ("«%s» should be taken", cases[i].text);
+      if (members != cases[i].members)
+        g_error ("«%s» has %" G_GSIZE_FORMAT " members, not %" G_GSIZE_FORMAT, cases[i].text,
+                 members, cases[i].members);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -102,6 +130,7 @@ main (int    argc,
   g_test_add_func ("/json/values", test_values);
   g_test_add_func ("/json/depth", test_depth);
   g_test_add_func ("/json/length-is-respected", test_length_is_respected);
+  g_test_add_func ("/json/members-counted", test_members_counted);
 
   return g_test_run ();
 }
